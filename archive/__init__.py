@@ -1,0 +1,16 @@
+"""The courtnews archive: SQLite storage of pages, captures and versions. Knows SQLite, not the web."""
+
+from archive.db import open_archive, resolve_db_path
+from archive.store import ArticleFields, Capture, RecordResult, finish_run, known_urls, record, start_run
+
+__all__ = [
+    "ArticleFields",
+    "Capture",
+    "RecordResult",
+    "finish_run",
+    "known_urls",
+    "open_archive",
+    "record",
+    "resolve_db_path",
+    "start_run",
+]

@@ -1,0 +1,1 @@
+"""courtnews crawler: the Scrapy project (spiders, pipelines), extraction and the command line."""

@@ -1,0 +1,110 @@
+"""A small HTTP server for fixture and demo sites, bound to 127.0.0.1 only.
+
+It serves the files of a folder as received (no charset added), and a ``_routes.json`` in that folder can
+make a path misbehave the way real court sites do: a status (404, 412, 521, 503), extra headers, a delay
+(timeouts), a redirect, or a Content-Type. POST requests (the 澎湃号 list API) are answered from
+``<path>/page-<pageNum>.json``. The folder is read on every request, so a test can edit or delete a page
+between two crawls.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+CONTENT_TYPES = {".html": "text/html", ".htm": "text/html", ".shtml": "text/html", ".json": "application/json",
+                 ".txt": "text/plain", ".css": "text/css", ".js": "application/javascript", "": "text/html"}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "courtnews-fixture/1.0"
+    root: Path
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet: tests read the archive, not logs
+        pass
+
+    def _routes(self) -> dict:
+        path = self.root / "_routes.json"
+        return json.loads(path.read_text("utf-8")) if path.exists() else {}
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        try:
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (a timeout test): nothing to do
+
+    def _file(self, path: str) -> Path | None:
+        relative = unquote(path).lstrip("/") or "index.html"
+        target = (self.root / relative).resolve()
+        if self.root.resolve() not in target.parents and target != self.root.resolve():
+            return None
+        if target.is_dir():
+            target = target / "index.html"
+        return target if target.is_file() else None
+
+    def do_GET(self) -> None:
+        path = urlsplit(self.path).path
+        route = self._routes().get(path, {})
+        if route.get("delay"):
+            time.sleep(float(route["delay"]))
+        headers = dict(route.get("headers", {}))
+        if "redirect" in route:
+            headers["Location"] = route["redirect"]
+            self._send(route.get("status", 302), b"", headers)
+            return
+        target = self._file(route.get("file", path))
+        if target is None:
+            self._send(route.get("status", 404), b"<html><body><h1>404 Not Found</h1></body></html>",
+                       {"Content-Type": "text/html", **headers})
+            return
+        headers.setdefault("Content-Type", route.get("content_type", CONTENT_TYPES.get(target.suffix, "application/octet-stream")))
+        self._send(route.get("status", 200), target.read_bytes(), headers)
+
+    do_HEAD = do_GET
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            payload = json.loads(self.rfile.read(length) or b"{}")
+        except ValueError:
+            payload = {}
+        page = int(payload.get("pageNum", 1)) if isinstance(payload, dict) else 1
+        target = self._file(f"{urlsplit(self.path).path.rstrip('/')}/page-{page}.json")
+        body = target.read_bytes() if target else b'{"data": {"list": []}}'
+        self._send(200, body, {"Content-Type": "application/json"})
+
+
+@dataclass
+class FixtureServer:
+    root: Path
+    server: ThreadingHTTPServer
+    thread: threading.Thread
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def serve(root: str | Path, port: int = 0) -> FixtureServer:
+    """Serve a folder on 127.0.0.1 in a background thread; port 0 picks a free port."""
+    handler = type("Handler", (_Handler,), {"root": Path(root)})
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name=f"fixture-{Path(root).name}", daemon=True)
+    thread.start()
+    return FixtureServer(Path(root), server, thread)

@@ -1,0 +1,259 @@
+"""Keep exactly the article: recipes for known families, trafilatura/readability by evidence elsewhere."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from crawler.extract import metadata as meta
+from crawler.extract.decode import decode_html
+from crawler.extract.filters import Removed, filter_lines, prune
+from crawler.extract.recipes import recipes_for
+
+BLOCK_TAGS = {
+    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "table", "section",
+    "article", "blockquote", "dd", "dt", "dl", "pre", "center", "header", "footer", "figure", "figcaption", "hr",
+    "tbody", "ucapcontent", "main", "aside",
+}
+MIN_RECIPE_CHARS = 20
+NEAR_TITLE_LINES = 8
+
+
+class ExtractionError(ValueError):
+    """A page that cannot yield an article; the message says why."""
+
+
+@dataclass
+class Article:
+    url: str
+    title: str = ""
+    text: str = ""
+    published: str | None = None
+    published_precision: str | None = None
+    source: str | None = None
+    author: str | None = None
+    editor: str | None = None
+    court: str | None = None
+    summary: str | None = None
+    method: str = ""
+    encoding: str | None = None
+    encoding_note: str | None = None
+    removed: list[Removed] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["removed"] = [{"rule": r.rule, "text": r.text} for r in self.removed]
+        return data
+
+
+def element_lines(el: lxml_html.HtmlElement) -> list[str]:
+    """Text of an element, one line per block, whitespace folded (iterative: deep pages do not recurse)."""
+    parts: list[str] = []
+    for event, node in etree.iterwalk(el, events=("start", "end")):
+        tag = node.tag if isinstance(node.tag, str) else None
+        if event == "start":
+            if tag is None:
+                continue
+            if tag.lower() in BLOCK_TAGS:
+                parts.append("\n")
+            if node.text:
+                parts.append(node.text)
+        else:
+            if tag is not None and tag.lower() in BLOCK_TAGS:
+                parts.append("\n")
+            if node is not el and node.tail:
+                parts.append(node.tail)
+    lines = (re.sub(r"[ \t\r\f\v\u3000\xa0]+", " ", line).strip() for line in "".join(parts).split("\n"))
+    return [line for line in lines if line]
+
+
+def _meta_tags(doc: lxml_html.HtmlElement) -> dict[str, str]:
+    tags: dict[str, str] = {}
+    for el in doc.iter("meta"):
+        key = (el.get("name") or el.get("property") or el.get("itemprop") or "").strip().lower()
+        value = (el.get("content") or "").strip()
+        if key and value and key not in tags:
+            tags[key] = value
+    return tags
+
+
+def _next_data(doc: lxml_html.HtmlElement) -> dict | None:
+    """澎湃号 pages carry the article in Next.js data; prefer it to the DOM."""
+    for script in doc.xpath('//script[@id="__NEXT_DATA__"]'):
+        try:
+            data = json.loads(script.text or "")
+            detail = data["props"]["pageProps"]["detailData"]["contentDetail"]
+        except (ValueError, KeyError, TypeError):
+            continue
+        if isinstance(detail, dict) and detail.get("content"):
+            return detail
+    return None
+
+
+def _first_text(doc: lxml_html.HtmlElement, selectors: tuple[str, ...]) -> str:
+    for selector in selectors:
+        for el in doc.cssselect(selector):
+            text = " ".join(element_lines(el))
+            if text:
+                return text
+    return ""
+
+
+def _title(doc: lxml_html.HtmlElement, tags: dict[str, str], selectors: tuple[str, ...]) -> str:
+    title = _first_text(doc, selectors)
+    if title:
+        return title
+    for key in ("articletitle", "og:title", "twitter:title"):
+        if tags.get(key):
+            return tags[key]
+    page_title = (doc.findtext(".//title") or "").strip()
+    for h in doc.iter("h1", "h2"):
+        text = " ".join(element_lines(h))
+        if 4 <= len(text) <= 120 and (not page_title or text[:6] in page_title):
+            return text
+    return re.split(r"\s*[-_|｜—]+\s*", page_title)[0] if page_title else ""
+
+
+def _choose_body(doc: lxml_html.HtmlElement, family: str | None) -> tuple[list[str], str] | None:
+    for recipe in recipes_for(family):
+        for selector in recipe.body:
+            candidates = doc.cssselect(selector)
+            if not candidates:
+                continue
+            best = max(candidates, key=lambda el: len(el.text_content() or ""))
+            for strip in recipe.strip:
+                for junk in best.cssselect(strip):
+                    junk.getparent().remove(junk)
+            lines = element_lines(best)
+            if sum(len(line) for line in lines) >= MIN_RECIPE_CHARS:
+                return lines, f"recipe:{recipe.family}:{selector}"
+    return None
+
+
+def _link_density(el: lxml_html.HtmlElement) -> float:
+    total = len(re.sub(r"\s", "", el.text_content() or ""))
+    linked = sum(len(re.sub(r"\s", "", a.text_content() or "")) for a in el.iter("a"))
+    return linked / total if total else 1.0
+
+
+def _general_body(doc: lxml_html.HtmlElement) -> tuple[list[str], str]:
+    """trafilatura first; readability when trafilatura's answer is much shorter, by evidence not habit."""
+    import trafilatura
+    from readability import Document
+
+    tra_text = trafilatura.extract(doc, include_comments=False, include_tables=True, deduplicate=False) or ""
+    tra_lines = [line.strip() for line in tra_text.splitlines() if line.strip()]
+    tra_len = sum(len(line) for line in tra_lines)
+    try:
+        summary = Document(lxml_html.tostring(doc, encoding="unicode")).summary(html_partial=True)
+        rd_el = lxml_html.fragment_fromstring(summary, create_parent="div")
+        rd_lines = element_lines(rd_el)
+        rd_density = _link_density(rd_el)
+    except Exception:  # readability raises bare Unparseable and friends on odd pages
+        rd_lines, rd_density = [], 1.0
+    rd_len = sum(len(line) for line in rd_lines)
+    # Readability wins only when it finds substantially more text that is not a link list, in paragraphs.
+    if rd_len > max(1.5 * tra_len, tra_len + 200) and rd_density < 0.3 and len(rd_lines) >= 2:
+        return rd_lines, "readability"
+    if tra_lines:
+        return tra_lines, "trafilatura"
+    if rd_lines:
+        return rd_lines, "readability"
+    return [], "none"
+
+
+def _is_meta_line(line: str) -> bool:
+    labels = re.findall(r"来源|作者|发布时间|发布日期|时间|日期|浏览|点击|责任编辑|编辑|通讯员|字号", line)
+    return len(line) <= 120 and (len(labels) >= 2 or (len(labels) == 1 and meta.parse_date(line) is not None))
+
+
+def _near_title(page_lines: list[str], title: str) -> list[str]:
+    if title:
+        key = title[:10]
+        for i, line in enumerate(page_lines):
+            if key in line and len(line) <= len(title) + 40:
+                return page_lines[i + 1 : i + 1 + NEAR_TITLE_LINES]
+    return []
+
+
+def extract_html(html: str, url: str, family: str | None = None, court_hint: str | None = None) -> Article:
+    if not html or not html.strip():
+        raise ExtractionError(f"{url}: empty document, nothing to extract")
+    try:
+        doc = lxml_html.document_fromstring(html)
+    except (etree.ParserError, ValueError) as exc:
+        raise ExtractionError(f"{url}: not parseable as HTML ({exc})") from exc
+    article = Article(url=url)
+    tags = _meta_tags(doc)
+    recipes = recipes_for(family)
+    title_selectors = tuple(s for r in recipes for s in r.title)
+    meta_text = " ".join(_first_text(doc, (s,)) for r in recipes for s in r.meta)
+    editor_text = " ".join(_first_text(doc, (s,)) for r in recipes for s in r.editor)
+    next_data = _next_data(doc)
+    article.title = (next_data or {}).get("name") or _title(doc, tags, title_selectors)
+    article.removed = prune(doc, url)
+    page_lines = element_lines(doc.body) if doc.body is not None else []
+    near = _near_title(page_lines, article.title)
+
+    chosen = None
+    if next_data:
+        content = lxml_html.fragment_fromstring(next_data["content"], create_parent="div")
+        article.removed += prune(content, url)
+        chosen = (element_lines(content), "next-data")
+    chosen = chosen or _choose_body(doc, family) or _general_body(doc)
+    lines, article.method = chosen
+    if lines and article.title and lines[0].replace(" ", "") == article.title.replace(" ", ""):
+        lines = lines[1:]
+    while lines and _is_meta_line(lines[0]):
+        article.removed.append(Removed("meta-line", lines[0]))
+        meta_text += " " + lines.pop(0)
+    if lines and re.match(r"^[【\[]?(?:摘要|导读)", lines[0]):
+        article.summary = re.sub(r"^[【\[]?(?:摘要|导读)[】\]]?\s*[:：]\s*", "", lines[0])
+    lines, dropped = filter_lines(lines)
+    article.removed += dropped
+    article.text = "\n".join(lines)
+
+    near_text = " ".join(near)
+    # published: meta tags, platform data, labelled meta lines, a date beside the title, the URL
+    candidates = [meta.parse_date(tags[k]) for k in meta.META_DATE_NAMES if k in tags]
+    if next_data:
+        candidates.append(meta.parse_date(str(next_data.get("pubTime") or "")))
+        candidates.append(meta.date_from_epoch_ms(next_data.get("publishTime")))
+    candidates += [meta.labelled_date(meta_text), meta.parse_date(meta_text), meta.labelled_date(near_text)]
+    candidates += [meta.parse_date(line) for line in near[:4] if _is_meta_line(line) or len(line) <= 60]
+    candidates.append(meta.date_from_url(url))
+    found = next((c for c in candidates if c is not None), None)
+    if found:
+        article.published, article.published_precision = found.value, found.precision
+
+    head_tail = " ".join(lines[:2] + lines[-3:])
+    article.source = (
+        (next_data or {}).get("nodeInfo", {}).get("name")
+        or meta.find_source(meta_text)
+        or tags.get("contentsource")
+        or meta.find_source(near_text)
+    )
+    meta_author = tags.get("author") if tags.get("author") and not re.search(r"[\s,]", tags.get("author", "")) else None
+    article.author = (
+        meta.clean_name((next_data or {}).get("author"))
+        or meta.find_authors(meta_text)
+        or meta.clean_name(meta_author)
+        or meta.find_authors(near_text)
+        or meta.find_authors(head_tail)
+    )
+    article.editor = meta.find_editor(editor_text) or meta.find_editor(meta_text) or meta.find_editor(" ".join(page_lines[-40:]))
+    article.court = meta.find_court(article.source) or court_hint or meta.find_court(tags.get("sitename"))
+    return article
+
+
+def extract_bytes(
+    raw: bytes, url: str, content_type: str | None = None, family: str | None = None, court_hint: str | None = None
+) -> Article:
+    decoded = decode_html(raw, content_type)
+    article = extract_html(decoded.text, url, family=family, court_hint=court_hint)
+    article.encoding, article.encoding_note = decoded.encoding, decoded.note
+    return article

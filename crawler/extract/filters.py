@@ -1,0 +1,327 @@
+"""Pruning rules, each with a name and the reason it exists. Pruning is separate from extraction.
+
+DOM rules remove nodes before the body is chosen; text rules drop whole lines of the chosen body.
+Gambling and account words are scored only in hidden nodes, link-dense blocks and off-site anchors,
+never in plain body text: court news legitimately reports 开设赌场罪, 百家乐 and 账号密码 fraud.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from lxml import html as lxml_html
+
+HtmlElement = lxml_html.HtmlElement
+
+
+@dataclass(frozen=True)
+class Removed:
+    rule: str
+    text: str
+
+
+# ---------------------------------------------------------------- hidden nodes
+_HIDING_DECLARATIONS = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|"
+    r"(?:left|top|right|text-indent|margin-left|margin-top)\s*:\s*-\s*\d{3,}\s*(?:px|em|rem)?|"
+    r"font-size\s*:\s*0(?:\.0+)?\s*(?:px|pt|em|rem|%)?\s*(?:;|$|!)|"
+    r"opacity\s*:\s*0(?:\.0+)?\s*(?:;|$|!)|"
+    r"(?:^|;)\s*(?:height|width|max-height)\s*:\s*[01](?:px)?\s*(?:;|$|!)[^}]*overflow\s*:\s*hidden|"
+    r"overflow\s*:\s*hidden[^}]*(?:^|;)\s*(?:height|width|max-height)\s*:\s*[01](?:px)?\s*(?:;|$|!)|"
+    r"clip\s*:\s*rect\(\s*0",
+    re.I,
+)
+_STYLE_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+_SIMPLE_SELECTOR = re.compile(r"^[a-z0-9]*([.#])([\w-]+)$", re.I)
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+
+
+def hidden_selectors(doc: HtmlElement) -> tuple[set[str], set[str]]:
+    """Classes and ids that a page's own <style> blocks hide (the classic way to hide SEO links)."""
+    classes: set[str] = set()
+    ids: set[str] = set()
+    for style in doc.iter("style"):
+        css = re.sub(r"/\*.*?\*/", "", style.text or "", flags=re.S)
+        for selectors, body in _STYLE_RULE.findall(css):
+            if not _HIDING_DECLARATIONS.search(body):
+                continue
+            for selector in selectors.split(","):
+                match = _SIMPLE_SELECTOR.match(selector.strip())
+                if match:
+                    (classes if match.group(1) == "." else ids).add(match.group(2))
+    return classes, ids
+
+
+def is_hidden(el: HtmlElement, hidden_classes: set[str], hidden_ids: set[str]) -> bool:
+    if el.get("hidden") is not None or el.get("aria-hidden", "").lower() == "true":
+        return True
+    style = el.get("style")
+    if style and _HIDING_DECLARATIONS.search(style):
+        return True
+    if el.tag == "marquee" and re.match(r"^[01](px)?$", (el.get("height") or "").strip()):
+        return True
+    if hidden_ids and el.get("id") in hidden_ids:
+        return True
+    return bool(hidden_classes and hidden_classes.intersection((el.get("class") or "").split()))
+
+
+# ---------------------------------------------------------------- node rules
+TRACKER_SRC = re.compile(r"hm\.baidu\.com|cnzz\.com|51\.la|umeng\.com|google-analytics|googletagmanager", re.I)
+TRACKER_CODE = re.compile(r"_hmt|CNZZ_STAT|_czc|LA\.init|gtag\(|_bd_share_config", re.I)
+
+# Class/id fragments of page chrome. Matched as whole tokens (split on - and _) to avoid hitting "content".
+CHROME_TOKENS = {
+    "share", "bdsharebuttonbox", "bdshare", "print", "qr", "qrcode", "ewm", "erweima", "wxcode", "prev", "next",
+    "prevnext", "pre", "fontsize", "word", "zihao", "breadcrumb", "crumbs", "position", "location", "footer",
+    "foot", "copyright", "comment", "comments", "related", "relate", "xgxw", "login", "register", "popup",
+    "modal", "dialog", "toolbar", "tools", "sidebar", "nav", "menu", "advert", "ads", "banner",
+}
+CHROME_IDS = {"qr_container", "_ideConac", "_jiucuo_", "share", "footer", "bdshare"}
+GAMBLING_WORDS = re.compile(r"博彩|百家乐|葡京|威尼斯人|皇冠体育|时时彩|六合彩|真人娱乐|彩金|投注|滚球|棋牌|娱乐城|赌场|电子游艺|澳门.{0,4}(?:网|官网)")
+
+
+def _tokens(el: HtmlElement) -> set[str]:
+    raw = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+    return {t for t in re.split(r"[\s_\-]+", raw) if t}
+
+
+def _text(el: HtmlElement) -> str:
+    return re.sub(r"\s+", " ", el.text_content() or "").strip()
+
+
+def _link_density(el: HtmlElement) -> float:
+    total = len(re.sub(r"\s", "", el.text_content() or ""))
+    if not total:
+        return 0.0
+    linked = sum(len(re.sub(r"\s", "", a.text_content() or "")) for a in el.iter("a"))
+    return linked / total
+
+
+@dataclass(frozen=True)
+class NodeRule:
+    name: str
+    reason: str
+    matches: Callable[[HtmlElement, PruneContext], bool]
+
+
+@dataclass
+class PruneContext:
+    page_host: str
+    hidden_classes: set[str]
+    hidden_ids: set[str]
+
+
+def _is_tracker(el: HtmlElement, ctx: PruneContext) -> bool:
+    if el.tag == "script":
+        return bool(TRACKER_SRC.search(el.get("src") or "") or TRACKER_CODE.search(el.text or ""))
+    if el.tag in ("img", "iframe"):
+        return bool(TRACKER_SRC.search(el.get("src") or ""))
+    return False
+
+
+def _is_chrome(el: HtmlElement, ctx: PruneContext) -> bool:
+    if el.tag in ("html", "body"):
+        return False
+    if el.get("id") in CHROME_IDS:
+        return True
+    tokens = _tokens(el)
+    if not tokens & CHROME_TOKENS:
+        return False
+    # A chrome-named node is dropped only when it is small: a layout wrapper named "main-nav-content"
+    # that holds the article must survive.
+    return len(_text(el)) < 300 or _link_density(el) > 0.5
+
+
+def _is_gambling_links(el: HtmlElement, ctx: PruneContext) -> bool:
+    if el.tag == "a":
+        href = el.get("href") or ""
+        host = urlsplit(href).hostname or ""
+        offsite = bool(host) and host != ctx.page_host
+        return offsite and bool(GAMBLING_WORDS.search(_text(el)))
+    if el.tag not in ("div", "p", "ul", "span", "section", "td", "marquee"):
+        return False
+    anchors = el.findall(".//a")
+    return len(anchors) >= 3 and _link_density(el) > 0.6 and len(GAMBLING_WORDS.findall(_text(el))) >= 2
+
+
+def _is_hidden(el: HtmlElement, ctx: PruneContext) -> bool:
+    return el.tag not in ("html", "body", "head") and is_hidden(el, ctx.hidden_classes, ctx.hidden_ids)
+
+
+NODE_RULES: tuple[NodeRule, ...] = (
+    NodeRule("tracker", "analytics and share scripts (百度统计, cnzz, 51.la, umeng) are never article text", _is_tracker),
+    NodeRule(
+        "hidden-node",
+        "text hidden by inline style, page <style> classes, off-screen position, zero size or aria-hidden "
+        "is SEO or pop-up residue the reader never sees",
+        _is_hidden,
+    ),
+    NodeRule("gambling-links", "off-site or link-dense blocks advertising gambling are injected SEO spam", _is_gambling_links),
+    NodeRule("page-chrome", "share/print/QR/font-size/prev-next/breadcrumb/footer/login widgets are page chrome", _is_chrome),
+)
+ALWAYS_DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "form", "button", "select", "input", "textarea")
+
+
+def _drop(el: HtmlElement) -> None:
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        previous = el.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def prune(doc: HtmlElement, page_url: str, rules: Iterable[NodeRule] = NODE_RULES) -> list[Removed]:
+    """Remove junk nodes in place; return what went, rule by rule, for the audit trail."""
+    classes, ids = hidden_selectors(doc)
+    ctx = PruneContext(urlsplit(page_url).hostname or "", classes, ids)
+    removed: list[Removed] = []
+    rules = tuple(rules)
+    for rule in rules:
+        for el in list(doc.iter()):
+            if not isinstance(el.tag, str) or el.getparent() is None:
+                continue
+            # skip nodes already detached with an ancestor
+            if el.getroottree().getroot() is not doc.getroottree().getroot():
+                continue
+            if rule.matches(el, ctx):
+                text = _text(el)
+                if text and el.tag not in ("script", "style"):
+                    removed.append(Removed(rule.name, text[:2000]))
+                _drop(el)
+    for el in list(doc.iter(*ALWAYS_DROP_TAGS)):
+        _drop(el)
+    for el in doc.iter():
+        if isinstance(el.tag, str):
+            if el.text:
+                el.text = _ZERO_WIDTH.sub("", el.text)
+            if el.tail:
+                el.tail = _ZERO_WIDTH.sub("", el.tail)
+    return removed
+
+
+# ---------------------------------------------------------------- text rules
+@dataclass(frozen=True)
+class LineRule:
+    name: str
+    reason: str
+    pattern: re.Pattern[str]
+    max_len: int = 10_000  # the rule only applies to lines at most this long
+
+
+_DATE = r"\d{4}\s*(?:年|-|/|\.)\s*\d{1,2}\s*(?:月|-|/|\.)\s*\d{1,2}\s*日?"
+_TIME = r"\d{1,2}[:：]\d{2}(?:[:：]\d{2})?"
+PLATFORMS = r"澎湃号|澎湃新闻|网易号|搜狐号|搜狐|百家号|头条号|今日头条|企鹅号|大风号|一点号|新浪看点|微信公众号"
+DISCLAIMER_SIGNS = re.compile(
+    r"上传并发布|仅代表(?:该)?作者|观点或立场|观点和立场|信息发布平台|信息存储空间|信息存储服务|自媒体平台|"
+    r"系信息发布平台|不代表(?:本|该)?(?:平台|网站|本站)|申请澎湃号|特别声明|免责声明"
+)
+
+LINE_RULES: tuple[LineRule, ...] = (
+    LineRule(
+        "summary-line",
+        "a leading 摘要/导读 line is the page summary (metadata), repeated from the body",
+        re.compile(r"^[【\[]?(?:摘要|导读|内容摘要|核心提示)[】\]]?\s*[:：]"),
+    ),
+    LineRule(
+        "giveaway-offer",
+        "account-giveaway spam sells memberships by day and price ('迅雷会员25天/4.5元'), or sends readers to "
+        "'本站' links to buy; a court report quoting a price has neither the N天/N元 form nor the call to buy",
+        re.compile(r"\d+\s*天\s*/\s*\d+(?:\.\d+)?\s*元|独享\s*\d+\s*天|请点本站.{0,10}(?:链接|购买)|本站上边链接"),
+        max_len=80,
+    ),
+    LineRule(
+        "credential-header",
+        "a bare '随机账号密码机器码:' label introduces lists of leaked credentials",
+        re.compile(r"^(?:随机|免费|共享)?(?:会员)?(?:账号|帐号)(?:和|及|与)?密码(?:机器码)?(?:分享|如下)?\s*[:：]?$"),
+        max_len=20,
+    ),
+    LineRule(
+        "popup-leftover",
+        "login/register pop-up residue such as '会员登录关闭', '注册会员关闭': UI words only, no sentence",
+        re.compile(r"^(?:(?:会员|用户|账号|帐号)?(?:登录|登陆|注册|关闭|忘记密码|找回密码|记住我|验证码|用户名|密码|立即|提交|取消|退出)\s*){2,}$"),
+        max_len=16,
+    ),
+    LineRule(
+        "platform-disclaimer",
+        "platform disclaimers (澎湃号, 网易号, 搜狐号, 百家号, 头条号 …) close a repost and are not the court's text",
+        re.compile(rf"(?:{PLATFORMS}).{{0,60}}(?:{DISCLAIMER_SIGNS.pattern})|(?:{DISCLAIMER_SIGNS.pattern}).{{0,80}}(?:{PLATFORMS}|平台)"),
+        max_len=400,
+    ),
+    LineRule(
+        "bare-timestamp",
+        "a line that is only a date and time is a display stamp (or spam's), never a sentence of the article",
+        re.compile(rf"^(?:{_DATE})\s*(?:{_TIME})?$|^{_TIME}$"),
+        max_len=30,
+    ),
+    LineRule(
+        "print-share-chrome",
+        "print/close/font-size/share/QR/view-count/prev-next/breadcrumb widgets rendered as text",
+        re.compile(
+            r"^[【\[]?(?:打印本页|打印|关闭窗口|关闭|返回顶部|收藏本页|保存本页|加入收藏)[】\]]?(?:\s*[【\[]?(?:打印本页|打印|关闭窗口|关闭|返回顶部)[】\]]?)*$|"
+            r"字号\s*[:：]?\s*[【\[]?\s*大\s*[|｜\s]?\s*中\s*[|｜\s]?\s*小|字体\s*[:：]\s*[【\[]?\s*大\s*中\s*小|"
+            r"^(?:浏览|阅读|点击)(?:次数|量|数)?\s*[:：]\s*\d*\s*次?$|^分享到\s*[:：]?|扫一扫在手机(?:上)?打开|"
+            r"^(?:上一篇|下一篇|上一条|下一条)\s*[:：]|^相关(?:链接|新闻|阅读)\s*[:：]?$|^当前位置\s*[:：]|是否打开信息无障碍浏览"
+        ),
+        max_len=120,
+    ),
+    LineRule(
+        "site-footer",
+        "site footers: 版权所有, 主办/承办单位, 技术支持, ICP备案, 公网安备, 网站标识码",
+        re.compile(r"版权所有|主办单位|承办单位|技术支持\s*[:：]|ICP备\s*\d+|公网安备\s*\d+|网站标识码|beian\.miit\.gov\.cn|Copyright\s*©?", re.I),
+        max_len=160,
+    ),
+)
+
+# A line of random 'user password' tokens: 1–4 ASCII tokens, each mixing letters and digits.
+_CREDENTIAL_TOKEN = re.compile(r"^(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{3,}$")
+
+
+def is_credential_line(line: str) -> bool:
+    tokens = line.split()
+    return 1 <= len(tokens) <= 4 and all(_CREDENTIAL_TOKEN.match(t) for t in tokens)
+
+
+def filter_lines(lines: list[str], rules: Iterable[LineRule] = LINE_RULES) -> tuple[list[str], list[Removed]]:
+    """Drop junk lines; a run of credential-token lines counts as spam only beside other spam or in a run of 2+."""
+    rules = tuple(rules)
+    verdicts: list[str | None] = []
+    for line in lines:
+        compact = line.strip()
+        verdict = None
+        for rule in rules:
+            if len(compact) <= rule.max_len and rule.pattern.search(compact):
+                verdict = rule.name
+                break
+        verdicts.append(verdict)
+    # credential lines: judged with their neighbours, since one line like 'GB2312' alone proves nothing
+    spam_rules = {"giveaway-offer", "credential-header", "popup-leftover"}
+    n = len(lines)
+    cred = [verdicts[i] is None and is_credential_line(lines[i]) for i in range(n)]
+    for i in range(n):
+        if not cred[i]:
+            continue
+        j = i
+        while j > 0 and (cred[j - 1] or verdicts[j - 1] in spam_rules | {"credential-lines"}):
+            j -= 1
+        neighbour_spam = any(verdicts[k] in spam_rules for k in range(max(0, j - 2), min(n, i + 3)))
+        run = (i > 0 and cred[i - 1]) or (i + 1 < n and cred[i + 1])
+        if neighbour_spam or run:
+            verdicts[i] = "credential-lines"
+    # a bare timestamp is only junk; keep it out of the body wherever it stands
+    kept = [line for line, verdict in zip(lines, verdicts, strict=True) if verdict is None]
+    removed = [Removed(v, line.strip()) for line, v in zip(lines, verdicts, strict=True) if v is not None]
+    return kept, removed
+
+
+LINE_RULE_REASONS = {rule.name: rule.reason for rule in LINE_RULES} | {
+    "credential-lines": "runs of random 'user password' tokens next to account-giveaway spam are leaked credentials",
+}
+NODE_RULE_REASONS = {rule.name: rule.reason for rule in NODE_RULES}

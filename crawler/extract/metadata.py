@@ -1,0 +1,133 @@
+"""Chinese dates, sources and bylines. Dates keep their precision and the +08:00 offset of Chinese courts.
+
+A date is read from meta tags, labelled meta lines or the URL, never guessed from body sentences.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+CHINA_OFFSET = "+08:00"
+
+_DATE_RE = re.compile(
+    r"(?P<y>(?:19|20)\d{2})\s*(?:年|-|/|\.)\s*(?P<m>\d{1,2})\s*(?:月|-|/|\.)\s*(?P<d>\d{1,2})\s*日?"
+    r"(?:\s*(?:T|\s)?\s*(?P<H>\d{1,2})\s*(?:[:：]|时)\s*(?P<M>\d{1,2})(?:\s*(?:[:：]|分)\s*(?P<S>\d{1,2}))?)?"
+)
+_URL_DATE_RES = (
+    re.compile(r"/(?P<y>20\d{2})[-/]?(?P<m>[01]\d)[-/]?(?P<d>[0-3]\d)/"),  # /2023/07/04/ or /20230704/
+    re.compile(r"[/_]t(?P<y>20\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)_"),  # TRS t20230704_123.html
+    re.compile(r"/art/(?P<y>20\d{2})/(?P<m>\d{1,2})/(?P<d>\d{1,2})/"),  # Hanweb
+    re.compile(r"/(?P<y>20\d{2})/(?P<m>[01]\d)/id/"),  # chinacourt: year and month only
+)
+DATE_LABELS = r"发布时间|发布日期|发表时间|发文日期|更新时间|时间|日期|发布"
+META_DATE_NAMES = (
+    "pubdate", "publishdate", "publish_date", "article:published_time", "og:release_date", "og:published_time",
+    "datepublished", "dc.date.issued", "dc.date", "date", "firstpublishedtime", "publishtime", "pubtime",
+)
+
+
+@dataclass(frozen=True)
+class ParsedDate:
+    value: str  # ISO 8601 with +08:00 when a time is known; YYYY-MM-DD or YYYY-MM otherwise
+    precision: str  # second | minute | day | month
+
+
+def _valid(y: int, m: int, d: int) -> bool:
+    return 1990 <= y <= 2100 and 1 <= m <= 12 and 1 <= d <= 31
+
+
+def parse_date(text: str) -> ParsedDate | None:
+    """The first full Chinese or ISO date in text, with its precision."""
+    for match in _DATE_RE.finditer(text or ""):
+        y, m, d = int(match["y"]), int(match["m"]), int(match["d"])
+        if not _valid(y, m, d):
+            continue
+        if match["H"] is not None and int(match["H"]) < 24 and int(match["M"]) < 60:
+            if match["S"] is not None and int(match["S"]) < 60:
+                value = f"{y:04d}-{m:02d}-{d:02d}T{int(match['H']):02d}:{int(match['M']):02d}:{int(match['S']):02d}"
+                return ParsedDate(value + CHINA_OFFSET, "second")
+            value = f"{y:04d}-{m:02d}-{d:02d}T{int(match['H']):02d}:{int(match['M']):02d}:00"
+            return ParsedDate(value + CHINA_OFFSET, "minute")
+        return ParsedDate(f"{y:04d}-{m:02d}-{d:02d}", "day")
+    return None
+
+
+def date_from_url(url: str) -> ParsedDate | None:
+    for pattern in _URL_DATE_RES:
+        match = pattern.search(url)
+        if not match:
+            continue
+        y, m = int(match["y"]), int(match["m"])
+        if "d" in match.groupdict() and match["d"]:
+            if _valid(y, m, int(match["d"])):
+                return ParsedDate(f"{y:04d}-{m:02d}-{int(match['d']):02d}", "day")
+        elif 1 <= m <= 12:
+            return ParsedDate(f"{y:04d}-{m:02d}", "month")
+    return None
+
+
+def date_from_epoch_ms(value: int | str | None) -> ParsedDate | None:
+    from datetime import datetime, timedelta, timezone
+
+    try:
+        stamp = int(value) / 1000  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    moment = datetime.fromtimestamp(stamp, timezone(timedelta(hours=8)))
+    return ParsedDate(moment.isoformat(timespec="seconds"), "second")
+
+
+def labelled_date(text: str) -> ParsedDate | None:
+    """A date that follows a label such as 发布时间： (so a date quoted in a headline is not taken)."""
+    match = re.search(rf"(?:{DATE_LABELS})\s*[:：]?\s*(?=(?:19|20)\d{{2}})", text)
+    return parse_date(text[match.end() :][:40]) if match else None
+
+
+# ---------------------------------------------------------------- bylines
+_LABEL_STOP = r"(?=\s*(?:来源|作者|文|记者|通讯员|责任编辑|编辑|审核|发布时间|发布日期|时间|日期|浏览|点击|阅读|字号|打印|摄影|图|\||｜|【|$))"
+_NAME = r"[\u4e00-\u9fa5·A-Za-z]{1,12}"
+_NAMES = rf"{_NAME}(?:(?:\s+|、|，|,|/)(?!(?:来源|责任编辑|编辑|审核|发布|时间|日期)){_NAME})*"
+
+SOURCE_RE = re.compile(r"(?:来源|稿源|信息来源|文章来源|出处)\s*[:：]\s*([^\s|｜【】]{2,40})")
+AUTHOR_RE = re.compile(rf"(?:作者|撰稿|撰文|记者|通讯员|文\s*/|文\s*[:：]|^文\s+)\s*[:：/]?\s*({_NAMES}){_LABEL_STOP}")
+EDITOR_RE = re.compile(rf"(?:责任编辑|责编|编辑)\s*[:：]\s*({_NAMES}){_LABEL_STOP}")
+_PREFIX = re.compile(r"^(?:作者|记者|通讯员|责任编辑|来源|文)\s*[:：/]\s*")
+
+
+def clean_name(value: str | None) -> str | None:
+    """Strip label prefixes ('作者：') and separators; join several names with '、'."""
+    if not value:
+        return None
+    value = _PREFIX.sub("", value.strip())
+    parts = [p for p in re.split(r"[\s、，,/]+", value) if p]
+    return "、".join(parts) or None
+
+
+def find_source(text: str) -> str | None:
+    match = SOURCE_RE.search(text)
+    return match.group(1).strip() if match else None
+
+
+def find_authors(text: str) -> str | None:
+    names: list[str] = []
+    for match in AUTHOR_RE.finditer(text):
+        for name in (clean_name(match.group(1)) or "").split("、"):
+            if name and name not in names:
+                names.append(name)
+    return "、".join(names) or None
+
+
+def find_editor(text: str) -> str | None:
+    match = EDITOR_RE.search(text)
+    return clean_name(match.group(1)) if match else None
+
+
+_COURT_RE = re.compile(r"[\u4e00-\u9fa5]{2,20}?(?:高级|中级)?人民法院|最高人民法院")
+
+
+def find_court(*texts: str | None) -> str | None:
+    for text in texts:
+        if text and (match := _COURT_RE.search(text)):
+            return match.group(0)
+    return None

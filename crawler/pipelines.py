@@ -1,0 +1,130 @@
+"""FetchedPage → extraction → archive. No site-specific branches: site knowledge arrives in the item."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from scrapy import signals
+
+from archive import ArticleFields, Capture, finish_run, open_archive, record, start_run
+from crawler.extract import EXTRACTOR_VERSION, RULES_HASH, ExtractionError, detect_challenge, extract_bytes
+from crawler.extract.decode import decode_html, looks_binary
+from crawler.items import FetchedPage
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+GONE_STATUSES = {404, 410}
+MIN_ARTICLE_CHARS = 20
+
+
+def classify(item: FetchedPage) -> tuple[str, ArticleFields | None, Capture]:
+    """Decide what a fetch is: an article, a removal, a challenge or a failure (with its reason)."""
+    capture = Capture(
+        url=item.url,
+        source=item.source,
+        status=item.status,
+        final_url=item.final_url,
+        headers=item.headers,
+        raw=item.body,
+        reason=item.reason,
+        fetched_at=item.fetched_at,
+    )
+    if item.reason or item.status is None:
+        capture.reason = item.reason or "no response"
+        return "failed", None, capture
+    if item.status in GONE_STATUSES:
+        capture.reason = f"HTTP {item.status}"
+        return "gone", None, capture
+    if item.redirected_away:
+        capture.reason = f"redirected to a non-article page {item.final_url}"
+        return "gone", None, capture
+    raw = item.body or b""
+    if not raw:
+        capture.reason = "empty body (0 bytes)"
+        return "failed", None, capture
+    if looks_binary(raw):
+        capture.reason = f"binary body served as {item.headers.get('Content-Type', 'unknown type')}"
+        return "failed", None, capture
+    decoded = decode_html(raw, item.headers.get("Content-Type"))
+    capture.encoding = decoded.encoding
+    challenge = detect_challenge(item.status, item.headers, decoded.text)
+    if challenge:
+        capture.reason = challenge
+        return "challenge", None, capture
+    if item.status >= 400:
+        capture.reason = f"HTTP {item.status}"
+        return "failed", None, capture
+    try:
+        article = extract_bytes(raw, item.url, item.headers.get("Content-Type"), family=item.family, court_hint=item.court)
+    except ExtractionError as exc:
+        capture.reason = str(exc)
+        return "failed", None, capture
+    if len(article.text) < MIN_ARTICLE_CHARS:
+        capture.reason = f"no article text found ({len(article.text)} characters after extraction)"
+        return "failed", None, capture
+    fields = ArticleFields(
+        title=article.title,
+        body=article.text,
+        published=article.published,
+        published_precision=article.published_precision,
+        source_name=article.source,
+        author=article.author,
+        editor=article.editor,
+        court=article.court,
+        removed_blocks=[{"rule": r.rule, "text": r.text} for r in article.removed],
+        extractor_version=EXTRACTOR_VERSION,
+        rules_hash=RULES_HASH,
+    )
+    if decoded.note:
+        capture.reason = f"decoding: {decoded.note}"
+    return "article", fields, capture
+
+
+class ArchivePipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.db_path = crawler.settings.get("ARCHIVE_DB")
+        self.db = None
+        self.run_id: int | None = None
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        spider = self.crawler.spider
+        self.db = open_archive(self.db_path)
+        kind = "revisit" if getattr(spider, "revisit", "none") == "only" else "crawl"
+        self.run_id = start_run(self.db, spider.name, kind)
+        logger.info("archive %s: run %d of %s started", self.db_path, self.run_id, spider.name)
+
+    def process_item(self, item: FetchedPage) -> FetchedPage:
+        outcome, fields, capture = classify(item)
+        result = record(self.db, self.run_id, capture, outcome, fields)
+        stats = self.crawler.stats
+        stats.inc_value(f"courtnews/{result.outcome}")
+        if result.outcome in ("failed", "challenge"):
+            logger.warning("%s: %s (%s)", item.url, result.outcome, capture.reason)
+        elif result.outcome in ("changed", "removed", "restored"):
+            logger.info("%s: %s (version %s; %s)", item.url, result.outcome, result.version, ", ".join(result.changed_fields))
+        item.body = None  # the bytes are stored; do not keep them in memory or feeds
+        return item
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.db is None or self.run_id is None:
+            return
+        status = "finished" if reason == "finished" else "failed"
+        run = finish_run(self.db, self.run_id, status, None if reason == "finished" else f"spider closed: {reason}")
+        logger.info(
+            "courtnews run %d (%s) %s: %d captures, %d new pages, %d new versions (%d changed, %d removed, "
+            "%d restored), %d unchanged, %d failures",
+            run["id"], spider.name, status, run["captures"], run["new_pages"], run["new_versions"], run["changed"],
+            run["removed"], run["restored"], run["unchanged"], run["failures"],
+        )
+        self.db.close()
+        self.db = None

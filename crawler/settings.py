@@ -1,0 +1,42 @@
+"""Scrapy settings: polite by default, overridable per run with -s NAME=VALUE or the environment."""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "courtnews"
+SPIDER_MODULES = ["crawler.spiders"]
+SPIDER_LOADER_CLASS = "crawler.spiderloader.SourceSpiderLoader"
+SOURCES_FILE = os.environ.get("COURTNEWS_SOURCES")  # None: the sources.toml shipped at the project root
+ARCHIVE_DB = os.environ.get("COURTNEWS_DB", "data/archive.db")
+
+USER_AGENT = "courtnews/0.1 (archive of public court news; contact: set COURTNEWS_CONTACT)"
+if os.environ.get("COURTNEWS_CONTACT"):
+    USER_AGENT = f"courtnews/0.1 (archive of public court news; contact: {os.environ['COURTNEWS_CONTACT']})"
+ROBOTSTXT_OBEY = True
+COOKIES_ENABLED = True
+TELNETCONSOLE_ENABLED = False
+
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+REDIRECT_MAX_TIMES = 5
+# Some government HTTPS servers only offer weak ciphers.
+DOWNLOADER_CLIENT_TLS_CIPHERS = "DEFAULT:@SECLEVEL=1"
+
+DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.AllowListMiddleware": 50}
+ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
+
+LOG_LEVEL = os.environ.get("COURTNEWS_LOG_LEVEL", "INFO")
+LOGSTATS_INTERVAL = 30.0
+FEED_EXPORT_ENCODING = "utf-8"

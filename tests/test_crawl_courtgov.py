@@ -1,0 +1,77 @@
+"""court.gov.cn family: lists, pagination, article pages, versions, removals and restores."""
+
+from __future__ import annotations
+
+import json
+
+import sqlite_utils
+
+
+def versions(db_path):
+    db = sqlite_utils.Database(db_path)
+    return list(db.query("SELECT p.url, v.* FROM versions v JOIN pages p ON p.id = v.page_id ORDER BY p.url, v.version"))
+
+
+def test_first_crawl_archives_every_listed_article(site_factory, crawl, tmp_path):
+    site = site_factory("court-gov-cn")
+    crawl(site)
+    db = sqlite_utils.Database(tmp_path / "archive.db")
+    rows = versions(tmp_path / "archive.db")
+    urls = sorted(row["url"].rsplit("/", 1)[1] for row in rows)
+    assert urls == ["1001.html", "1002.html", "1003.html", "1004.html"]  # 1999 sits after an empty list page
+    assert all(row["kind"] == "first" and row["version"] == 1 for row in rows)
+    first = next(r for r in rows if r["url"].endswith("1001.html"))
+    assert first["title"] == "最高法发布涉农民工工资案件典型案例"
+    assert first["published"] == "2024-01-02T03:04:05+08:00"
+    assert first["source_name"] == "最高人民法院"
+    assert "让农民工安心过年" in first["body"]
+    for junk in ("相关链接", "分享到", "字号", "版权所有", "浏览次数", "当前位置"):
+        assert junk not in first["body"]
+    # robots.txt forbids /private/: never fetched
+    assert not list(db.query("SELECT * FROM captures WHERE url LIKE '%/private/%'"))
+    run = list(db.query("SELECT * FROM runs"))[0]
+    assert run["status"] == "finished" and run["new_versions"] == 4 and run["new_pages"] == 4
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_unchanged_recrawl_adds_captures_not_versions(site_factory, crawl, tmp_path):
+    site = site_factory("court-gov-cn")
+    crawl(site)
+    # a view counter changing on every fetch is not a change of the article
+    page = site.path("zixun/xiangqing/1002.html")
+    page.write_text(page.read_text("utf-8").replace("1024", "2048"), "utf-8")
+    crawl(site)
+    db = sqlite_utils.Database(tmp_path / "archive.db")
+    assert db["versions"].count == 4
+    assert db["captures"].count == 8
+    second = list(db.query("SELECT * FROM runs ORDER BY id"))[1]
+    assert second["unchanged"] == 4 and second["new_versions"] == 0
+
+
+def test_edit_remove_restore_make_dated_versions(site_factory, crawl, tmp_path):
+    site = site_factory("court-gov-cn")
+    crawl(site)
+    edited = site.path("zixun/xiangqing/1002.html")
+    original = edited.read_text("utf-8")
+    edited.write_text(original.replace("平稳有序运行", "安全平稳有序运行"), "utf-8")
+    removed = site.path("zixun/xiangqing/1003.html")
+    saved = removed.read_text("utf-8")
+    removed.unlink()
+    listing = site.path("zixun/gengduo/24_2.html")
+    listing.write_text(listing.read_text("utf-8").replace('<li><a href="/zixun/xiangqing/1003.html"', '<li hidden><a href="/gone"'), "utf-8")
+    crawl(site, "revisit=all")
+    rows = versions(tmp_path / "archive.db")
+    changed = [r for r in rows if r["url"].endswith("1002.html")]
+    assert [r["kind"] for r in changed] == ["first", "changed"]
+    assert json.loads(changed[1]["changed_fields"]) == ["body"]
+    assert "安全平稳有序运行" in changed[1]["body"]
+    gone = [r for r in rows if r["url"].endswith("1003.html")]
+    assert [r["kind"] for r in gone] == ["first", "removed"]
+    assert gone[1]["created_at"] and gone[1]["body"] is None
+    removed.write_text(saved, "utf-8")
+    crawl(site, "revisit=all")
+    back = [r for r in versions(tmp_path / "archive.db") if r["url"].endswith("1003.html")]
+    assert [r["kind"] for r in back] == ["first", "removed", "restored"]
+    db = sqlite_utils.Database(tmp_path / "archive.db")
+    page = list(db.query("SELECT state, current_version FROM pages WHERE url LIKE '%1003.html'"))[0]
+    assert page == {"state": "live", "current_version": 3}

@@ -1,0 +1,36 @@
+"""Bad input gets a clear outcome: each failure is a capture with its reason, and the crawl goes on."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+
+def test_every_failure_is_recorded_with_its_reason(site_factory, crawl, tmp_path):
+    site = site_factory("trouble")
+    result = crawl(site)
+    db = sqlite_utils.Database(tmp_path / "archive.db")
+    captures = {row["url"].rsplit("/", 1)[1]: row for row in db.query("SELECT * FROM captures")}
+    outcome = {name: (row["outcome"], row["reason"] or "") for name, row in captures.items()}
+    assert outcome["good.html"][0] == "version"
+    assert outcome["malformed.html"][0] == "version"
+    assert outcome["slow.html"][0] == "failed" and "Timeout" in outcome["slow.html"][1]
+    assert outcome["err503.html"] == ("failed", "HTTP 503")
+    assert outcome["loop-a.html"][0] == "failed" and "redirect" in outcome["loop-a.html"][1].lower()
+    assert outcome["empty.html"] == ("failed", "empty body (0 bytes)")
+    assert outcome["binary.html"][0] == "failed" and "binary body" in outcome["binary.html"][1]
+    assert outcome["big.html"][0] == "failed" and "size" in outcome["big.html"][1].lower()
+    assert outcome["challenge412.html"][0] == "challenge" and "riversecurity" in outcome["challenge412.html"][1]
+    assert outcome["enablejs.html"][0] == "challenge"
+    assert outcome["shell.html"][0] == "challenge" and "empty shell" in outcome["shell.html"][1]
+    assert outcome["offsite.html"][0] == "failed" and "allowed_hosts" in outcome["offsite.html"][1]
+    assert outcome["gone.html"][0] == "gone"  # never archived, so no removal version
+    # only real articles became versions
+    titles = sorted(row["title"] for row in db.query("SELECT title FROM versions"))
+    assert titles == ["残缺页面：法院开展普法宣传", "法院审结一起民间借贷纠纷案"]
+    malformed = list(db.query("SELECT body FROM versions WHERE title LIKE '残缺%'"))[0]["body"]
+    assert "群众表示收获很大" in malformed
+    run = list(db.query("SELECT * FROM runs"))[0]
+    assert run["status"] == "finished" and run["failures"] == 10
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert "localhost" not in [r["url"].split("/")[2].split(":")[0] for r in db.query("SELECT url FROM captures")]
+    assert "courtnews run" in result.log  # the closing summary line
