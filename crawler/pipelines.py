@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from scrapy import signals
 
 from archive import ArticleFields, Capture, finish_run, open_archive, record, start_run
-from crawler.extract import EXTRACTOR_VERSION, RULES_HASH, ExtractionError, detect_challenge, extract_bytes
+from crawler.extract import ExtractionError, article_fields, detect_challenge, extract_bytes
 from crawler.extract.decode import decode_html, looks_binary
 from crawler.items import FetchedPage
 
@@ -66,19 +66,7 @@ def classify(item: FetchedPage) -> tuple[str, ArticleFields | None, Capture]:
     if len(article.text) < MIN_ARTICLE_CHARS:
         capture.reason = f"no article text found ({len(article.text)} characters after extraction)"
         return "failed", None, capture
-    fields = ArticleFields(
-        title=article.title,
-        body=article.text,
-        published=article.published,
-        published_precision=article.published_precision,
-        source_name=article.source,
-        author=article.author,
-        editor=article.editor,
-        court=article.court,
-        removed_blocks=[{"rule": r.rule, "text": r.text} for r in article.removed],
-        extractor_version=EXTRACTOR_VERSION,
-        rules_hash=RULES_HASH,
-    )
+    fields = article_fields(article)
     if decoded.note:
         capture.reason = f"decoding: {decoded.note}"
     return "article", fields, capture

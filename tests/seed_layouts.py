@@ -1,4 +1,4 @@
-"""The user's example page (fixtures/seed.txt) rendered in the layouts content farms use.
+"""The user's example page (crawler/demo/seed_article.txt, from the user) rendered in the layouts content farms use.
 
 Line 1 is the summary, lines 2-27 the body, line 28 the 澎湃号 disclaimer, lines 29-39 injected spam.
 """
@@ -9,7 +9,7 @@ import html
 import json
 from pathlib import Path
 
-SEED = Path(__file__).parent / "fixtures" / "seed.txt"
+SEED = Path(__file__).resolve().parent.parent / "crawler" / "demo" / "seed_article.txt"
 TITLE = "镇原县人民法院被评为“全省优秀法院”"
 
 

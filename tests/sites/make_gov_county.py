@@ -1,5 +1,6 @@
 """Writes the county-court fixture as GBK bytes, as such sites serve them. Run it after editing the pages."""
 import pathlib
+
 root = pathlib.Path(__file__).parent / 'gov-county'
 def page(title, date, source, author, paras, extra=''):
     body = "\n".join(f'<p style="text-indent:2em">{p}</p>' for p in paras)

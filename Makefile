@@ -1,0 +1,43 @@
+# Every target makes .venv first if needed, with exactly the versions in constraints.txt.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PIP_VERSION := 26.3
+
+.PHONY: install test demo run serve bench lint format clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==$(PIP_VERSION)"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+demo: $(STAMP)
+	$(BIN)/courtnews demo
+
+run: $(STAMP)
+	$(BIN)/courtnews daemon
+
+serve: $(STAMP)
+	$(BIN)/courtnews serve
+
+bench: $(STAMP)
+	$(BIN)/python bench/crawl_bench.py
+	$(BIN)/python bench/extract_bench.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) data/demo.db data/demo-site

@@ -1,0 +1,200 @@
+"""Measure extraction on a corpus folder (truth.jsonl + pages/), against plain trafilatura on the same pages.
+
+The metric is the corpus's own: character 4-gram sets with whitespace removed, per-page F1, macro average.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crawler.extract.article import extract_html
+from crawler.extract.decode import decode_html
+from crawler.extract.metadata import parse_date
+
+_WS = re.compile(r"\s+")
+
+
+def grams(text: str | None, n: int = 4) -> set[str]:
+    compact = _WS.sub("", text or "")
+    return {compact[i : i + n] for i in range(len(compact) - n + 1)} if len(compact) >= n else ({compact} if compact else set())
+
+
+def f1(extracted: str | None, truth: str | None) -> float:
+    a, b = grams(extracted), grams(truth)
+    if not a and not b:
+        return 1.0
+    if not a or not b:
+        return 0.0
+    common = len(a & b)
+    if not common:
+        return 0.0
+    precision, recall = common / len(a), common / len(b)
+    return 2 * precision * recall / (precision + recall)
+
+
+@dataclass
+class PageResult:
+    id: str
+    f1: float | None
+    baseline_f1: float | None
+    ms: float
+    baseline_ms: float
+    date_ok: bool | None = None
+    author_ok: bool | None = None
+    leaks: list[str] = field(default_factory=list)
+    drops: list[str] = field(default_factory=list)
+    error: str | None = None
+    method: str = ""
+
+
+@dataclass
+class CorpusPage:
+    id: str
+    raw: bytes
+    truth: dict
+
+
+def read_corpus(folder: Path) -> Iterator[CorpusPage]:
+    truth_file = folder / "truth.jsonl"
+    if not truth_file.exists():
+        raise FileNotFoundError(f"{folder}: no truth.jsonl here; a corpus folder holds truth.jsonl and pages/")
+    for number, line in enumerate(truth_file.read_text("utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            raise ValueError(f"{truth_file}:{number}: not JSON ({exc})") from exc
+        yield CorpusPage(row["id"], (folder / row["html"]).read_bytes(), row)
+
+
+def _same_day(found: str | None, truth: str | None) -> bool | None:
+    expected = parse_date(truth or "")
+    if expected is None:
+        year = re.fullmatch(r"\s*((?:19|20)\d{2})\s*", truth or "")
+        if not year:
+            return None  # the truth has no usable date ("UNKNOWN", null)
+        return bool(found) and found[:4] == year.group(1)
+    return bool(found) and found[:10] == expected.value[:10]
+
+
+def _author_ok(found: str | None, truth: str | None) -> bool | None:
+    if not truth:
+        return None
+    names = [n for n in re.split(r"[\s、，,/]+", truth) if n]
+    return bool(found) and all(name in found for name in names)
+
+
+def _timed(fn: Callable[[], object]) -> tuple[object, float]:
+    start = time.perf_counter()
+    value = fn()
+    return value, (time.perf_counter() - start) * 1000
+
+
+def evaluate_page(page: CorpusPage) -> PageResult:
+    import trafilatura
+
+    text = decode_html(page.raw).text
+    truth = page.truth
+    base_text, base_ms = _timed(lambda: trafilatura.extract(text))
+    try:
+        article, ms = _timed(lambda: extract_html(text, truth.get("url") or f"http://corpus.invalid/{page.id}.html"))
+    except Exception as exc:  # an evaluation reports every failure instead of stopping
+        return PageResult(page.id, None if truth.get("text") is None else 0.0, None, 0.0, base_ms, error=f"{type(exc).__name__}: {exc}")
+    body = article.text  # type: ignore[union-attr]
+    compact = _WS.sub("", body)
+    result = PageResult(
+        page.id,
+        f1(body, truth["text"]) if truth.get("text") is not None else None,
+        f1(base_text, truth["text"]) if truth.get("text") is not None else None,  # type: ignore[arg-type]
+        ms,
+        base_ms,
+        date_ok=_same_day(article.published, truth.get("date")),  # type: ignore[union-attr]
+        author_ok=_author_ok(article.author, truth.get("author")),  # type: ignore[union-attr]
+        leaks=[s for s in truth.get("must_not", []) if _WS.sub("", s) in compact],
+        drops=[s for s in truth.get("must", []) if _WS.sub("", s) not in compact],
+        method=article.method,  # type: ignore[union-attr]
+    )
+    if not body:
+        result.error = "no article text found"
+    return result
+
+
+def evaluate(folder: Path, progress: Callable[[int], None] | None = None) -> dict:
+    results = []
+    for page in read_corpus(folder):
+        results.append(evaluate_page(page))
+        if progress:
+            progress(1)
+    return report(results, folder)
+
+
+def _share(values: list[bool | None]) -> dict:
+    judged = [v for v in values if v is not None]
+    return {"right": sum(judged), "of": len(judged), "share": round(sum(judged) / len(judged), 3) if judged else None}
+
+
+def report(results: list[PageResult], folder: Path) -> dict:
+    scored = [r for r in results if r.f1 is not None]
+    ours = [r.f1 for r in scored]
+    base = [r.baseline_f1 or 0.0 for r in scored]
+    return {
+        "corpus": str(folder),
+        "pages": len(results),
+        "scored_pages": len(scored),
+        "courtnews": {
+            "macro_f1": round(statistics.fmean(ours), 4) if ours else None,
+            "median_f1": round(statistics.median(ours), 4) if ours else None,
+            "below_0_8": sum(1 for v in ours if v < 0.8),
+            "median_ms": round(statistics.median(r.ms for r in results), 2) if results else None,
+        },
+        "trafilatura": {
+            "macro_f1": round(statistics.fmean(base), 4) if base else None,
+            "median_f1": round(statistics.median(base), 4) if base else None,
+            "below_0_8": sum(1 for v in base if v < 0.8),
+            "median_ms": round(statistics.median(r.baseline_ms for r in results), 2) if results else None,
+        },
+        "date": _share([r.date_ok for r in results]),
+        "author": _share([r.author_ok for r in results]),
+        "leaking_pages": [r.id for r in results if r.leaks],
+        "dropping_pages": [r.id for r in results if r.drops],
+        "errors": {r.id: r.error for r in results if r.error},
+        "below_0_8_pages": {r.id: round(r.f1, 3) for r in scored if r.f1 is not None and r.f1 < 0.8},
+        "methods": {m: sum(1 for r in results if r.method == m) for m in sorted({r.method for r in results})},
+    }
+
+
+def format_report(data: dict) -> str:
+    ours, base = data["courtnews"], data["trafilatura"]
+    lines = [
+        f"corpus {data['corpus']}: {data['pages']} pages, {data['scored_pages']} with ground-truth text",
+        f"{'':24}{'courtnews':>12}{'trafilatura':>14}",
+        f"{'macro F1':24}{_fmt(ours['macro_f1']):>12}{_fmt(base['macro_f1']):>14}",
+        f"{'median F1':24}{_fmt(ours['median_f1']):>12}{_fmt(base['median_f1']):>14}",
+        f"{'pages below F1 0.8':24}{ours['below_0_8']:>12}{base['below_0_8']:>14}",
+        f"{'median ms per page':24}{_fmt(ours['median_ms']):>12}{_fmt(base['median_ms']):>14}",
+        f"published date right (same day): {_ratio(data['date'])}",
+        f"author right: {_ratio(data['author'])}",
+        f"pages leaking spam (must_not found): {len(data['leaking_pages'])}  {' '.join(data['leaking_pages'][:10])}",
+        f"pages dropping body (must missing): {len(data['dropping_pages'])}  {' '.join(data['dropping_pages'][:10])}",
+        f"pages without an article: {len(data['errors'])}",
+    ]
+    lines += [f"  {page}: {error}" for page, error in list(data["errors"].items())[:20]]
+    if data["below_0_8_pages"]:
+        lines.append("below 0.8: " + ", ".join(f"{k[:8]} {v}" for k, v in data["below_0_8_pages"].items()))
+    lines.append("methods: " + ", ".join(f"{k}: {v}" for k, v in data["methods"].items()))
+    return "\n".join(lines)
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else (f"{value:.3f}" if value < 10 else f"{value:.1f}")
+
+
+def _ratio(share: dict) -> str:
+    return "no truth" if not share["of"] else f"{share['right']}/{share['of']} ({share['share']:.1%})"
