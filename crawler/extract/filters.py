@@ -162,7 +162,7 @@ NODE_RULES: tuple[NodeRule, ...] = (
     NodeRule("gambling-links", "off-site or link-dense blocks advertising gambling are injected SEO spam", _is_gambling_links),
     NodeRule("page-chrome", "share/print/QR/font-size/prev-next/breadcrumb/footer/login widgets are page chrome", _is_chrome),
 )
-ALWAYS_DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "form", "button", "select", "input", "textarea")
+ALWAYS_DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "button", "select", "input", "textarea")
 
 
 def _drop(el: HtmlElement) -> None:
