@@ -55,7 +55,19 @@ def m001_core_tables(db: sqlite_utils.Database) -> None:
             "failures": int,
         },
         pk="id",
-        defaults={k: 0 for k in ("captures", "new_pages", "new_versions", "changed", "removed", "restored", "unchanged", "failures")},
+        defaults={
+            k: 0
+            for k in (
+                "captures",
+                "new_pages",
+                "new_versions",
+                "changed",
+                "removed",
+                "restored",
+                "unchanged",
+                "failures",
+            )
+        },
     )
     db["runs"].create_index(["source", "started_at"])
     db["pages"].create(

@@ -12,14 +12,21 @@ def summary(db: sqlite_utils.Database) -> dict:
     one = lambda sql, params=(): next(iter(db.query(sql, params)))  # noqa: E731
     return {
         "pages": one("SELECT COUNT(*) AS n FROM pages WHERE current_version IS NOT NULL")["n"],
-        "pages_by_state": {r["state"]: r["n"] for r in db.query("SELECT state, COUNT(*) AS n FROM pages GROUP BY state")},
+        "pages_by_state": {
+            r["state"]: r["n"] for r in db.query("SELECT state, COUNT(*) AS n FROM pages GROUP BY state")
+        },
         "versions": one("SELECT COUNT(*) AS n FROM versions")["n"],
-        "versions_by_kind": {r["kind"]: r["n"] for r in db.query("SELECT kind, COUNT(*) AS n FROM versions GROUP BY kind")},
+        "versions_by_kind": {
+            r["kind"]: r["n"] for r in db.query("SELECT kind, COUNT(*) AS n FROM versions GROUP BY kind")
+        },
         "captures": one("SELECT COUNT(*) AS n FROM captures")["n"],
-        "failed_captures": one("SELECT COUNT(*) AS n FROM captures WHERE outcome IN ('failed', 'challenge')")["n"],
+        "failed_captures": one("SELECT COUNT(*) AS n FROM captures WHERE outcome IN ('failed', 'challenge')")[
+            "n"
+        ],
         "runs": one("SELECT COUNT(*) AS n FROM runs")["n"],
         "removed_blocks": sum(
-            len(json.loads(r["removed_blocks"] or "[]")) for r in db.query("SELECT removed_blocks FROM versions")
+            len(json.loads(r["removed_blocks"] or "[]"))
+            for r in db.query("SELECT removed_blocks FROM versions")
         ),
         "changes": [
             {**r, "changed_fields": json.loads(r["changed_fields"] or "[]")}
@@ -46,8 +53,14 @@ def format_summary(data: dict) -> str:
     ]
     if data["changes"]:
         lines.append("changes:")
-        lines += [f"  v{c['version']} {c['kind']:<8} {c['url']}  fields: {', '.join(c['changed_fields'])}" for c in data["changes"]]
+        lines += [
+            f"  v{c['version']} {c['kind']:<8} {c['url']}  fields: {', '.join(c['changed_fields'])}"
+            for c in data["changes"]
+        ]
     if data["removals"]:
         lines.append("removals:")
-        lines += [f"  v{r['version']} removed  {r['url']}  ({r['reason']}, {r['created_at']})" for r in data["removals"]]
+        lines += [
+            f"  v{r['version']} removed  {r['url']}  ({r['reason']}, {r['created_at']})"
+            for r in data["removals"]
+        ]
     return "\n".join(lines)

@@ -24,7 +24,16 @@ import sqlite_utils
 
 HASHED_FIELDS = ("title", "body", "published", "source_name", "author")
 STORED_FIELDS = (*HASHED_FIELDS, "published_precision", "editor", "court")
-RUN_COUNTERS = ("captures", "new_pages", "new_versions", "changed", "removed", "restored", "unchanged", "failures")
+RUN_COUNTERS = (
+    "captures",
+    "new_pages",
+    "new_versions",
+    "changed",
+    "removed",
+    "restored",
+    "unchanged",
+    "failures",
+)
 
 Outcome = Literal["article", "gone", "failed", "challenge"]
 
@@ -158,7 +167,9 @@ def start_run(db: sqlite_utils.Database, source: str, kind: str = "crawl", pid: 
     return int(cursor.lastrowid)
 
 
-def finish_run(db: sqlite_utils.Database, run_id: int, status: str = "finished", reason: str | None = None) -> dict:
+def finish_run(
+    db: sqlite_utils.Database, run_id: int, status: str = "finished", reason: str | None = None
+) -> dict:
     with db.atomic():
         db.execute(
             "UPDATE runs SET status = ?, reason = ?, finished_at = ? WHERE id = ?",
@@ -281,14 +292,18 @@ def record(
                 kind, fields = "changed", changed_fields(previous, new_row)
             else:
                 kind, fields = "unchanged", []
-            capture_id = _insert_capture(db, run_id, page_id, capture, "unchanged" if kind == "unchanged" else "version")
+            capture_id = _insert_capture(
+                db, run_id, page_id, capture, "unchanged" if kind == "unchanged" else "version"
+            )
             if kind == "unchanged":
                 counters.append("unchanged")
                 result = RecordResult("unchanged", page_id, last["version"] if last else None)
             else:
                 number = (last["version"] if last else 0) + 1
                 _insert_version(db, page_id, number, kind, capture_id, capture.fetched_at, article, fields)
-                counters += ["new_versions"] + ({"changed": ["changed"], "restored": ["restored"]}.get(kind, []))
+                counters += ["new_versions"] + (
+                    {"changed": ["changed"], "restored": ["restored"]}.get(kind, [])
+                )
                 result = RecordResult(kind, page_id, number, fields)
             state, error = "live", None
         elif outcome == "gone":
@@ -324,7 +339,9 @@ def known_urls(db: sqlite_utils.Database, source: str, include_removed: bool = T
     return [row["url"] for row in db.query(sql + " ORDER BY last_seen", [source])]
 
 
-def versions_to_reextract(db: sqlite_utils.Database, rules_hash: str, source: str | None = None, everything: bool = False) -> list[dict]:
+def versions_to_reextract(
+    db: sqlite_utils.Database, rules_hash: str, source: str | None = None, everything: bool = False
+) -> list[dict]:
     """Content versions whose fields came from other rules (or all of them), with their raw capture."""
     sql = (
         "SELECT v.id AS version_id, v.rules_hash, p.url, p.source, c.digest, c.headers FROM versions v "
@@ -364,6 +381,14 @@ def apply_reextraction(db: sqlite_utils.Database, version_id: int, article: Arti
         db.execute(
             "INSERT INTO reextractions (version_id, at, old_hash, new_hash, changed_fields, extractor_version, rules_hash) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [version_id, utc_now(), old["content_hash"], new_hash, json.dumps(fields), article.extractor_version, article.rules_hash],
+            [
+                version_id,
+                utc_now(),
+                old["content_hash"],
+                new_hash,
+                json.dumps(fields),
+                article.extractor_version,
+                article.rules_hash,
+            ],
         )
     return fields

@@ -12,11 +12,17 @@ from archive import open_archive, resolve_db_path
 from crawler.sources import SourcesError, load_sources, resolve_sources_path
 
 DB_OPTION = click.option(
-    "--db", "db_path", type=click.Path(dir_okay=False), default=None,
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False),
+    default=None,
     help="Archive file (default: $COURTNEWS_DB or data/archive.db).",
 )
 SOURCES_OPTION = click.option(
-    "--sources", "sources_path", type=click.Path(dir_okay=False), default=None,
+    "--sources",
+    "sources_path",
+    type=click.Path(dir_okay=False),
+    default=None,
     help="Sources file (default: $COURTNEWS_SOURCES or sources.toml).",
 )
 
@@ -60,13 +66,20 @@ def sources(sources_path: str | None) -> None:
     loaded = _load_sources(sources_path)
     click.echo(f"{resolve_sources_path(sources_path)}: {len(loaded)} sources, all valid")
     for source in loaded.values():
-        click.echo(f"  {source.slug:<24} {source.family:<11} {source.schedule.text:<14} {source.court}  {source.start_urls[0]}")
+        click.echo(
+            f"  {source.slug:<24} {source.family:<11} {source.schedule.text:<14} {source.court}  {source.start_urls[0]}"
+        )
 
 
 @main.command()
 @click.argument("slug")
-@click.option("--revisit", type=click.Choice(["none", "all", "live", "only"]), default="none", show_default=True,
-              help="Also fetch archived articles again: all, live (not removed), or only those (no list pages).")
+@click.option(
+    "--revisit",
+    type=click.Choice(["none", "all", "live", "only"]),
+    default="none",
+    show_default=True,
+    help="Also fetch archived articles again: all, live (not removed), or only those (no list pages).",
+)
 @DB_OPTION
 @SOURCES_OPTION
 def crawl(slug: str, revisit: str, db_path: str | None, sources_path: str | None) -> None:
@@ -86,8 +99,13 @@ def crawl(slug: str, revisit: str, db_path: str | None, sources_path: str | None
 
 
 @main.command()
-@click.option("--data-dir", type=click.Path(file_okay=False), default="data", show_default=True,
-              help="Where the demo site, logs and data/demo.db go.")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    default="data",
+    show_default=True,
+    help="Where the demo site, logs and data/demo.db go.",
+)
 def demo(data_dir: str) -> None:
     """Serve the demo court site on 127.0.0.1, crawl it, edit and remove articles, crawl again, summarise.
 
@@ -116,9 +134,15 @@ def summary(db_path: str | None, as_json: bool) -> None:
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--url", default=None, help="The page's URL (for URL dates and off-site links); default: a file: name.")
-@click.option("--family", type=click.Choice(["courtgov", "chinacourt", "thepaper", "govcms"]), default=None,
-              help="Use this site family's recipe first.")
+@click.option(
+    "--url", default=None, help="The page's URL (for URL dates and off-site links); default: a file: name."
+)
+@click.option(
+    "--family",
+    type=click.Choice(["courtgov", "chinacourt", "thepaper", "govcms"]),
+    default=None,
+    help="Use this site family's recipe first.",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per input file.")
 def extract(files: tuple[str, ...], url: str | None, family: str | None, as_json: bool) -> None:
     """Extract the article, its metadata and the removed junk from saved HTML files.
@@ -135,7 +159,9 @@ def extract(files: tuple[str, ...], url: str | None, family: str | None, as_json
         except ExtractionError as exc:
             failed += 1
             payload = {"file": name, "error": str(exc)}
-            click.echo(json.dumps(payload, ensure_ascii=False) if as_json else f"{name}: {exc}", err=not as_json)
+            click.echo(
+                json.dumps(payload, ensure_ascii=False) if as_json else f"{name}: {exc}", err=not as_json
+            )
             continue
         data = article.as_dict()
         if as_json:
@@ -166,7 +192,9 @@ def evaluate_command(corpus_dir: str, as_json: bool) -> None:
     try:
         total = sum(1 for line in (folder / "truth.jsonl").read_text("utf-8").splitlines() if line.strip())
     except FileNotFoundError:
-        raise click.ClickException(f"{folder}: no truth.jsonl; a corpus folder holds truth.jsonl and pages/") from None
+        raise click.ClickException(
+            f"{folder}: no truth.jsonl; a corpus folder holds truth.jsonl and pages/"
+        ) from None
     with _progress(total, "evaluating") as bar:
         data = evaluate(folder, progress=bar.update)
     click.echo(json.dumps(data, ensure_ascii=False, indent=2) if as_json else format_report(data))

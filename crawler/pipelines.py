@@ -59,7 +59,9 @@ def classify(item: FetchedPage) -> tuple[str, ArticleFields | None, Capture]:
         capture.reason = f"HTTP {item.status}"
         return "failed", None, capture
     try:
-        article = extract_bytes(raw, item.url, item.headers.get("Content-Type"), family=item.family, court_hint=item.court)
+        article = extract_bytes(
+            raw, item.url, item.headers.get("Content-Type"), family=item.family, court_hint=item.court
+        )
     except ExtractionError as exc:
         capture.reason = str(exc)
         return "failed", None, capture
@@ -99,7 +101,13 @@ class ArchivePipeline:
         if result.outcome in ("failed", "challenge"):
             logger.warning("%s: %s (%s)", item.url, result.outcome, capture.reason)
         elif result.outcome in ("changed", "removed", "restored"):
-            logger.info("%s: %s (version %s; %s)", item.url, result.outcome, result.version, ", ".join(result.changed_fields))
+            logger.info(
+                "%s: %s (version %s; %s)",
+                item.url,
+                result.outcome,
+                result.version,
+                ", ".join(result.changed_fields),
+            )
         item.body = None  # the bytes are stored; do not keep them in memory or feeds
         return item
 
@@ -107,12 +115,23 @@ class ArchivePipeline:
         if self.db is None or self.run_id is None:
             return
         status = "finished" if reason == "finished" else "failed"
-        run = finish_run(self.db, self.run_id, status, None if reason == "finished" else f"spider closed: {reason}")
+        run = finish_run(
+            self.db, self.run_id, status, None if reason == "finished" else f"spider closed: {reason}"
+        )
         logger.info(
             "courtnews run %d (%s) %s: %d captures, %d new pages, %d new versions (%d changed, %d removed, "
             "%d restored), %d unchanged, %d failures",
-            run["id"], spider.name, status, run["captures"], run["new_pages"], run["new_versions"], run["changed"],
-            run["removed"], run["restored"], run["unchanged"], run["failures"],
+            run["id"],
+            spider.name,
+            status,
+            run["captures"],
+            run["new_pages"],
+            run["new_versions"],
+            run["changed"],
+            run["removed"],
+            run["restored"],
+            run["unchanged"],
+            run["failures"],
         )
         self.db.close()
         self.db = None

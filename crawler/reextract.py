@@ -23,7 +23,10 @@ class ReextractSummary:
 
 
 def reextract(
-    db: sqlite_utils.Database, sources: dict[str, Source], source: str | None = None, everything: bool = False,
+    db: sqlite_utils.Database,
+    sources: dict[str, Source],
+    source: str | None = None,
+    everything: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> ReextractSummary:
     from crawler.extract import extract_bytes
@@ -35,8 +38,11 @@ def reextract(
         headers = json.loads(row["headers"] or "{}")
         try:
             article = extract_bytes(
-                get_blob(db, row["digest"]), row["url"], headers.get("Content-Type"),
-                family=known.family if known else None, court_hint=known.court if known else None,
+                get_blob(db, row["digest"]),
+                row["url"],
+                headers.get("Content-Type"),
+                family=known.family if known else None,
+                court_hint=known.court if known else None,
             )
         except ExtractionError:
             result.failed += 1

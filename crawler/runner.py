@@ -21,10 +21,23 @@ class CrawlOutcome:
 
 
 def crawl_command(
-    slug: str, db: str | os.PathLike[str], sources: str | os.PathLike[str] | None = None, revisit: str = "none",
+    slug: str,
+    db: str | os.PathLike[str],
+    sources: str | os.PathLike[str] | None = None,
+    revisit: str = "none",
     settings: dict[str, str] | None = None,
 ) -> list[str]:
-    cmd = [sys.executable, "-m", "scrapy", "crawl", slug, "-s", f"ARCHIVE_DB={db}", "-a", f"revisit={revisit}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        slug,
+        "-s",
+        f"ARCHIVE_DB={db}",
+        "-a",
+        f"revisit={revisit}",
+    ]
     if sources:
         cmd += ["-s", f"SOURCES_FILE={sources}"]
     for name, value in (settings or {}).items():

@@ -19,8 +19,20 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{1,62}$")
 _INTERVAL = re.compile(r"^(\d+)\s*([smhd])$")
 
 SOURCE_KEYS = {
-    "slug", "court", "family", "start_urls", "allowed_hosts", "max_list_pages", "max_articles", "schedule",
-    "article_pattern", "selectors", "pph_id", "api_url", "download_delay", "notes",
+    "slug",
+    "court",
+    "family",
+    "start_urls",
+    "allowed_hosts",
+    "max_list_pages",
+    "max_articles",
+    "schedule",
+    "article_pattern",
+    "selectors",
+    "pph_id",
+    "api_url",
+    "download_delay",
+    "notes",
 }
 SELECTOR_KEYS = {"items", "next_page", "article_links"}
 
@@ -90,7 +102,9 @@ def _check_url(url: object, where: str, hosts: tuple[str, ...]) -> str:
             "Write the site's http(s) address."
         )
     if (parts.hostname or "") not in hosts:
-        raise SourcesError(f"{where}: host {parts.hostname!r} of {url!r} is not in allowed_hosts {list(hosts)}; add it there.")
+        raise SourcesError(
+            f"{where}: host {parts.hostname!r} of {url!r} is not in allowed_hosts {list(hosts)}; add it there."
+        )
     return url
 
 
@@ -99,7 +113,9 @@ def _source(raw: dict, index: int, defaults: dict, path: Path) -> Source:
     where = f"{path}: source #{index + 1}" + (f" ({slug!r})" if slug else "")
     unknown = set(raw) - SOURCE_KEYS
     if unknown:
-        raise SourcesError(f"{where}: unknown key(s) {sorted(unknown)}; allowed keys are {sorted(SOURCE_KEYS)}")
+        raise SourcesError(
+            f"{where}: unknown key(s) {sorted(unknown)}; allowed keys are {sorted(SOURCE_KEYS)}"
+        )
     merged = {**defaults, **raw}
     if not isinstance(slug, str) or not _SLUG.match(slug):
         raise SourcesError(f"{where}: slug must be 2-63 lowercase letters, digits, '-' or '_' (got {slug!r})")
@@ -111,7 +127,9 @@ def _source(raw: dict, index: int, defaults: dict, path: Path) -> Source:
         raise SourcesError(f"{where}: family {family!r} is unknown; use one of {', '.join(FAMILIES)}")
     hosts = merged["allowed_hosts"]
     if not isinstance(hosts, list) or not all(isinstance(h, str) and h and "/" not in h for h in hosts):
-        raise SourcesError(f"{where}: allowed_hosts must be a list of host names such as ['www.court.gov.cn']")
+        raise SourcesError(
+            f"{where}: allowed_hosts must be a list of host names such as ['www.court.gov.cn']"
+        )
     hosts_t = tuple(h.lower() for h in hosts)
     urls = merged["start_urls"]
     if not isinstance(urls, list):
@@ -126,12 +144,16 @@ def _source(raw: dict, index: int, defaults: dict, path: Path) -> Source:
         try:
             re.compile(pattern)
         except re.error as exc:
-            raise SourcesError(f"{where}: article_pattern {pattern!r} is not a valid regular expression ({exc})") from exc
+            raise SourcesError(
+                f"{where}: article_pattern {pattern!r} is not a valid regular expression ({exc})"
+            ) from exc
     selectors = merged.get("selectors") or {}
     if not isinstance(selectors, dict) or set(selectors) - SELECTOR_KEYS:
         raise SourcesError(f"{where}: selectors may only have the keys {sorted(SELECTOR_KEYS)}")
     if family == "govcms" and "article_links" not in selectors:
-        raise SourcesError(f"{where}: a govcms source needs selectors.article_links (a CSS selector of article <a> tags)")
+        raise SourcesError(
+            f"{where}: a govcms source needs selectors.article_links (a CSS selector of article <a> tags)"
+        )
     if family == "thepaper" and not merged.get("pph_id"):
         raise SourcesError(f"{where}: a thepaper source needs pph_id, the 澎湃号 account id")
     api_url = merged.get("api_url")
@@ -168,12 +190,16 @@ def load_sources(path: str | os.PathLike[str] | None = None) -> dict[str, Source
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
     except FileNotFoundError:
-        raise SourcesError(f"{path}: sources file not found; set COURTNEWS_SOURCES or pass the path") from None
+        raise SourcesError(
+            f"{path}: sources file not found; set COURTNEWS_SOURCES or pass the path"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise SourcesError(f"{path}: not valid TOML ({exc})") from exc
     unknown = set(data) - {"defaults", "source"}
     if unknown:
-        raise SourcesError(f"{path}: unknown top-level key(s) {sorted(unknown)}; use [defaults] and [[source]]")
+        raise SourcesError(
+            f"{path}: unknown top-level key(s) {sorted(unknown)}; use [defaults] and [[source]]"
+        )
     defaults = data.get("defaults", {})
     if set(defaults) - SOURCE_KEYS:
         raise SourcesError(f"{path}: [defaults] has unknown key(s) {sorted(set(defaults) - SOURCE_KEYS)}")

@@ -35,7 +35,9 @@ class SourceSpiderLoader:
         try:
             return self._spiders[spider_name]
         except KeyError:
-            raise KeyError(f"Spider not found: {spider_name} (known sources: {', '.join(sorted(self._spiders))})") from None
+            raise KeyError(
+                f"Spider not found: {spider_name} (known sources: {', '.join(sorted(self._spiders))})"
+            ) from None
 
     def list(self) -> list[str]:
         return sorted(self._spiders)

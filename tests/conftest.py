@@ -21,15 +21,30 @@ SITES = Path(__file__).resolve().parent / "sites"
 
 # slug -> how its sources entry looks, given the fixture server's base URL
 SOURCE_TEMPLATES: dict[str, dict] = {
-    "court-gov-cn": {"court": "最高人民法院", "family": "courtgov", "start": "/zixun/gengduo/24.html", "max_list_pages": 5},
-    "chinacourt-org": {"court": "中国法院网", "family": "chinacourt", "start": "/article/index/id/MzAwNA/page/1.shtml"},
+    "court-gov-cn": {
+        "court": "最高人民法院",
+        "family": "courtgov",
+        "start": "/zixun/gengduo/24.html",
+        "max_list_pages": 5,
+    },
+    "chinacourt-org": {
+        "court": "中国法院网",
+        "family": "chinacourt",
+        "start": "/article/index/id/MzAwNA/page/1.shtml",
+    },
     "gov-county": {
         "court": "某某县人民法院",
         "family": "govcms",
         "start": "/xwzx/index.html",
         "selectors": {"items": "ul.list", "article_links": "li a"},
     },
-    "pph-court": {"court": "镇原县人民法院", "family": "thepaper", "start": "/", "pph_id": "1001", "api": "/contentapi/cont/pph/user"},
+    "pph-court": {
+        "court": "镇原县人民法院",
+        "family": "thepaper",
+        "start": "/",
+        "pph_id": "1001",
+        "api": "/contentapi/cont/pph/user",
+    },
     "trouble": {
         "court": "测试法院",
         "family": "govcms",
@@ -47,7 +62,9 @@ def build_dynamic_pages(site: Path, slug: str) -> None:
         (site / "newsDetail_forward_5001").write_text(next_data_page(5001), "utf-8")
         api = site / "contentapi/cont/pph/user"
         api.mkdir(parents=True, exist_ok=True)
-        (api / "page-1.json").write_text(json.dumps({"data": {"list": [{"contId": 5001, "name": "镇原法院"}], "hasNext": False}}))
+        (api / "page-1.json").write_text(
+            json.dumps({"data": {"list": [{"contId": 5001, "name": "镇原法院"}], "hasNext": False}})
+        )
     if slug == "trouble":
         (site / "binary.html").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
         paragraph = "<p>" + "超大页面的正文内容。" * 200 + "</p>\n"
@@ -133,7 +150,12 @@ TEST_SETTINGS = {
 def run_crawl(slug: str, db: Path, sources: Path, *spider_args: str, **settings: str) -> CrawlResult:
     """A real `scrapy crawl` in its own process, as the daemon and users run it."""
     cmd = [sys.executable, "-m", "scrapy", "crawl", slug]
-    for name, value in {**TEST_SETTINGS, **settings, "ARCHIVE_DB": str(db), "SOURCES_FILE": str(sources)}.items():
+    for name, value in {
+        **TEST_SETTINGS,
+        **settings,
+        "ARCHIVE_DB": str(db),
+        "SOURCES_FILE": str(sources),
+    }.items():
         cmd += ["-s", f"{name}={value}"]
     for arg in spider_args:
         cmd += ["-a", arg]

@@ -95,4 +95,9 @@ def next_data_page(cont_id: int = 5001) -> str:
 <script id="__NEXT_DATA__" type="application/json">{json.dumps(data, ensure_ascii=False)}</script></body></html>"""
 
 
-LAYOUTS = {"own-block": own_block, "sibling-paragraphs": sibling_paragraphs, "hidden-popups": hidden_popups, "next-data": next_data_page}
+LAYOUTS = {
+    "own-block": own_block,
+    "sibling-paragraphs": sibling_paragraphs,
+    "hidden-popups": hidden_popups,
+    "next-data": next_data_page,
+}

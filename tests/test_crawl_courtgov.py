@@ -9,7 +9,11 @@ import sqlite_utils
 
 def versions(db_path):
     db = sqlite_utils.Database(db_path)
-    return list(db.query("SELECT p.url, v.* FROM versions v JOIN pages p ON p.id = v.page_id ORDER BY p.url, v.version"))
+    return list(
+        db.query(
+            "SELECT p.url, v.* FROM versions v JOIN pages p ON p.id = v.page_id ORDER BY p.url, v.version"
+        )
+    )
 
 
 def test_first_crawl_archives_every_listed_article(site_factory, crawl, tmp_path):
@@ -58,7 +62,12 @@ def test_edit_remove_restore_make_dated_versions(site_factory, crawl, tmp_path):
     saved = removed.read_text("utf-8")
     removed.unlink()
     listing = site.path("zixun/gengduo/24_2.html")
-    listing.write_text(listing.read_text("utf-8").replace('<li><a href="/zixun/xiangqing/1003.html"', '<li hidden><a href="/gone"'), "utf-8")
+    listing.write_text(
+        listing.read_text("utf-8").replace(
+            '<li><a href="/zixun/xiangqing/1003.html"', '<li hidden><a href="/gone"'
+        ),
+        "utf-8",
+    )
     crawl(site, "revisit=all")
     rows = versions(tmp_path / "archive.db")
     changed = [r for r in rows if r["url"].endswith("1002.html")]

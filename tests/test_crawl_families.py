@@ -29,7 +29,9 @@ def test_chinacourt_lists_pages_and_metadata(site_factory, crawl, tmp_path):
     assert "游戏账号密码" in rows["7002.shtml"]["body"]  # a fraud case mentioning credentials is body
     assert "以迅雷不及掩耳之势" in rows["7003.shtml"]["body"]
     removed = json.loads(first["removed_blocks"])
-    assert any(block["rule"] in ("hidden-node", "gambling-links") and "新葡京" in block["text"] for block in removed)
+    assert any(
+        block["rule"] in ("hidden-node", "gambling-links") and "新葡京" in block["text"] for block in removed
+    )
 
 
 def test_undeclared_gbk_and_mislabelled_utf8_decode_correctly(site_factory, crawl, tmp_path):
@@ -46,7 +48,9 @@ def test_undeclared_gbk_and_mislabelled_utf8_decode_correctly(site_factory, craw
     wrong = rows["t20230712_103.html"]
     assert "赡养费五百元" in wrong["body"]  # declared gb2312, really UTF-8
     db = sqlite_utils.Database(tmp_path / "archive.db")
-    encodings = {r["url"].rsplit("/", 1)[1]: r["encoding"] for r in db.query("SELECT url, encoding FROM captures")}
+    encodings = {
+        r["url"].rsplit("/", 1)[1]: r["encoding"] for r in db.query("SELECT url, encoding FROM captures")
+    }
     assert encodings["t20230704_101.html"] == "gb18030" and encodings["t20230712_103.html"] == "utf-8"
 
 

@@ -19,7 +19,9 @@ def test_every_failure_is_recorded_with_its_reason(site_factory, crawl, tmp_path
     assert outcome["empty.html"] == ("failed", "empty body (0 bytes)")
     assert outcome["binary.html"][0] == "failed" and "binary body" in outcome["binary.html"][1]
     assert outcome["big.html"][0] == "failed" and "size" in outcome["big.html"][1].lower()
-    assert outcome["challenge412.html"][0] == "challenge" and "riversecurity" in outcome["challenge412.html"][1]
+    assert (
+        outcome["challenge412.html"][0] == "challenge" and "riversecurity" in outcome["challenge412.html"][1]
+    )
     assert outcome["enablejs.html"][0] == "challenge"
     assert outcome["shell.html"][0] == "challenge" and "empty shell" in outcome["shell.html"][1]
     assert outcome["offsite.html"][0] == "failed" and "allowed_hosts" in outcome["offsite.html"][1]
@@ -32,5 +34,7 @@ def test_every_failure_is_recorded_with_its_reason(site_factory, crawl, tmp_path
     run = list(db.query("SELECT * FROM runs"))[0]
     assert run["status"] == "finished" and run["failures"] == 10
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert "localhost" not in [r["url"].split("/")[2].split(":")[0] for r in db.query("SELECT url FROM captures")]
+    assert "localhost" not in [
+        r["url"].split("/")[2].split(":")[0] for r in db.query("SELECT url FROM captures")
+    ]
     assert "courtnews run" in result.log  # the closing summary line

@@ -25,8 +25,13 @@ def seed_repost() -> DemoArticle:
     summary_line, body, disclaimer, spam = lines[0], lines[1:27], lines[27], lines[28:39]
     junk = "\n".join(f"<p>{html.escape(line)}</p>" for line in [disclaimer, *spam])
     return DemoArticle(
-        id=1006, title="镇原县人民法院被评为“全省优秀法院”", published="2023-07-04 17:22:47",
-        source="澎湃新闻·澎湃号·政务", author="镇原县人民法院", paragraphs=[summary_line, *body], after_body=junk,
+        id=1006,
+        title="镇原县人民法院被评为“全省优秀法院”",
+        published="2023-07-04 17:22:47",
+        source="澎湃新闻·澎湃号·政务",
+        author="镇原县人民法院",
+        paragraphs=[summary_line, *body],
+        after_body=junk,
     )
 
 
@@ -61,7 +66,9 @@ def run_demo(data_dir: Path) -> Path:
         write_site(site_root, [a for a in articles if a.id != 1003])  # the list no longer links it either
         edited = site_root / article_path(1002)
         edited.write_text(
-            edited.read_text("utf-8").replace("旁听了一起买卖合同纠纷案件的庭审", "旁听了一起买卖合同纠纷案件的公开庭审并参与座谈"),
+            edited.read_text("utf-8").replace(
+                "旁听了一起买卖合同纠纷案件的庭审", "旁听了一起买卖合同纠纷案件的公开庭审并参与座谈"
+            ),
             "utf-8",
         )
         click.echo("[3/4] the court edited article 1002 and removed article 1003 (page and list link)")
@@ -83,8 +90,12 @@ def run_demo(data_dir: Path) -> Path:
 
 
 def _crawl(db_path: Path, sources: Path, log: Path, revisit: str) -> None:
-    outcome = run_crawl(SLUG, db_path, sources, revisit=revisit, log_file=log, timeout=300, settings=LOCAL_SETTINGS)
+    outcome = run_crawl(
+        SLUG, db_path, sources, revisit=revisit, log_file=log, timeout=300, settings=LOCAL_SETTINGS
+    )
     if outcome.returncode != 0:
         raise click.ClickException(f"the demo crawl failed (exit {outcome.returncode}); see {log}")
-    summary_line = next((line for line in log.read_text("utf-8", "replace").splitlines() if "courtnews run" in line), "")
+    summary_line = next(
+        (line for line in log.read_text("utf-8", "replace").splitlines() if "courtnews run" in line), ""
+    )
     click.echo("      " + summary_line.split("] ", 1)[-1])

@@ -17,8 +17,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-CONTENT_TYPES = {".html": "text/html", ".htm": "text/html", ".shtml": "text/html", ".json": "application/json",
-                 ".txt": "text/plain", ".css": "text/css", ".js": "application/javascript", "": "text/html"}
+CONTENT_TYPES = {
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".shtml": "text/html",
+    ".json": "application/json",
+    ".txt": "text/plain",
+    ".css": "text/css",
+    ".js": "application/javascript",
+    "": "text/html",
+}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -65,10 +73,16 @@ class _Handler(BaseHTTPRequestHandler):
             return
         target = self._file(route.get("file", path))
         if target is None:
-            self._send(route.get("status", 404), b"<html><body><h1>404 Not Found</h1></body></html>",
-                       {"Content-Type": "text/html", **headers})
+            self._send(
+                route.get("status", 404),
+                b"<html><body><h1>404 Not Found</h1></body></html>",
+                {"Content-Type": "text/html", **headers},
+            )
             return
-        headers.setdefault("Content-Type", route.get("content_type", CONTENT_TYPES.get(target.suffix, "application/octet-stream")))
+        headers.setdefault(
+            "Content-Type",
+            route.get("content_type", CONTENT_TYPES.get(target.suffix, "application/octet-stream")),
+        )
         self._send(route.get("status", 200), target.read_bytes(), headers)
 
     do_HEAD = do_GET

@@ -60,7 +60,11 @@ def render_list(items: list[DemoArticle], page: int, has_next: bool) -> str:
         f'<i class="date">{a.published[:10]}</i></li>'
         for a in items
     )
-    nxt = f'<ul><li class="next"><a href="/zixun/gengduo/24_{page + 1}.html">下一页</a></li></ul>' if has_next else ""
+    nxt = (
+        f'<ul><li class="next"><a href="/zixun/gengduo/24_{page + 1}.html">下一页</a></li></ul>'
+        if has_next
+        else ""
+    )
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>法院新闻 第{page}页</title></head><body>
 <div class="sec_list"><ul>
@@ -92,9 +96,21 @@ def write_site(root: Path, articles: Iterable[DemoArticle]) -> list[DemoArticle]
 
 
 _PHRASES = [
-    "人民法院坚持司法为民、公正司法", "依法审理各类案件", "切实维护当事人合法权益", "推进诉源治理",
-    "加强审判监督管理", "提升审判质效", "深化智慧法院建设", "开展巡回审判", "化解矛盾纠纷", "服务保障经济社会发展",
-    "加大执行力度", "兑现胜诉权益", "优化法治化营商环境", "强化普法宣传", "回应人民群众关切",
+    "人民法院坚持司法为民、公正司法",
+    "依法审理各类案件",
+    "切实维护当事人合法权益",
+    "推进诉源治理",
+    "加强审判监督管理",
+    "提升审判质效",
+    "深化智慧法院建设",
+    "开展巡回审判",
+    "化解矛盾纠纷",
+    "服务保障经济社会发展",
+    "加大执行力度",
+    "兑现胜诉权益",
+    "优化法治化营商环境",
+    "强化普法宣传",
+    "回应人民群众关切",
 ]
 
 
@@ -103,7 +119,10 @@ def synthetic_articles(count: int, seed: int = 7) -> list[DemoArticle]:
     rng = random.Random(seed)
     articles = []
     for i in range(count):
-        paragraphs = ["，".join(rng.choice(_PHRASES) for _ in range(rng.randint(4, 9))) + "。" for _ in range(rng.randint(4, 10))]
+        paragraphs = [
+            "，".join(rng.choice(_PHRASES) for _ in range(rng.randint(4, 9))) + "。"
+            for _ in range(rng.randint(4, 10))
+        ]
         day = 1 + i % 28
         articles.append(
             DemoArticle(

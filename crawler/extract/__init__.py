@@ -40,6 +40,7 @@ def article_fields(article: Article) -> ArticleFields:
         rules_hash=RULES_HASH,
     )
 
+
 __all__ = [
     "EXTRACTOR_VERSION",
     "RULES_HASH",

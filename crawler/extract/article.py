@@ -15,9 +15,39 @@ from crawler.extract.filters import Removed, filter_lines, prune
 from crawler.extract.recipes import recipes_for
 
 BLOCK_TAGS = {
-    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "table", "section",
-    "article", "blockquote", "dd", "dt", "dl", "pre", "center", "header", "footer", "figure", "figcaption", "hr",
-    "tbody", "ucapcontent", "main", "aside",
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "td",
+    "th",
+    "table",
+    "section",
+    "article",
+    "blockquote",
+    "dd",
+    "dt",
+    "dl",
+    "pre",
+    "center",
+    "header",
+    "footer",
+    "figure",
+    "figcaption",
+    "hr",
+    "tbody",
+    "ucapcontent",
+    "main",
+    "aside",
 }
 MIN_RECIPE_CHARS = 20
 NEAR_TITLE_LINES = 8
@@ -237,7 +267,9 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
         or tags.get("contentsource")
         or meta.find_source(near_text)
     )
-    meta_author = tags.get("author") if tags.get("author") and not re.search(r"[\s,]", tags.get("author", "")) else None
+    meta_author = (
+        tags.get("author") if tags.get("author") and not re.search(r"[\s,]", tags.get("author", "")) else None
+    )
     article.author = (
         meta.clean_name((next_data or {}).get("author"))
         or meta.find_authors(meta_text)
@@ -245,13 +277,21 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
         or meta.find_authors(near_text)
         or meta.find_authors(head_tail)
     )
-    article.editor = meta.find_editor(editor_text) or meta.find_editor(meta_text) or meta.find_editor(" ".join(page_lines[-40:]))
+    article.editor = (
+        meta.find_editor(editor_text)
+        or meta.find_editor(meta_text)
+        or meta.find_editor(" ".join(page_lines[-40:]))
+    )
     article.court = meta.find_court(article.source) or court_hint or meta.find_court(tags.get("sitename"))
     return article
 
 
 def extract_bytes(
-    raw: bytes, url: str, content_type: str | None = None, family: str | None = None, court_hint: str | None = None
+    raw: bytes,
+    url: str,
+    content_type: str | None = None,
+    family: str | None = None,
+    court_hint: str | None = None,
 ) -> Article:
     decoded = decode_html(raw, content_type)
     article = extract_html(decoded.text, url, family=family, court_hint=court_hint)

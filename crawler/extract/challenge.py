@@ -15,7 +15,10 @@ BODY_SIGNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("jiasule", re.compile(r"__jsl_clearance|__jsluid", re.I)),
     ("360-block", re.compile(r"<title>\s*访问异常页面\s*</title>", re.I)),
     ("enable-javascript", re.compile(r"please enable javascript and refresh the page", re.I)),
-    ("script-redirect-home", re.compile(r"<script[^>]*>\s*(?:window\.)?location(?:\.href)?\s*=\s*['\"]/?['\"]", re.I)),
+    (
+        "script-redirect-home",
+        re.compile(r"<script[^>]*>\s*(?:window\.)?location(?:\.href)?\s*=\s*['\"]/?['\"]", re.I),
+    ),
 )
 CHALLENGE_STATUSES = {412: "riversecurity (HTTP 412)", 521: "jiasule (HTTP 521)"}
 MIN_SHELL_TEXT = 100  # characters of visible text below which a page is an empty shell …

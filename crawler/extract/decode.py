@@ -14,7 +14,13 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-]+
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([a-zA-Z0-9_\-]+)", re.I)
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 # The GB family is a chain of supersets: decode any of them as the widest.
-_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030", "cp936": "gb18030"}
+_ALIASES = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "gb_2312-80": "gb18030",
+    "cp936": "gb18030",
+}
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,12 @@ def decode_html(raw: bytes, content_type: str | None = None) -> Decoded:
     gb = _strict(raw, "gb18030")
     if gb is not None:
         return Decoded(gb, "gb18030", "gb18030", "; ".join(notes) or None)
-    return Decoded(raw.decode("gb18030", "replace"), "gb18030", "fallback", "; ".join([*notes, "undecodable bytes replaced"]))
+    return Decoded(
+        raw.decode("gb18030", "replace"),
+        "gb18030",
+        "fallback",
+        "; ".join([*notes, "undecodable bytes replaced"]),
+    )
 
 
 def looks_binary(raw: bytes) -> bool:

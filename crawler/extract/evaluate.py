@@ -22,7 +22,11 @@ _WS = re.compile(r"\s+")
 
 def grams(text: str | None, n: int = 4) -> set[str]:
     compact = _WS.sub("", text or "")
-    return {compact[i : i + n] for i in range(len(compact) - n + 1)} if len(compact) >= n else ({compact} if compact else set())
+    return (
+        {compact[i : i + n] for i in range(len(compact) - n + 1)}
+        if len(compact) >= n
+        else ({compact} if compact else set())
+    )
 
 
 def f1(extracted: str | None, truth: str | None) -> float:
@@ -63,7 +67,9 @@ class CorpusPage:
 def read_corpus(folder: Path) -> Iterator[CorpusPage]:
     truth_file = folder / "truth.jsonl"
     if not truth_file.exists():
-        raise FileNotFoundError(f"{folder}: no truth.jsonl here; a corpus folder holds truth.jsonl and pages/")
+        raise FileNotFoundError(
+            f"{folder}: no truth.jsonl here; a corpus folder holds truth.jsonl and pages/"
+        )
     for number, line in enumerate(truth_file.read_text("utf-8").splitlines(), start=1):
         if not line.strip():
             continue
@@ -104,9 +110,18 @@ def evaluate_page(page: CorpusPage) -> PageResult:
     truth = page.truth
     base_text, base_ms = _timed(lambda: trafilatura.extract(text))
     try:
-        article, ms = _timed(lambda: extract_html(text, truth.get("url") or f"http://corpus.invalid/{page.id}.html"))
+        article, ms = _timed(
+            lambda: extract_html(text, truth.get("url") or f"http://corpus.invalid/{page.id}.html")
+        )
     except Exception as exc:  # an evaluation reports every failure instead of stopping
-        return PageResult(page.id, None if truth.get("text") is None else 0.0, None, 0.0, base_ms, error=f"{type(exc).__name__}: {exc}")
+        return PageResult(
+            page.id,
+            None if truth.get("text") is None else 0.0,
+            None,
+            0.0,
+            base_ms,
+            error=f"{type(exc).__name__}: {exc}",
+        )
     body = article.text  # type: ignore[union-attr]
     compact = _WS.sub("", body)
     result = PageResult(
@@ -137,7 +152,11 @@ def evaluate(folder: Path, progress: Callable[[int], None] | None = None) -> dic
 
 def _share(values: list[bool | None]) -> dict:
     judged = [v for v in values if v is not None]
-    return {"right": sum(judged), "of": len(judged), "share": round(sum(judged) / len(judged), 3) if judged else None}
+    return {
+        "right": sum(judged),
+        "of": len(judged),
+        "share": round(sum(judged) / len(judged), 3) if judged else None,
+    }
 
 
 def report(results: list[PageResult], folder: Path) -> dict:

@@ -69,18 +69,59 @@ def is_hidden(el: HtmlElement, hidden_classes: set[str], hidden_ids: set[str]) -
 
 
 # ---------------------------------------------------------------- node rules
-TRACKER_SRC = re.compile(r"hm\.baidu\.com|cnzz\.com|51\.la|umeng\.com|google-analytics|googletagmanager", re.I)
+TRACKER_SRC = re.compile(
+    r"hm\.baidu\.com|cnzz\.com|51\.la|umeng\.com|google-analytics|googletagmanager", re.I
+)
 TRACKER_CODE = re.compile(r"_hmt|CNZZ_STAT|_czc|LA\.init|gtag\(|_bd_share_config", re.I)
 
 # Class/id fragments of page chrome. Matched as whole tokens (split on - and _) to avoid hitting "content".
 CHROME_TOKENS = {
-    "share", "bdsharebuttonbox", "bdshare", "print", "qr", "qrcode", "ewm", "erweima", "wxcode", "prev", "next",
-    "prevnext", "pre", "fontsize", "word", "zihao", "breadcrumb", "crumbs", "position", "location", "footer",
-    "foot", "copyright", "comment", "comments", "related", "relate", "xgxw", "login", "register", "popup",
-    "modal", "dialog", "toolbar", "tools", "sidebar", "nav", "menu", "advert", "ads", "banner",
+    "share",
+    "bdsharebuttonbox",
+    "bdshare",
+    "print",
+    "qr",
+    "qrcode",
+    "ewm",
+    "erweima",
+    "wxcode",
+    "prev",
+    "next",
+    "prevnext",
+    "pre",
+    "fontsize",
+    "word",
+    "zihao",
+    "breadcrumb",
+    "crumbs",
+    "position",
+    "location",
+    "footer",
+    "foot",
+    "copyright",
+    "comment",
+    "comments",
+    "related",
+    "relate",
+    "xgxw",
+    "login",
+    "register",
+    "popup",
+    "modal",
+    "dialog",
+    "toolbar",
+    "tools",
+    "sidebar",
+    "nav",
+    "menu",
+    "advert",
+    "ads",
+    "banner",
 }
 CHROME_IDS = {"qr_container", "_ideConac", "_jiucuo_", "share", "footer", "bdshare"}
-GAMBLING_WORDS = re.compile(r"博彩|百家乐|葡京|威尼斯人|皇冠体育|时时彩|六合彩|真人娱乐|彩金|投注|滚球|棋牌|娱乐城|赌场|电子游艺|澳门.{0,4}(?:网|官网)")
+GAMBLING_WORDS = re.compile(
+    r"博彩|百家乐|葡京|威尼斯人|皇冠体育|时时彩|六合彩|真人娱乐|彩金|投注|滚球|棋牌|娱乐城|赌场|电子游艺|澳门.{0,4}(?:网|官网)"
+)
 
 
 def _tokens(el: HtmlElement) -> set[str]:
@@ -152,17 +193,41 @@ def _is_hidden(el: HtmlElement, ctx: PruneContext) -> bool:
 
 
 NODE_RULES: tuple[NodeRule, ...] = (
-    NodeRule("tracker", "analytics and share scripts (百度统计, cnzz, 51.la, umeng) are never article text", _is_tracker),
+    NodeRule(
+        "tracker",
+        "analytics and share scripts (百度统计, cnzz, 51.la, umeng) are never article text",
+        _is_tracker,
+    ),
     NodeRule(
         "hidden-node",
         "text hidden by inline style, page <style> classes, off-screen position, zero size or aria-hidden "
         "is SEO or pop-up residue the reader never sees",
         _is_hidden,
     ),
-    NodeRule("gambling-links", "off-site or link-dense blocks advertising gambling are injected SEO spam", _is_gambling_links),
-    NodeRule("page-chrome", "share/print/QR/font-size/prev-next/breadcrumb/footer/login widgets are page chrome", _is_chrome),
+    NodeRule(
+        "gambling-links",
+        "off-site or link-dense blocks advertising gambling are injected SEO spam",
+        _is_gambling_links,
+    ),
+    NodeRule(
+        "page-chrome",
+        "share/print/QR/font-size/prev-next/breadcrumb/footer/login widgets are page chrome",
+        _is_chrome,
+    ),
 )
-ALWAYS_DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "button", "select", "input", "textarea")
+ALWAYS_DROP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "object",
+    "embed",
+    "button",
+    "select",
+    "input",
+    "textarea",
+)
 
 
 def _drop(el: HtmlElement) -> None:
@@ -218,7 +283,9 @@ class LineRule:
 
 _DATE = r"\d{4}\s*(?:年|-|/|\.)\s*\d{1,2}\s*(?:月|-|/|\.)\s*\d{1,2}\s*日?"
 _TIME = r"\d{1,2}[:：]\d{2}(?:[:：]\d{2})?"
-PLATFORMS = r"澎湃号|澎湃新闻|网易号|搜狐号|搜狐|百家号|头条号|今日头条|企鹅号|大风号|一点号|新浪看点|微信公众号"
+PLATFORMS = (
+    r"澎湃号|澎湃新闻|网易号|搜狐号|搜狐|百家号|头条号|今日头条|企鹅号|大风号|一点号|新浪看点|微信公众号"
+)
 DISCLAIMER_SIGNS = re.compile(
     r"上传并发布|仅代表(?:该)?作者|观点或立场|观点和立场|信息发布平台|信息存储空间|信息存储服务|自媒体平台|"
     r"系信息发布平台|不代表(?:本|该)?(?:平台|网站|本站)|申请澎湃号|特别声明|免责声明"
@@ -234,25 +301,33 @@ LINE_RULES: tuple[LineRule, ...] = (
         "giveaway-offer",
         "account-giveaway spam sells memberships by day and price ('迅雷会员25天/4.5元'), or sends readers to "
         "'本站' links to buy; a court report quoting a price has neither the N天/N元 form nor the call to buy",
-        re.compile(r"\d+\s*天\s*/\s*\d+(?:\.\d+)?\s*元|独享\s*\d+\s*天|请点本站.{0,10}(?:链接|购买)|本站上边链接"),
+        re.compile(
+            r"\d+\s*天\s*/\s*\d+(?:\.\d+)?\s*元|独享\s*\d+\s*天|请点本站.{0,10}(?:链接|购买)|本站上边链接"
+        ),
         max_len=80,
     ),
     LineRule(
         "credential-header",
         "a bare '随机账号密码机器码:' label introduces lists of leaked credentials",
-        re.compile(r"^(?:随机|免费|共享)?(?:会员)?(?:账号|帐号)(?:和|及|与)?密码(?:机器码)?(?:分享|如下)?\s*[:：]?$"),
+        re.compile(
+            r"^(?:随机|免费|共享)?(?:会员)?(?:账号|帐号)(?:和|及|与)?密码(?:机器码)?(?:分享|如下)?\s*[:：]?$"
+        ),
         max_len=20,
     ),
     LineRule(
         "popup-leftover",
         "login/register pop-up residue such as '会员登录关闭', '注册会员关闭': UI words only, no sentence",
-        re.compile(r"^(?:(?:会员|用户|账号|帐号)?(?:登录|登陆|注册|关闭|忘记密码|找回密码|记住我|验证码|用户名|密码|立即|提交|取消|退出)\s*){2,}$"),
+        re.compile(
+            r"^(?:(?:会员|用户|账号|帐号)?(?:登录|登陆|注册|关闭|忘记密码|找回密码|记住我|验证码|用户名|密码|立即|提交|取消|退出)\s*){2,}$"
+        ),
         max_len=16,
     ),
     LineRule(
         "platform-disclaimer",
         "platform disclaimers (澎湃号, 网易号, 搜狐号, 百家号, 头条号 …) close a repost and are not the court's text",
-        re.compile(rf"(?:{PLATFORMS}).{{0,60}}(?:{DISCLAIMER_SIGNS.pattern})|(?:{DISCLAIMER_SIGNS.pattern}).{{0,80}}(?:{PLATFORMS}|平台)"),
+        re.compile(
+            rf"(?:{PLATFORMS}).{{0,60}}(?:{DISCLAIMER_SIGNS.pattern})|(?:{DISCLAIMER_SIGNS.pattern}).{{0,80}}(?:{PLATFORMS}|平台)"
+        ),
         max_len=400,
     ),
     LineRule(
@@ -275,7 +350,10 @@ LINE_RULES: tuple[LineRule, ...] = (
     LineRule(
         "site-footer",
         "site footers: 版权所有, 主办/承办单位, 技术支持, ICP备案, 公网安备, 网站标识码",
-        re.compile(r"版权所有|主办单位|承办单位|技术支持\s*[:：]|ICP备\s*\d+|公网安备\s*\d+|网站标识码|beian\.miit\.gov\.cn|Copyright\s*©?", re.I),
+        re.compile(
+            r"版权所有|主办单位|承办单位|技术支持\s*[:：]|ICP备\s*\d+|公网安备\s*\d+|网站标识码|beian\.miit\.gov\.cn|Copyright\s*©?",
+            re.I,
+        ),
         max_len=160,
     ),
 )

@@ -22,8 +22,19 @@ _URL_DATE_RES = (
 )
 DATE_LABELS = r"发布时间|发布日期|发表时间|发文日期|更新时间|时间|日期|发布"
 META_DATE_NAMES = (
-    "pubdate", "publishdate", "publish_date", "article:published_time", "og:release_date", "og:published_time",
-    "datepublished", "dc.date.issued", "dc.date", "date", "firstpublishedtime", "publishtime", "pubtime",
+    "pubdate",
+    "publishdate",
+    "publish_date",
+    "article:published_time",
+    "og:release_date",
+    "og:published_time",
+    "datepublished",
+    "dc.date.issued",
+    "dc.date",
+    "date",
+    "firstpublishedtime",
+    "publishtime",
+    "pubtime",
 )
 
 
@@ -90,7 +101,9 @@ _NAME = r"[\u4e00-\u9fa5·A-Za-z]{1,12}"
 _NAMES = rf"{_NAME}(?:(?:\s+|、|，|,|/)(?!(?:来源|责任编辑|编辑|审核|发布|时间|日期)){_NAME})*"
 
 SOURCE_RE = re.compile(r"(?:来源|稿源|信息来源|文章来源|出处)\s*[:：]\s*([^\s|｜【】]{2,40})")
-AUTHOR_RE = re.compile(rf"(?:作者|撰稿|撰文|记者|通讯员|文\s*/|文\s*[:：]|^文\s+)\s*[:：/]?\s*({_NAMES}){_LABEL_STOP}")
+AUTHOR_RE = re.compile(
+    rf"(?:作者|撰稿|撰文|记者|通讯员|文\s*/|文\s*[:：]|^文\s+)\s*[:：/]?\s*({_NAMES}){_LABEL_STOP}"
+)
 EDITOR_RE = re.compile(rf"(?:责任编辑|责编|编辑)\s*[:：]\s*({_NAMES}){_LABEL_STOP}")
 _PREFIX = re.compile(r"^(?:作者|记者|通讯员|责任编辑|来源|文)\s*[:：/]\s*")
 

@@ -65,7 +65,15 @@ GENERIC = Recipe(
         "#js_content",
     ),
     title=("div.detail_bigtitle", "div.b_title", "h1.news_title", "div.article-title"),
-    meta=("div.detail_thr", "ul.message", "ul.info", "div.news_about", "div.from", "div.sth_a", "div.article-info"),
+    meta=(
+        "div.detail_thr",
+        "ul.message",
+        "ul.info",
+        "div.news_about",
+        "div.from",
+        "div.sth_a",
+        "div.article-info",
+    ),
     editor=("div.compile",),
 )
 

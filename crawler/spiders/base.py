@@ -18,7 +18,9 @@ from crawler.sources import Source
 
 # 4xx and 5xx reach the callback so removals and server errors are recorded; 3xx are still followed.
 RECORDED_STATUSES = list(range(400, 600))
-NEXT_PAGE_TEXT = '//a[contains(normalize-space(.), "下一页") or normalize-space(.)="下页" or normalize-space(.)=">"]/@href'
+NEXT_PAGE_TEXT = (
+    '//a[contains(normalize-space(.), "下一页") or normalize-space(.)="下页" or normalize-space(.)=">"]/@href'
+)
 
 
 class SourceSpider(scrapy.Spider):
@@ -111,14 +113,22 @@ class SourceSpider(scrapy.Spider):
             yield self.article_request(url)
         next_url = self.next_page(response)
         if next_url and page < self.source.max_list_pages and next_url != response.url:
-            yield response.follow(next_url, callback=self.parse_list, errback=self.list_failed, meta={"list_page": page + 1})
+            yield response.follow(
+                next_url, callback=self.parse_list, errback=self.list_failed, meta={"list_page": page + 1}
+            )
 
     def list_failed(self, failure: Failure) -> None:
         self.logger.error("list page %s failed: %s", failure.request.url, failure.getErrorMessage())
 
     # ------------------------------------------------------------ articles
     def _item(self, url: str, revisit: bool) -> FetchedPage:
-        return FetchedPage(url=url, source=self.source.slug, family=self.source.family, court=self.source.court, revisit=revisit)
+        return FetchedPage(
+            url=url,
+            source=self.source.slug,
+            family=self.source.family,
+            court=self.source.court,
+            revisit=revisit,
+        )
 
     def parse_article(self, response: Response) -> Iterable[FetchedPage]:
         url = response.meta.get("article_url", response.url)
@@ -130,7 +140,9 @@ class SourceSpider(scrapy.Spider):
         }
         item.body = response.body
         redirected = response.meta.get("redirect_urls")
-        item.redirected_away = bool(redirected) and response.url != url and not self.is_article_url(response.url)
+        item.redirected_away = (
+            bool(redirected) and response.url != url and not self.is_article_url(response.url)
+        )
         yield item
 
     def article_failed(self, failure: Failure) -> Iterable[FetchedPage]:

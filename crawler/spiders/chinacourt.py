@@ -14,10 +14,14 @@ class ChinaCourtSpider(SourceSpider):
         return (
             response.css("#articleList ul li a::attr(href)").getall()
             # county variant: the list is the <ul> right before the pager
-            or response.xpath('//div[contains(@class,"paginationControl")]/preceding-sibling::ul[1]//a/@href').getall()
+            or response.xpath(
+                '//div[contains(@class,"paginationControl")]/preceding-sibling::ul[1]//a/@href'
+            ).getall()
             or response.css("a[href*='/article/detail/']::attr(href)").getall()
         )
 
     def next_page(self, response: Response) -> str | None:
-        href = response.xpath('//div[contains(@class,"paginationControl")]//a[contains(., "下一页")]/@href').get()
+        href = response.xpath(
+            '//div[contains(@class,"paginationControl")]//a[contains(., "下一页")]/@href'
+        ).get()
         return response.urljoin(href) if href else super().next_page(response)

@@ -11,9 +11,10 @@ class CourtGovSpider(SourceSpider):
     default_article_pattern = r"/(?:zixun|shenpan|fabu)[-/]xiangqing[-/]\d+\.html"
 
     def article_links(self, response: Response) -> list[str]:
-        return response.css("div.sec_list ul li a::attr(href)").getall() or response.css(
-            "a[href*=xiangqing]::attr(href)"
-        ).getall()
+        return (
+            response.css("div.sec_list ul li a::attr(href)").getall()
+            or response.css("a[href*=xiangqing]::attr(href)").getall()
+        )
 
     def next_page(self, response: Response) -> str | None:
         href = response.css("li.next a::attr(href)").get()

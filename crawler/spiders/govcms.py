@@ -8,10 +8,14 @@ from crawler.spiders.base import SourceSpider
 
 
 class GovCmsSpider(SourceSpider):
-    default_article_pattern = r"/t\d{8}_\d+\.s?html?|/art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_\d+\.html|/[Ss]how/\d+|\.s?html?$"
+    default_article_pattern = (
+        r"/t\d{8}_\d+\.s?html?|/art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_\d+\.html|/[Ss]how/\d+|\.s?html?$"
+    )
 
     def article_links(self, response: Response) -> list[str]:
-        scope = response.css(self.source.selectors["items"]) if "items" in self.source.selectors else [response]
+        scope = (
+            response.css(self.source.selectors["items"]) if "items" in self.source.selectors else [response]
+        )
         links: list[str] = []
         for node in scope:
             links += node.css(self.source.selectors["article_links"]).xpath("@href").getall()

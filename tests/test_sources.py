@@ -1,0 +1,105 @@
+"""The sources file: the shipped one is valid, and every mistake gets a message naming where and what to do."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crawler.sources import SourcesError, load_sources, parse_schedule
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD = """
+[[source]]
+slug = "a-court"
+court = "某某法院"
+family = "courtgov"
+start_urls = ["https://www.court.gov.cn/zixun/gengduo/24.html"]
+allowed_hosts = ["www.court.gov.cn"]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "sources.toml"
+    path.write_text(text, "utf-8")
+    return path
+
+
+def test_shipped_sources_cover_the_required_sites():
+    sources = load_sources(ROOT / "sources.toml")
+    hosts = {host for s in sources.values() for host in s.allowed_hosts}
+    assert (
+        "www.court.gov.cn" in hosts and "www.chinacourt.org" in hosts and "www.chinagscourt.gov.cn" in hosts
+    )
+    assert any(h.endswith(".chinacourt.gov.cn") for h in hosts)
+    assert {s.family for s in sources.values()} >= {"courtgov", "chinacourt", "govcms"}
+
+
+def test_scrapy_list_shows_every_source():
+    out = subprocess.run(
+        [sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == sorted(load_sources(ROOT / "sources.toml"))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('"https://www.court.gov.cn/zixun/gengduo/24.html"', '"file:///etc/passwd"'), "only http and https"),
+        (
+            ('"https://www.court.gov.cn/zixun/gengduo/24.html"', '"ftp://www.court.gov.cn/x"'),
+            "only http and https",
+        ),
+        (('"https://www.court.gov.cn/zixun', '"https://evil.example.com/zixun'), "not in allowed_hosts"),
+        (('family = "courtgov"', 'family = "wordpress"'), "family 'wordpress' is unknown"),
+        (('slug = "a-court"', 'slug = "A Court!"'), "slug must be"),
+        (('court = "某某法院"\n', ""), "missing required key 'court'"),
+        (('family = "courtgov"', 'family = "courtgov"\nschedule = "every tuesday"'), "neither an interval"),
+        (('family = "courtgov"', 'family = "courtgov"\nschedule = "61 * * * *"'), "not a valid cron"),
+        (('family = "courtgov"', 'family = "courtgov"\nmax_list_pages = 0'), "positive whole number"),
+        (('family = "courtgov"', 'family = "courtgov"\ncolour = "red"'), "unknown key(s) ['colour']"),
+        (('family = "courtgov"', 'family = "govcms"'), "needs selectors.article_links"),
+        (('family = "courtgov"', 'family = "thepaper"'), "needs pph_id"),
+        (
+            ('family = "courtgov"', 'family = "courtgov"\narticle_pattern = "("'),
+            "not a valid regular expression",
+        ),
+    ],
+)
+def test_mistakes_are_refused_with_a_clear_message(tmp_path, change, message):
+    text = GOOD.replace(*change)
+    with pytest.raises(SourcesError) as err:
+        load_sources(write(tmp_path, text))
+    assert message in str(err.value)
+    assert str(tmp_path / "sources.toml") in str(err.value)
+
+
+def test_duplicate_slugs_and_bad_toml(tmp_path):
+    with pytest.raises(SourcesError, match="appears twice"):
+        load_sources(write(tmp_path, GOOD + GOOD))
+    with pytest.raises(SourcesError, match="not valid TOML"):
+        load_sources(write(tmp_path, "[[source]\nslug = "))
+    with pytest.raises(SourcesError, match="not found"):
+        load_sources(tmp_path / "missing.toml")
+
+
+def test_schedules():
+    assert parse_schedule("6h", "x").interval_seconds == 21600
+    assert parse_schedule("30m", "x").interval_seconds == 1800
+    assert parse_schedule("15 */3 * * *", "x").cron == "15 */3 * * *"
+
+
+def test_scrapy_crawl_with_a_bad_sources_file_says_what_is_wrong(tmp_path):
+    bad = write(
+        tmp_path, GOOD.replace('"https://www.court.gov.cn/zixun/gengduo/24.html"', '"file:///etc/passwd"')
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "a-court", "-s", f"SOURCES_FILE={bad}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode != 0
+    assert "only http and https are fetched" in out.stderr
