@@ -11,6 +11,7 @@ from lxml import html as lxml_html
 
 from crawler.extract import metadata as meta
 from crawler.extract.decode import decode_html
+from crawler.extract.density import find_container, strip_link_blocks
 from crawler.extract.filters import Removed, filter_lines, prune
 from crawler.extract.recipes import recipes_for
 
@@ -51,6 +52,8 @@ BLOCK_TAGS = {
 }
 MIN_RECIPE_CHARS = 20
 NEAR_TITLE_LINES = 8
+CONTAINED = 0.8  # share of the dense container's 4-grams found in trafilatura's answer
+COVERS = 0.65  # share of trafilatura's answer the container accounts for
 
 
 class ExtractionError(ValueError):
@@ -170,30 +173,44 @@ def _link_density(el: lxml_html.HtmlElement) -> float:
     return linked / total if total else 1.0
 
 
-def _general_body(doc: lxml_html.HtmlElement) -> tuple[list[str], str]:
-    """trafilatura first; readability when trafilatura's answer is much shorter, by evidence not habit."""
+def _trafilatura_lines(doc: lxml_html.HtmlElement) -> list[str]:
     import trafilatura
-    from readability import Document
 
-    tra_text = trafilatura.extract(doc, include_comments=False, include_tables=True, deduplicate=False) or ""
-    tra_lines = [line.strip() for line in tra_text.splitlines() if line.strip()]
-    tra_len = sum(len(line) for line in tra_lines)
-    try:
-        summary = Document(lxml_html.tostring(doc, encoding="unicode")).summary(html_partial=True)
-        rd_el = lxml_html.fragment_fromstring(summary, create_parent="div")
-        rd_lines = element_lines(rd_el)
-        rd_density = _link_density(rd_el)
-    except Exception:  # readability raises bare Unparseable and friends on odd pages
-        rd_lines, rd_density = [], 1.0
-    rd_len = sum(len(line) for line in rd_lines)
-    # Readability wins only when it finds substantially more text that is not a link list, in paragraphs.
-    if rd_len > max(1.5 * tra_len, tra_len + 200) and rd_density < 0.3 and len(rd_lines) >= 2:
-        return rd_lines, "readability"
-    if tra_lines:
-        return tra_lines, "trafilatura"
-    if rd_lines:
-        return rd_lines, "readability"
-    return [], "none"
+    text = trafilatura.extract(doc, include_comments=False, include_tables=True, deduplicate=False) or ""
+    # table cells come back as "a | b | c" rows and "|---|" rules: keep the cell text, drop the rules
+    lines = (re.sub(r"\s*\|\s*", " ", line).strip() for line in text.splitlines() if not re.fullmatch(r"[\s|:\-]*", line))
+    return [line for line in lines if line]
+
+
+def _general_body(doc: lxml_html.HtmlElement) -> tuple[list[str], str]:
+    """trafilatura and the sentence-density finder both answer; evidence decides.
+
+    When the dense container lies inside trafilatura's answer (CONTAINED) and holds most of it (COVERS),
+    what trafilatura added around it is boilerplate (comments, related links, table chrome): take the
+    container. When they disagree, the container found some other text block (a comment thread, a
+    sidebar): trust trafilatura.
+    """
+    tra_lines = _trafilatura_lines(doc)
+    body = doc.body if doc.body is not None else doc
+    container = find_container(body)
+    if container is None:
+        return (tra_lines, "trafilatura") if tra_lines else ([], "none")
+    strip_link_blocks(container)
+    dense_lines = element_lines(container)
+    if not tra_lines:
+        return (dense_lines, "density") if dense_lines else ([], "none")
+    tra_grams, dense_grams = grams("".join(tra_lines)), grams("".join(dense_lines))
+    common = len(tra_grams & dense_grams)
+    contained = common / len(dense_grams) if dense_grams else 0.0
+    covers = common / len(tra_grams) if tra_grams else 0.0
+    if contained >= CONTAINED and covers >= COVERS:
+        return dense_lines, "density"
+    return tra_lines, "trafilatura"
+
+
+def grams(text: str, n: int = 4) -> set[str]:
+    compact = re.sub(r"\s+", "", text)
+    return {compact[i : i + n] for i in range(len(compact) - n + 1)}
 
 
 def _is_meta_line(line: str) -> bool:
