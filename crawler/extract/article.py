@@ -11,7 +11,7 @@ from lxml import html as lxml_html
 
 from crawler.extract import metadata as meta
 from crawler.extract.decode import decode_html
-from crawler.extract.density import find_container, strip_link_blocks
+from crawler.extract.density import STRONG_PUNCT, find_container, strip_link_blocks
 from crawler.extract.filters import Removed, filter_lines, prune
 from crawler.extract.recipes import recipes_for
 
@@ -51,7 +51,13 @@ BLOCK_TAGS = {
     "aside",
 }
 MIN_RECIPE_CHARS = 20
+NON_TEXT_TAGS = {"script", "style", "noscript", "template", "textarea"}
 NEAR_TITLE_LINES = 8
+HEADER_LINES = 12  # lines before the body searched for date, source and byline
+FOOTER_LINES = 8
+SHORT_LINE = 80
+HEADER_SCAN = 5  # leading body lines examined for a repeated title and byline
+SIGNATURE_LINE = 40  # '吉林省人民政府 2022年1月27日': the date a notice is signed
 CONTAINED = 0.8  # share of the dense container's 4-grams found in trafilatura's answer
 COVERS = 0.65  # share of trafilatura's answer the container accounts for
 
@@ -86,10 +92,20 @@ class Article:
 def element_lines(el: lxml_html.HtmlElement) -> list[str]:
     """Text of an element, one line per block, whitespace folded (iterative: deep pages do not recurse)."""
     parts: list[str] = []
+    skipping: object = None  # inside <script>/<style>: their text is code, not page text
     for event, node in etree.iterwalk(el, events=("start", "end")):
         tag = node.tag if isinstance(node.tag, str) else None
+        if skipping is not None:
+            if event == "end" and node is skipping:
+                skipping = None
+                if node.tail:
+                    parts.append(node.tail)
+            continue
         if event == "start":
             if tag is None:
+                continue
+            if tag in NON_TEXT_TAGS:
+                skipping = node
                 continue
             if tag.lower() in BLOCK_TAGS:
                 parts.append("\n")
@@ -213,18 +229,56 @@ def grams(text: str, n: int = 4) -> set[str]:
     return {compact[i : i + n] for i in range(len(compact) - n + 1)}
 
 
+def _is_heading(line: str) -> bool:
+    return len(line) <= 60 and not STRONG_PUNCT.search(line)
+
+
+_META_LABELS = re.compile(r"来源|作者|发布时间|发布日期|发表时间|时间|日期|浏览|点击|责任编辑|编辑|通讯员|字号|阅读")
+_LABEL_COLON = re.compile(r"^(?:来源|作者|发布时间|发布日期|时间|日期|责任编辑|编辑|通讯员|记者|译者?|文)\s*[:：]")
+
+
 def _is_meta_line(line: str) -> bool:
-    labels = re.findall(r"来源|作者|发布时间|发布日期|时间|日期|浏览|点击|责任编辑|编辑|通讯员|字号", line)
-    return len(line) <= 120 and (len(labels) >= 2 or (len(labels) == 1 and meta.parse_date(line) is not None))
+    """A date/source/byline line: two labels, a label and a date, a short 'label：value', or a bare date."""
+    if len(line) > 120:
+        return False
+    labels = len(_META_LABELS.findall(line))
+    dated = meta.parse_date(line) is not None
+    if labels >= 2 or (labels == 1 and dated):
+        return True
+    if len(line) <= 40 and _LABEL_COLON.match(line):
+        return True
+    return dated and len(re.sub(r"[\d\s年月日时分秒:：/\-.]", "", line)) <= 4
 
 
-def _near_title(page_lines: list[str], title: str) -> list[str]:
-    if title:
-        key = title[:10]
-        for i, line in enumerate(page_lines):
-            if key in line and len(line) <= len(title) + 40:
-                return page_lines[i + 1 : i + 1 + NEAR_TITLE_LINES]
-    return []
+@dataclass
+class Windows:
+    """Page lines where a page prints its date, source and byline, nearest first."""
+
+    before_body: list[str]  # just before the body, closest first
+    after_title: list[str]  # just after the title line
+    after_body: list[str]
+
+
+def _find(page_lines: list[str], needle: str, start: int = 0) -> int | None:
+    return next((i for i in range(start, len(page_lines)) if needle and needle in page_lines[i]), None)
+
+
+def _windows(page_lines: list[str], body: list[str], title: str) -> Windows:
+    before: list[str] = []
+    after_body: list[str] = []
+    anchor = next((line for line in body if len(line) >= 20), body[0] if body else "")
+    start = _find(page_lines, anchor[:20])
+    if start is not None:
+        last = body[-1][:20] if body else ""
+        end = next((i for i in range(len(page_lines) - 1, start - 1, -1) if last and last in page_lines[i]), start)
+        before = [line for line in page_lines[max(0, start - HEADER_LINES) : start][::-1] if len(line) <= SHORT_LINE]
+        after_body = [line for line in page_lines[end + 1 : end + 1 + FOOTER_LINES] if len(line) <= SHORT_LINE]
+    after_title: list[str] = []
+    key = title[:12]
+    if key:  # every place the title is printed (a page may repeat it in a header and above the article)
+        for at in (i for i, line in enumerate(page_lines) if key in line and len(line) <= len(title) + 40):
+            after_title += [line for line in page_lines[at + 1 : at + 1 + NEAR_TITLE_LINES] if len(line) <= SHORT_LINE]
+    return Windows(before, after_title, after_body)
 
 
 def extract_html(html: str, url: str, family: str | None = None, court_hint: str | None = None) -> Article:
@@ -234,6 +288,8 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
         doc = lxml_html.document_fromstring(html)
     except (etree.ParserError, ValueError) as exc:
         raise ExtractionError(f"{url}: not parseable as HTML ({exc})") from exc
+    # comments and processing instructions go, their tail text stays (element_lines never sees them)
+    etree.strip_tags(doc, etree.Comment, etree.ProcessingInstruction)
     article = Article(url=url)
     tags = _meta_tags(doc)
     recipes = recipes_for(family)
@@ -242,36 +298,58 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
     editor_text = " ".join(_first_text(doc, (s,)) for r in recipes for s in r.editor)
     next_data = _next_data(doc)
     article.title = (next_data or {}).get("name") or _title(doc, tags, title_selectors)
-    article.removed = prune(doc, url)
     page_lines = element_lines(doc.body) if doc.body is not None else []
-    near = _near_title(page_lines, article.title)
+    article.removed = prune(doc, url)
 
     chosen = None
     if next_data:
         content = lxml_html.fragment_fromstring(next_data["content"], create_parent="div")
+        etree.strip_tags(content, etree.Comment, etree.ProcessingInstruction)
         article.removed += prune(content, url)
         chosen = (element_lines(content), "next-data")
     chosen = chosen or _choose_body(doc, family) or _general_body(doc)
     lines, article.method = chosen
     if lines and article.title and lines[0].replace(" ", "") == article.title.replace(" ", ""):
         lines = lines[1:]
-    while lines and _is_meta_line(lines[0]):
-        article.removed.append(Removed("meta-line", lines[0]))
-        meta_text += " " + lines.pop(0)
+    # a container that starts with the page's own header (title-like lines, then date/byline lines) or
+    # ends with a date/byline line: metadata, not body
+    header = 0
+    for index, line in enumerate(lines[:HEADER_SCAN]):
+        if _is_meta_line(line):
+            header = index + 1
+        elif not _is_heading(line):
+            break
+    for line in lines[:header]:
+        article.removed.append(Removed("meta-line", line))
+        meta_text += " " + line
+    lines = lines[header:]
+    while lines and _is_meta_line(lines[-1]) and (meta.parse_date(lines[-1]) or len(lines[-1]) <= 30):
+        article.removed.append(Removed("meta-line", lines[-1]))
+        meta_text += " " + lines.pop()
     if lines and re.match(r"^[【\[]?(?:摘要|导读)", lines[0]):
         article.summary = re.sub(r"^[【\[]?(?:摘要|导读)[】\]]?\s*[:：]\s*", "", lines[0])
     lines, dropped = filter_lines(lines)
     article.removed += dropped
     article.text = "\n".join(lines)
 
-    near_text = " ".join(near)
-    # published: meta tags, platform data, labelled meta lines, a date beside the title, the URL
+    around = _windows(page_lines, lines, article.title)
+    body_set = set(lines)
+    near_text = " ".join(around.before_body[::-1] + around.after_title)
+    # published: meta tags, platform data, recipe meta blocks, the lines just before the body (labelled
+    # first, closest first), a labelled date just after it, the URL. Never a date from the body itself.
     candidates = [meta.parse_date(tags[k]) for k in meta.META_DATE_NAMES if k in tags]
     if next_data:
         candidates.append(meta.parse_date(str(next_data.get("pubTime") or "")))
         candidates.append(meta.date_from_epoch_ms(next_data.get("publishTime")))
-    candidates += [meta.labelled_date(meta_text), meta.parse_date(meta_text), meta.labelled_date(near_text)]
-    candidates += [meta.parse_date(line) for line in near[:4] if _is_meta_line(line) or len(line) <= 60]
+    candidates += [meta.labelled_date(meta_text), meta.parse_date(meta_text)]
+    for window in (around.before_body, around.after_title):
+        candidates += [meta.labelled_date(line) for line in window]
+    for window in (around.before_body, around.after_title):
+        candidates += [meta.parse_date(line) for line in window]
+    candidates += [meta.labelled_date(line) for line in around.after_body]
+    candidates += [meta.parse_date(line) for line in around.after_body if len(line) <= SIGNATURE_LINE]
+    # last resort before the URL: a labelled date anywhere outside the body, first in page order
+    candidates += [meta.labelled_date(line) for line in page_lines if len(line) <= SHORT_LINE and line not in body_set]
     candidates.append(meta.date_from_url(url))
     found = next((c for c in candidates if c is not None), None)
     if found:

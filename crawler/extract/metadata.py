@@ -20,7 +20,7 @@ _URL_DATE_RES = (
     re.compile(r"/art/(?P<y>20\d{2})/(?P<m>\d{1,2})/(?P<d>\d{1,2})/"),  # Hanweb
     re.compile(r"/(?P<y>20\d{2})/(?P<m>[01]\d)/id/"),  # chinacourt: year and month only
 )
-DATE_LABELS = r"发布时间|发布日期|发表时间|发文日期|更新时间|时间|日期|发布"
+DATE_LABELS = r"发布时间|发布日期|发表时间|发文日期|更新时间|时间|日期|发布于|发表于|修订于|更新于|发布|由\S{1,12}于"
 META_DATE_NAMES = (
     "pubdate",
     "publishdate",
@@ -48,8 +48,35 @@ def _valid(y: int, m: int, d: int) -> bool:
     return 1990 <= y <= 2100 and 1 <= m <= 12 and 1 <= d <= 31
 
 
+_US_DATE_RE = re.compile(
+    r"\b(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>(?:19|20)\d{2})(?:\s+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?\s*(?P<p>[AaPp][Mm])?)?"
+)
+
+
+def _us_date(text: str) -> ParsedDate | None:
+    """'9/17/2004 5:54:13 AM', as ASP/.NET pages print dates: month first unless the first number can't be one."""
+    match = _US_DATE_RE.search(text)
+    if not match:
+        return None
+    a, b, y = int(match["a"]), int(match["b"]), int(match["y"])
+    m, d = (b, a) if a > 12 else (a, b)
+    if not _valid(y, m, d):
+        return None
+    if match["H"] is None:
+        return ParsedDate(f"{y:04d}-{m:02d}-{d:02d}", "day")
+    hour = int(match["H"]) % 12 + (12 if (match["p"] or "").lower() == "pm" else 0) if match["p"] else int(match["H"])
+    second = int(match["S"] or 0)
+    value = f"{y:04d}-{m:02d}-{d:02d}T{hour:02d}:{int(match['M']):02d}:{second:02d}{CHINA_OFFSET}"
+    return ParsedDate(value, "second" if match["S"] else "minute")
+
+
 def parse_date(text: str) -> ParsedDate | None:
-    """The first full Chinese or ISO date in text, with its precision."""
+    """The first full Chinese or ISO date in text (or a month-first one), with its precision."""
+    found = _parse_ymd(text)
+    return found or (_us_date(text) if text and "/" in text else None)
+
+
+def _parse_ymd(text: str) -> ParsedDate | None:
     for match in _DATE_RE.finditer(text or ""):
         y, m, d = int(match["y"]), int(match["m"]), int(match["d"])
         if not _valid(y, m, d):
