@@ -192,14 +192,15 @@ def _link_density(el: lxml_html.HtmlElement) -> float:
 def _trafilatura_lines(doc: lxml_html.HtmlElement) -> list[str]:
     import trafilatura
 
-    text = trafilatura.extract(doc, include_comments=False, include_tables=True, deduplicate=False) or ""
+    text = trafilatura.extract(doc, include_comments=False, include_tables=True, deduplicate=False, fast=True) or ""
     # table cells come back as "a | b | c" rows and "|---|" rules: keep the cell text, drop the rules
     lines = (re.sub(r"\s*\|\s*", " ", line).strip() for line in text.splitlines() if not re.fullmatch(r"[\s|:\-]*", line))
     return [line for line in lines if line]
 
 
 def _general_body(doc: lxml_html.HtmlElement) -> tuple[list[str], str]:
-    """trafilatura and the sentence-density finder both answer; evidence decides.
+    """trafilatura (fast mode: the density finder replaces its own fallbacks) and the sentence-density
+    finder both answer; evidence decides.
 
     When the dense container lies inside trafilatura's answer (CONTAINED) and holds most of it (COVERS),
     what trafilatura added around it is boilerplate (comments, related links, table chrome): take the
@@ -221,7 +222,26 @@ def _general_body(doc: lxml_html.HtmlElement) -> tuple[list[str], str]:
     covers = common / len(tra_grams) if tra_grams else 0.0
     if contained >= CONTAINED and covers >= COVERS:
         return dense_lines, "density"
+    # They disagree badly: ask readability-lxml, a third well-kept extractor, and keep the answer it backs.
+    referee = grams("".join(_readability_lines(doc)))
+    if referee and _agreement(dense_grams, referee) > _agreement(tra_grams, referee):
+        return dense_lines, "density+readability"
     return tra_lines, "trafilatura"
+
+
+def _agreement(a: set[str], b: set[str]) -> float:
+    common = len(a & b)
+    return 0.0 if not common else 2 * common / (len(a) + len(b))
+
+
+def _readability_lines(doc: lxml_html.HtmlElement) -> list[str]:
+    from readability import Document
+
+    try:
+        summary = Document(lxml_html.tostring(doc, encoding="unicode")).summary(html_partial=True)
+        return element_lines(lxml_html.fragment_fromstring(summary, create_parent="div"))
+    except Exception:  # readability raises bare Unparseable and friends on odd pages
+        return []
 
 
 def grams(text: str, n: int = 4) -> set[str]:

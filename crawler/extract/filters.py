@@ -244,31 +244,32 @@ def _drop(el: HtmlElement) -> None:
 
 
 def prune(doc: HtmlElement, page_url: str, rules: Iterable[NodeRule] = NODE_RULES) -> list[Removed]:
-    """Remove junk nodes in place; return what went, rule by rule, for the audit trail."""
+    """Remove junk nodes in place, top-down in one walk; return what went, rule by rule, for the audit trail."""
     classes, ids = hidden_selectors(doc)
     ctx = PruneContext(urlsplit(page_url).hostname or "", classes, ids)
+    # Gambling words anywhere on the page are the precondition for looking for gambling link blocks.
+    active = tuple(r for r in rules if r.name != "gambling-links" or GAMBLING_WORDS.search(doc.text_content() or ""))
     removed: list[Removed] = []
-    rules = tuple(rules)
-    for rule in rules:
-        for el in list(doc.iter()):
-            if not isinstance(el.tag, str) or el.getparent() is None:
-                continue
-            # skip nodes already detached with an ancestor
-            if el.getroottree().getroot() is not doc.getroottree().getroot():
-                continue
-            if rule.matches(el, ctx):
-                text = _text(el)
-                if text and el.tag not in ("script", "style"):
-                    removed.append(Removed(rule.name, text[:2000]))
-                _drop(el)
-    for el in list(doc.iter(*ALWAYS_DROP_TAGS)):
-        _drop(el)
-    for el in doc.iter():
-        if isinstance(el.tag, str):
-            if el.text:
-                el.text = _ZERO_WIDTH.sub("", el.text)
-            if el.tail:
-                el.tail = _ZERO_WIDTH.sub("", el.tail)
+    stack = [doc]
+    while stack:
+        el = stack.pop()
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag in ALWAYS_DROP_TAGS:
+            _drop(el)
+            continue
+        rule = next((r for r in active if r.matches(el, ctx)), None)
+        if rule is not None and el.getparent() is not None:
+            text = _text(el)
+            if text and el.tag not in ("script", "style"):
+                removed.append(Removed(rule.name, text[:2000]))
+            _drop(el)
+            continue
+        if el.text:
+            el.text = _ZERO_WIDTH.sub("", el.text)
+        if el.tail:
+            el.tail = _ZERO_WIDTH.sub("", el.tail)
+        stack.extend(reversed(el))
     return removed
 
 
