@@ -11,7 +11,7 @@ from lxml import html as lxml_html
 
 from crawler.extract import metadata as meta
 from crawler.extract.decode import decode_html
-from crawler.extract.density import STRONG_PUNCT, find_container, strip_link_blocks
+from crawler.extract.density import find_container, strip_link_blocks
 from crawler.extract.filters import Removed, filter_lines, prune
 from crawler.extract.recipes import recipes_for
 
@@ -250,7 +250,8 @@ def grams(text: str, n: int = 4) -> set[str]:
 
 
 def _is_heading(line: str) -> bool:
-    return len(line) <= 60 and not STRONG_PUNCT.search(line)
+    """A title-like line: short, no sentence punctuation inside (a closing ？ or ！ is a headline's)."""
+    return len(line) <= 60 and not re.search(r"[，。；]", line)
 
 
 _META_LABELS = re.compile(r"来源|作者|发布时间|发布日期|发表时间|时间|日期|浏览|点击|责任编辑|编辑|通讯员|字号|阅读")

@@ -349,6 +349,23 @@ LINE_RULES: tuple[LineRule, ...] = (
         max_len=120,
     ),
     LineRule(
+        "reprint-notice",
+        "site copyright and reprint statements (未经许可不得转载, 转载请注明出处, 本网站 … 著作权/稿酬) are "
+        "the site's terms, not the article; they always speak of the site itself",
+        re.compile(
+            r"未经.{0,8}(?:许可|授权|同意).{0,12}(?:不得|禁止|严禁)(?:转载|复制|转贴|摘编|使用)|转载请注明|"
+            r"(?:本网|本站|本网站|本平台)[^。]{0,40}(?:转载|著作权|版权|稿酬)|(?:转载|著作权|稿酬)[^。]{0,40}(?:本网|本站|本网站|本平台)|"
+            r"^\S{0,12}(?:内容|版权|免责|法律)\s*声\s*明$|^(?:郑\s*重\s*)?声\s*明$"
+        ),
+        max_len=300,
+    ),
+    LineRule(
+        "pager",
+        "page navigation such as '第1页/共1页' and '<< 上一页 | 下一页 >>'",
+        re.compile(r"^第\s*\d+\s*页\s*[/／]?\s*共\s*\d+\s*页$|^(?:<<|«)?\s*上一页\s*[|｜\s]\s*下一页\s*(?:>>|»)?$"),
+        max_len=40,
+    ),
+    LineRule(
         "site-footer",
         "site footers: 版权所有, 主办/承办单位, 技术支持, ICP备案, 公网安备, 网站标识码",
         re.compile(
