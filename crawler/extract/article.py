@@ -192,9 +192,16 @@ def _link_density(el: lxml_html.HtmlElement) -> float:
 def _trafilatura_lines(doc: lxml_html.HtmlElement) -> list[str]:
     import trafilatura
 
-    text = trafilatura.extract(doc, include_comments=False, include_tables=True, deduplicate=False, fast=True) or ""
+    text = (
+        trafilatura.extract(doc, include_comments=False, include_tables=True, deduplicate=False, fast=True)
+        or ""
+    )
     # table cells come back as "a | b | c" rows and "|---|" rules: keep the cell text, drop the rules
-    lines = (re.sub(r"\s*\|\s*", " ", line).strip() for line in text.splitlines() if not re.fullmatch(r"[\s|:\-]*", line))
+    lines = (
+        re.sub(r"\s*\|\s*", " ", line).strip()
+        for line in text.splitlines()
+        if not re.fullmatch(r"[\s|:\-]*", line)
+    )
     return [line for line in lines if line]
 
 
@@ -254,8 +261,12 @@ def _is_heading(line: str) -> bool:
     return len(line) <= 60 and not re.search(r"[，。；]", line)
 
 
-_META_LABELS = re.compile(r"来源|作者|发布时间|发布日期|发表时间|时间|日期|浏览|点击|责任编辑|编辑|通讯员|字号|阅读")
-_LABEL_COLON = re.compile(r"^(?:来源|作者|发布时间|发布日期|时间|日期|责任编辑|编辑|通讯员|记者|译者?|文)\s*[:：]")
+_META_LABELS = re.compile(
+    r"来源|作者|发布时间|发布日期|发表时间|时间|日期|浏览|点击|责任编辑|编辑|通讯员|字号|阅读"
+)
+_LABEL_COLON = re.compile(
+    r"^(?:来源|作者|发布时间|发布日期|时间|日期|责任编辑|编辑|通讯员|记者|译者?|文)\s*[:：]"
+)
 
 
 def _is_meta_line(line: str) -> bool:
@@ -291,14 +302,22 @@ def _windows(page_lines: list[str], body: list[str], title: str) -> Windows:
     start = _find(page_lines, anchor[:20])
     if start is not None:
         last = body[-1][:20] if body else ""
-        end = next((i for i in range(len(page_lines) - 1, start - 1, -1) if last and last in page_lines[i]), start)
-        before = [line for line in page_lines[max(0, start - HEADER_LINES) : start][::-1] if len(line) <= SHORT_LINE]
-        after_body = [line for line in page_lines[end + 1 : end + 1 + FOOTER_LINES] if len(line) <= SHORT_LINE]
+        end = next(
+            (i for i in range(len(page_lines) - 1, start - 1, -1) if last and last in page_lines[i]), start
+        )
+        before = [
+            line for line in page_lines[max(0, start - HEADER_LINES) : start][::-1] if len(line) <= SHORT_LINE
+        ]
+        after_body = [
+            line for line in page_lines[end + 1 : end + 1 + FOOTER_LINES] if len(line) <= SHORT_LINE
+        ]
     after_title: list[str] = []
     key = title[:12]
     if key:  # every place the title is printed (a page may repeat it in a header and above the article)
         for at in (i for i, line in enumerate(page_lines) if key in line and len(line) <= len(title) + 40):
-            after_title += [line for line in page_lines[at + 1 : at + 1 + NEAR_TITLE_LINES] if len(line) <= SHORT_LINE]
+            after_title += [
+                line for line in page_lines[at + 1 : at + 1 + NEAR_TITLE_LINES] if len(line) <= SHORT_LINE
+            ]
     return Windows(before, after_title, after_body)
 
 
@@ -370,7 +389,9 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
     candidates += [meta.labelled_date(line) for line in around.after_body]
     candidates += [meta.parse_date(line) for line in around.after_body if len(line) <= SIGNATURE_LINE]
     # last resort before the URL: a labelled date anywhere outside the body, first in page order
-    candidates += [meta.labelled_date(line) for line in page_lines if len(line) <= SHORT_LINE and line not in body_set]
+    candidates += [
+        meta.labelled_date(line) for line in page_lines if len(line) <= SHORT_LINE and line not in body_set
+    ]
     candidates.append(meta.date_from_url(url))
     found = next((c for c in candidates if c is not None), None)
     if found:

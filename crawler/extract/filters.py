@@ -248,7 +248,9 @@ def prune(doc: HtmlElement, page_url: str, rules: Iterable[NodeRule] = NODE_RULE
     classes, ids = hidden_selectors(doc)
     ctx = PruneContext(urlsplit(page_url).hostname or "", classes, ids)
     # Gambling words anywhere on the page are the precondition for looking for gambling link blocks.
-    active = tuple(r for r in rules if r.name != "gambling-links" or GAMBLING_WORDS.search(doc.text_content() or ""))
+    active = tuple(
+        r for r in rules if r.name != "gambling-links" or GAMBLING_WORDS.search(doc.text_content() or "")
+    )
     removed: list[Removed] = []
     stack = [doc]
     while stack:
@@ -296,7 +298,9 @@ LINE_RULES: tuple[LineRule, ...] = (
     LineRule(
         "summary-line",
         "a leading 摘要/导读 line is the page summary (metadata), repeated from the body",
-        re.compile(r"^[【\[]?(?:摘要|导读|内容摘要|核心提示)[】\]]?\s*[:：]"),
+        re.compile(
+            r"^(?:[【\[](?:摘要|导读|内容摘要|核心提示)[】\]]|(?:摘要|导读|内容摘要|核心提示)\s*[:：])"
+        ),
     ),
     LineRule(
         "giveaway-offer",
@@ -362,7 +366,9 @@ LINE_RULES: tuple[LineRule, ...] = (
     LineRule(
         "pager",
         "page navigation such as '第1页/共1页' and '<< 上一页 | 下一页 >>'",
-        re.compile(r"^第\s*\d+\s*页\s*[/／]?\s*共\s*\d+\s*页$|^(?:<<|«)?\s*上一页\s*[|｜\s]\s*下一页\s*(?:>>|»)?$"),
+        re.compile(
+            r"^第\s*\d+\s*页\s*[/／]?\s*共\s*\d+\s*页$|^(?:<<|«)?\s*上一页\s*[|｜\s]\s*下一页\s*(?:>>|»)?$"
+        ),
         max_len=40,
     ),
     LineRule(

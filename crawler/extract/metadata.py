@@ -20,7 +20,9 @@ _URL_DATE_RES = (
     re.compile(r"/art/(?P<y>20\d{2})/(?P<m>\d{1,2})/(?P<d>\d{1,2})/"),  # Hanweb
     re.compile(r"/(?P<y>20\d{2})/(?P<m>[01]\d)/id/"),  # chinacourt: year and month only
 )
-DATE_LABELS = r"发布时间|发布日期|发表时间|发文日期|更新时间|时间|日期|发布于|发表于|修订于|更新于|发布|由\S{1,12}于"
+DATE_LABELS = (
+    r"发布时间|发布日期|发表时间|发文日期|更新时间|时间|日期|发布于|发表于|修订于|更新于|发布|由\S{1,12}于"
+)
 META_DATE_NAMES = (
     "pubdate",
     "publishdate",
@@ -64,7 +66,11 @@ def _us_date(text: str) -> ParsedDate | None:
         return None
     if match["H"] is None:
         return ParsedDate(f"{y:04d}-{m:02d}-{d:02d}", "day")
-    hour = int(match["H"]) % 12 + (12 if (match["p"] or "").lower() == "pm" else 0) if match["p"] else int(match["H"])
+    hour = (
+        int(match["H"]) % 12 + (12 if (match["p"] or "").lower() == "pm" else 0)
+        if match["p"]
+        else int(match["H"])
+    )
     second = int(match["S"] or 0)
     value = f"{y:04d}-{m:02d}-{d:02d}T{hour:02d}:{int(match['M']):02d}:{second:02d}{CHINA_OFFSET}"
     return ParsedDate(value, "second" if match["S"] else "minute")
@@ -123,9 +129,9 @@ def labelled_date(text: str) -> ParsedDate | None:
 
 
 # ---------------------------------------------------------------- bylines
-_LABEL_STOP = r"(?=\s*(?:来源|作者|文|记者|通讯员|责任编辑|编辑|审核|发布时间|发布日期|时间|日期|浏览|点击|阅读|字号|打印|摄影|图|\||｜|【|$))"
+_LABEL_STOP = r"(?=\s*(?:来源|作者|文|记者|通讯员|责任编辑|编辑|审核|发布时间|发布日期|时间|日期|浏览|点击|阅读|字号|打印|摄影|图|\||｜|【|】|）|\)|，|。|,|$))"
 _NAME = r"[\u4e00-\u9fa5·A-Za-z]{1,12}"
-_NAMES = rf"{_NAME}(?:(?:\s+|、|，|,|/)(?!(?:来源|责任编辑|编辑|审核|发布|时间|日期)){_NAME})*"
+_NAMES = rf"{_NAME}(?:(?:\s+|、|，|,|/)(?!(?:来源|责任编辑|编辑|审核|发布|时间|日期|记者|通讯员|作者|摄影|图|摄)){_NAME})*"
 
 SOURCE_RE = re.compile(r"(?:来源|稿源|信息来源|文章来源|出处)\s*[:：]\s*([^\s|｜【】]{2,40})")
 AUTHOR_RE = re.compile(

@@ -1,0 +1,158 @@
+"""Each pruning rule removes its pattern, and keeps body text that only looks like it."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import html as lxml_html
+
+from crawler.extract.article import element_lines
+from crawler.extract.filters import filter_lines, prune
+
+BODY = "<p>法院依法审理此案，判决被告人有期徒刑三年。</p>"
+
+
+def pruned_text(body_html: str, head: str = "") -> tuple[str, list]:
+    doc = lxml_html.document_fromstring(
+        f"<html><head>{head}</head><body><div id='main'>{BODY}{body_html}</div></body></html>"
+    )
+    removed = prune(doc, "https://court.example.gov.cn/a.html")
+    return "\n".join(element_lines(doc.body)), removed
+
+
+@pytest.mark.parametrize(
+    ("junk", "head"),
+    [
+        ('<div style="display:none">百家乐投注</div>', ""),
+        ('<div style="visibility: hidden">百家乐投注</div>', ""),
+        ('<div style="position:absolute;left:-9999px">百家乐投注</div>', ""),
+        ('<p style="text-indent:-10000px">百家乐投注</p>', ""),
+        ('<span style="font-size:0px">百家乐投注</span>', ""),
+        ('<span style="font-size:0">百家乐投注</span>', ""),
+        ('<div style="opacity:0">百家乐投注</div>', ""),
+        ('<div style="height:0;overflow:hidden">百家乐投注</div>', ""),
+        ('<div aria-hidden="true">百家乐投注</div>', ""),
+        ("<div hidden>百家乐投注</div>", ""),
+        ('<marquee height="1">百家乐投注</marquee>', ""),
+        ('<div class="lnk">百家乐投注</div>', "<style>.lnk{display:none}</style>"),
+        ('<div class="a b">百家乐投注</div>', "<style>p.x, .b { position:absolute; left:-3000px }</style>"),
+        ('<div id="seo">百家乐投注</div>', "<style>#seo{visibility:hidden}</style>"),
+    ],
+)
+def test_hidden_nodes_go(junk, head):
+    text, removed = pruned_text(junk, head)
+    assert "百家乐投注" not in text
+    assert "判决被告人有期徒刑三年" in text
+    assert any(r.rule == "hidden-node" for r in removed)
+
+
+def test_visible_text_with_a_harmless_style_stays():
+    text, _ = pruned_text(
+        '<p style="font-size:16px;text-indent:2em">本院认为，被告人的行为构成开设赌场罪。</p>'
+    )
+    assert "构成开设赌场罪" in text
+
+
+def test_gambling_link_blocks_go_but_gambling_cases_stay():
+    links = "".join(
+        f'<a href="http://spam{i}.example.com/">澳门新葡京{i} 百家乐 真人娱乐</a>' for i in range(4)
+    )
+    case = "<p>被告人在境外网站开设百家乐赌博游戏，招募会员参赌，其行为构成开设赌场罪。</p>"
+    text, removed = pruned_text(f"<div class='friend'>{links}</div>{case}")
+    assert "澳门新葡京" not in text
+    assert "百家乐赌博游戏" in text and "开设赌场罪" in text
+    assert any(r.rule == "gambling-links" for r in removed)
+
+
+def test_trackers_and_chrome_go():
+    junk = (
+        '<script src="https://hm.baidu.com/hm.js?x"></script><script>var _hmt=[];</script>'
+        '<div class="bdsharebuttonbox"><a>分享到微信</a></div><div id="qr_container">扫一扫在手机打开当前页</div>'
+        '<div class="print-box">【打印本页】【关闭窗口】</div><div class="prev-next">上一篇：某文章</div>'
+        '<span id="_ideConac">党政机关</span><div class="footer">版权所有 京ICP备05023036号</div>'
+    )
+    text, removed = pruned_text(junk)
+    for gone in ("分享到微信", "扫一扫", "打印本页", "上一篇", "党政机关", "京ICP备"):
+        assert gone not in text
+    assert "判决被告人有期徒刑三年" in text
+    assert {r.rule for r in removed} == {"page-chrome"}
+
+
+def test_a_big_article_inside_a_chrome_named_wrapper_survives():
+    long_body = "<p>" + "人民法院依法公正审理案件，切实维护当事人合法权益。" * 20 + "</p>"
+    text, _ = pruned_text(f'<div class="main-nav-wrap">{long_body}</div>')
+    assert "切实维护当事人合法权益" in text
+
+
+# ---------------------------------------------------------------- line rules
+KEEP = [
+    "2023年4月，执行干警以迅雷不及掩耳之势强力执结11案，53.05万元执行款进入执行账户。",
+    "被告人以每个5元的价格向他人出售游戏账号密码，非法获利八万余元，其行为构成侵犯公民个人信息罪。",
+    "当事人可登录人民法院在线服务平台，使用账号密码完成身份认证后办理网上立案。",
+    "法院经审理查明，被告人开设赌场，组织他人参与百家乐赌博，情节严重。",
+    "该院于2023年7月4日公开开庭审理了此案。",
+    "原告请求判令被告支付会员服务费25天共计4.5万元。",
+    "本院认为，涉案作品的著作权人依法享有信息网络传播权。",
+]
+JUNK = {
+    "giveaway-offer": [
+        "迅雷会员25天/4.5元,独享1天0.7元,请点本站上边链接购买",
+        "爱奇艺视频会员30天/9.9元，请点本站上边链接购买",
+        "百度网盘会员7天/2元 独享1天0.5元",
+    ],
+    "credential-header": ["随机账号密码机器码:", "账号密码如下："],
+    "popup-leftover": ["会员登录关闭", "注册会员关闭", "用户登录 注册"],
+    "platform-disclaimer": [
+        "本文为澎湃号作者或机构在澎湃新闻上传并发布，仅代表该作者或机构观点，不代表澎湃新闻的观点或立场，澎湃新闻仅提供信息发布平台。申请澎湃号请用电脑访问。",
+        "特别声明：以上内容(如有图片或视频亦包括在内)为自媒体平台“网易号”用户上传并发布，本平台仅提供信息存储服务。",
+        "声明：该文观点仅代表作者本人，搜狐号系信息发布平台，搜狐仅提供信息存储空间服务。",
+        "本文由百家号作者上传并发布，百家号仅提供信息发布平台。文章仅代表作者个人观点，不代表百度立场。",
+        "本文来自头条号作者，仅代表作者观点，不代表今日头条立场。",
+    ],
+    "bare-timestamp": ["2023年07月04日 17:22:47", "2024-01-02 03:04"],
+    "summary-line": ["摘要: 在庆祝中国成立102周年之际,一条喜讯传来", "【导读】法院发布典型案例"],
+    "print-share-chrome": [
+        "【打印本页】 【关闭窗口】",
+        "字号：大 | 中 | 小",
+        "【字体：大 中 小】",
+        "浏览次数：1024",
+        "分享到：",
+        "扫一扫在手机打开当前页",
+        "上一篇：法院召开会议",
+        "当前位置：首页 > 法院新闻",
+    ],
+    "site-footer": [
+        "版权所有：最高人民法院",
+        "京ICP备05023036号",
+        "京公网安备11010102000001号",
+        "网站标识码：1234567890",
+    ],
+    "reprint-notice": ["未经本网书面授权，不得转载、摘编或以其他方式使用。", "转载请注明出处", "免责声明"],
+    "pager": ["第1页/共3页", "<< 上一页 | 下一页 >>"],
+}
+
+
+@pytest.mark.parametrize("line", KEEP)
+def test_body_that_looks_like_junk_stays(line):
+    kept, removed = filter_lines([line])
+    assert kept == [line], removed
+
+
+@pytest.mark.parametrize(("rule", "line"), [(rule, line) for rule, lines in JUNK.items() for line in lines])
+def test_junk_lines_go_with_their_rule(rule, line):
+    kept, removed = filter_lines(["法院依法审理此案。", line])
+    assert kept == ["法院依法审理此案。"]
+    assert [r.rule for r in removed] == [rule]
+
+
+def test_credential_lines_need_company():
+    body = ["法院依法审理此案。", "GB2312", "判决如下。"]
+    assert filter_lines(body)[0] == body  # one token line alone proves nothing
+    spam = ["随机账号密码机器码:", "64DZ605leV5 YM81gy780Bphi", "12H ZW33vb3"]
+    kept, removed = filter_lines(["判决如下。", *spam])
+    assert kept == ["判决如下。"] and [r.rule for r in removed] == [
+        "credential-header",
+        "credential-lines",
+        "credential-lines",
+    ]
+    run = ["判决如下。", "38CD338cbY0 WI70co662Hq", "42OS GL95yi436"]
+    assert filter_lines(run)[0] == ["判决如下。"]
