@@ -162,3 +162,17 @@ def test_real_pages_are_not_challenges():
     assert detect_challenge(200, {}, article) is None
     short_news = "<html><body><p>县法院今天召开执行工作推进会，总结上半年工作。</p></body></html>"
     assert detect_challenge(200, {}, short_news) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "author"),
+    [
+        ("（记者 王晓明 通讯员 李华）", "王晓明、李华"),
+        ("新京报记者 彭冲 山东冠县报道", "彭冲"),
+        ("文/张三", "张三"),
+        ("记者了解到，该案已于近日审结。", None),
+        ("一行正要结束采访时，记者接到电话。", None),
+    ],
+)
+def test_bylines_inside_the_body_only_when_unmistakable(line, author):
+    assert meta.find_authors(line, in_body=True) == author

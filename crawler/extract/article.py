@@ -397,7 +397,6 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
     if found:
         article.published, article.published_precision = found.value, found.precision
 
-    head_tail = " ".join(lines[:2] + lines[-3:])
     article.source = (
         (next_data or {}).get("nodeInfo", {}).get("name")
         or meta.find_source(meta_text)
@@ -412,7 +411,7 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
         or meta.find_authors(meta_text)
         or meta.clean_name(meta_author)
         or meta.find_authors(near_text)
-        or meta.find_authors(head_tail)
+        or next(filter(None, (meta.find_authors(line, in_body=True) for line in lines[:2] + lines[-3:])), None)
     )
     article.editor = (
         meta.find_editor(editor_text)

@@ -155,13 +155,26 @@ def find_source(text: str) -> str | None:
     return match.group(1).strip() if match else None
 
 
-def find_authors(text: str) -> str | None:
+# In body sentences "记者了解到" is not a byline: there a label counts only with a separator after it and
+# inside brackets or at the start of a line, as in "（记者 王晓明 通讯员 李华）" or "文/张三".
+BODY_BYLINE_RE = re.compile(
+    rf"(?:^[\u4e00-\u9fa5]{{0,6}}?|[（(【\[]\s*(?:本报|本台|本网)?)(?:作者|撰稿|记者|通讯员|文)(?:\s+|\s*[:：/]\s*)({_NAMES}){_LABEL_STOP}"
+    rf"(?:\s*(?:通讯员|记者)(?:\s+|\s*[:：/]\s*)({_NAMES}){_LABEL_STOP})?"
+)
+
+
+def find_authors(text: str, in_body: bool = False) -> str | None:
+    """Names after 作者/记者/通讯员/文 labels, joined with '、'. in_body: only unmistakable bylines."""
     names: list[str] = []
-    for match in AUTHOR_RE.finditer(text):
-        for name in (clean_name(match.group(1)) or "").split("、"):
-            if name and name not in names:
+    pattern = BODY_BYLINE_RE if in_body else AUTHOR_RE
+    for match in pattern.finditer(text):
+        for name in "、".join(clean_name(group) or "" for group in match.groups() if group).split("、"):
+            if name and name not in names and not _NOT_A_NAME.search(name):
                 names.append(name)
     return "、".join(names) or None
+
+
+_NOT_A_NAME = re.compile(r"(?:报道|摄影|摄|讯|报|电)$")  # "山东冠县报道", "北京电": dateline words
 
 
 def find_editor(text: str) -> str | None:
