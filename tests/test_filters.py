@@ -107,6 +107,8 @@ JUNK = {
         "声明：该文观点仅代表作者本人，搜狐号系信息发布平台，搜狐仅提供信息存储空间服务。",
         "本文由百家号作者上传并发布，百家号仅提供信息发布平台。文章仅代表作者个人观点，不代表百度立场。",
         "本文来自头条号作者，仅代表作者观点，不代表今日头条立场。",
+        "Notice: The content above (including the pictures and videos if any) is uploaded and posted by a user of "
+        "NetEase Hao, which is a social media platform and only provides information storage services.",
     ],
     "bare-timestamp": ["2023年07月04日 17:22:47", "2024-01-02 03:04"],
     "summary-line": ["摘要: 在庆祝中国成立102周年之际,一条喜讯传来", "【导读】法院发布典型案例"],
@@ -128,6 +130,13 @@ JUNK = {
     ],
     "reprint-notice": ["未经本网书面授权，不得转载、摘编或以其他方式使用。", "转载请注明出处", "免责声明"],
     "pager": ["第1页/共3页", "<< 上一页 | 下一页 >>"],
+    "platform-chrome": [
+        "举报/反馈",
+        "返回搜狐，查看更多",
+        "打开网易新闻 查看精彩图片",
+        "阅读原文",
+        "展开全文",
+    ],
 }
 
 

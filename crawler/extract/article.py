@@ -411,7 +411,9 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
         or meta.find_authors(meta_text)
         or meta.clean_name(meta_author)
         or meta.find_authors(near_text)
-        or next(filter(None, (meta.find_authors(line, in_body=True) for line in lines[:2] + lines[-3:])), None)
+        or next(
+            filter(None, (meta.find_authors(line, in_body=True) for line in lines[:2] + lines[-3:])), None
+        )
     )
     article.editor = (
         meta.find_editor(editor_text)

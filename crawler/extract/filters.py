@@ -331,9 +331,19 @@ LINE_RULES: tuple[LineRule, ...] = (
         "platform-disclaimer",
         "platform disclaimers (澎湃号, 网易号, 搜狐号, 百家号, 头条号 …) close a repost and are not the court's text",
         re.compile(
-            rf"(?:{PLATFORMS}).{{0,60}}(?:{DISCLAIMER_SIGNS.pattern})|(?:{DISCLAIMER_SIGNS.pattern}).{{0,80}}(?:{PLATFORMS}|平台)"
+            rf"(?:{PLATFORMS}).{{0,60}}(?:{DISCLAIMER_SIGNS.pattern})|(?:{DISCLAIMER_SIGNS.pattern}).{{0,80}}(?:{PLATFORMS}|平台)|"
+            r"(?i:uploaded and posted by a user|only provides? information storage|is a (?:social media|self-media) platform)"
         ),
         max_len=400,
+    ),
+    LineRule(
+        "platform-chrome",
+        "calls to action that platforms append to reposts (举报/反馈, 返回搜狐，查看更多, 打开网易新闻 查看精彩图片, 阅读原文)",
+        re.compile(
+            r"^(?:举报\s*/\s*反馈|返回\S{1,6}?[，,]?\s*查看更多|打开\S{1,8}\s*查看精彩图片|(?:点击)?展开全文|阅读原文|"
+            r"查看原文|点击查看更多|(?:点击)?关注我们)$"
+        ),
+        max_len=24,
     ),
     LineRule(
         "bare-timestamp",
