@@ -152,3 +152,62 @@ def m001_core_tables(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("version_id", "versions", "id")],
     )
+
+
+@migrations()
+def m002_reader_views_and_search(db: sqlite_utils.Database) -> None:
+    from archive.search import spaced
+
+    db.execute(
+        """CREATE VIEW latest_articles AS
+        SELECT p.id AS page_id, p.url, p.source, p.state, v.id AS version_id, v.version, v.kind,
+               v.title, v.published, v.published_precision, v.source_name, v.author, v.editor, v.court,
+               v.created_at AS version_at, p.first_seen, p.last_seen, v.body
+        FROM pages p JOIN versions v ON v.page_id = p.id
+        WHERE v.version = (SELECT MAX(version) FROM versions WHERE page_id = p.id AND kind != 'removed')"""
+    )
+    db.execute(
+        """CREATE VIEW changes AS
+        SELECT v.id AS version_id, p.url, p.source, v.version, v.kind, v.created_at, v.title, v.court,
+               v.changed_fields, prev.title AS previous_title, prev.id AS previous_version_id
+        FROM versions v JOIN pages p ON p.id = v.page_id
+        LEFT JOIN versions prev ON prev.page_id = v.page_id AND prev.version = (
+            SELECT MAX(version) FROM versions WHERE page_id = v.page_id AND version < v.version AND kind != 'removed')
+        WHERE v.kind IN ('changed', 'restored')"""
+    )
+    db.execute(
+        """CREATE VIEW removals AS
+        SELECT v.id AS version_id, p.url, p.source, v.version, v.created_at AS removed_at, c.status, c.reason,
+               c.final_url, last.title AS last_title, last.court
+        FROM versions v JOIN pages p ON p.id = v.page_id JOIN captures c ON c.id = v.capture_id
+        LEFT JOIN versions last ON last.page_id = v.page_id AND last.version = (
+            SELECT MAX(version) FROM versions WHERE page_id = v.page_id AND version < v.version AND kind != 'removed')
+        WHERE v.kind = 'removed'"""
+    )
+    db["versions"].create_index(["court", "published"])
+    db["versions"].create_index(["kind", "created_at"])
+    db.execute(
+        "CREATE VIRTUAL TABLE versions_fts USING fts5(title, body, content='versions', content_rowid='id', tokenize='trigram')"
+    )
+    db.execute(
+        """CREATE TRIGGER versions_fts_ai AFTER INSERT ON versions BEGIN
+        INSERT INTO versions_fts (rowid, title, body) VALUES (new.id, new.title, new.body); END"""
+    )
+    db.execute(
+        """CREATE TRIGGER versions_fts_ad AFTER DELETE ON versions BEGIN
+        INSERT INTO versions_fts (versions_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body); END"""
+    )
+    db.execute(
+        """CREATE TRIGGER versions_fts_au AFTER UPDATE OF title, body ON versions BEGIN
+        INSERT INTO versions_fts (versions_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body);
+        INSERT INTO versions_fts (rowid, title, body) VALUES (new.id, new.title, new.body); END"""
+    )
+    db.execute("INSERT INTO versions_fts (versions_fts) VALUES ('rebuild')")
+    db.execute(
+        "CREATE VIRTUAL TABLE versions_short_fts USING fts5(title, body, content='', tokenize='unicode61')"
+    )
+    for row in db.query("SELECT id, title, body FROM versions"):
+        db.execute(
+            "INSERT INTO versions_short_fts (rowid, title, body) VALUES (?, ?, ?)",
+            [row["id"], spaced(row["title"]), spaced(row["body"])],
+        )

@@ -22,6 +22,8 @@ from typing import Literal
 
 import sqlite_utils
 
+from archive.search import index_short, unindex_short
+
 HASHED_FIELDS = ("title", "body", "published", "source_name", "author")
 STORED_FIELDS = (*HASHED_FIELDS, "published_precision", "editor", "court")
 RUN_COUNTERS = (
@@ -261,7 +263,8 @@ def _insert_version(
         row["rules_hash"] = article.rules_hash
     columns = ", ".join(row)
     marks = ", ".join("?" for _ in row)
-    db.execute(f"INSERT INTO versions ({columns}) VALUES ({marks})", list(row.values()))
+    cursor = db.execute(f"INSERT INTO versions ({columns}) VALUES ({marks})", list(row.values()))
+    index_short(db, int(cursor.lastrowid), row.get("title"), row.get("body"))  # type: ignore[arg-type]
     db.execute("UPDATE pages SET current_version = ? WHERE id = ?", [number, page_id])
 
 
@@ -378,6 +381,8 @@ def apply_reextraction(db: sqlite_utils.Database, version_id: int, article: Arti
         }
         columns = ", ".join(f"{name} = ?" for name in assignments)
         db.execute(f"UPDATE versions SET {columns} WHERE id = ?", [*assignments.values(), version_id])
+        unindex_short(db, version_id, old["title"], old["body"])
+        index_short(db, version_id, article.title, article.body)
         db.execute(
             "INSERT INTO reextractions (version_id, at, old_hash, new_hash, changed_fields, extractor_version, rules_hash) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -223,3 +223,205 @@ def reextract(db_path: str | None, sources_path: str | None, source: str | None,
         f"re-extracted {result.examined} versions: {result.updated} updated, {result.unchanged} unchanged, "
         f"{result.failed} failed (rules {RULES_HASH})"
     )
+
+
+# ---------------------------------------------------------------- reading the archive
+def _open_existing(db_path: str | None):
+    path = resolve_db_path(db_path)
+    if not path.exists():
+        raise click.ClickException(
+            f"{path}: no archive here; crawl first (`courtnews crawl SLUG`) or pass --db PATH"
+        )
+    return open_archive(path)
+
+
+def _output(path: str | None, binary: bool = False):
+    if path is None:
+        return sys.stdout.buffer if binary else sys.stdout
+    return open(path, "wb" if binary else "w", encoding=None if binary else "utf-8")  # noqa: SIM115 - closed by caller
+
+
+OUTPUT_OPTION = click.option(
+    "--output",
+    "-o",
+    "output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write to this file (default: standard output).",
+)
+
+
+@main.command()
+@click.argument("url")
+@DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def history(url: str, db_path: str | None, as_json: bool) -> None:
+    """Every version of one article: when, what kind, which fields changed.
+
+    Example: courtnews history https://www.court.gov.cn/zixun/xiangqing/1.html --db data/archive.db
+    """
+    from archive.query import NotInArchive
+    from archive.query import history as page_history
+
+    try:
+        rows = page_history(_open_existing(db_path), url)
+    except NotInArchive as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        fields = ", ".join(row["changed_fields"])
+        click.echo(
+            f"v{row['version']:<3} {row['kind']:<9} {row['created_at']}  HTTP {row['status']}  {row['title'] or ''}"
+            + (f"  [{fields}]" if row["kind"] != "first" and fields else "")
+        )
+
+
+@main.command()
+@click.argument("url")
+@click.option("--version", "number", type=int, default=None, help="Version number (default: the latest).")
+@click.option("--raw", is_flag=True, help="Write the raw bytes of the capture that made the version.")
+@DB_OPTION
+@OUTPUT_OPTION
+def show(url: str, number: int | None, raw: bool, db_path: str | None, output: str | None) -> None:
+    """One version of an article: metadata and text, or --raw for the page as it was served.
+
+    Example: courtnews show https://www.court.gov.cn/zixun/xiangqing/1.html --version 1 --raw -o v1.html
+    """
+    from archive.query import NotInArchive, version
+    from archive.store import get_blob
+
+    db = _open_existing(db_path)
+    try:
+        row = version(db, url, number)
+    except NotInArchive as exc:
+        raise click.ClickException(str(exc)) from None
+    if raw:
+        if not row["digest"]:
+            raise click.ClickException(f"version {row['version']} of {url} has no stored bytes")
+        out = _output(output, binary=True)
+        out.write(get_blob(db, row["digest"]))
+        out.flush()
+        return
+    out = _output(output)
+    out.write(
+        f"{url}  v{row['version']} {row['kind']}  captured {row['fetched_at']} (HTTP {row['status']})\n"
+    )
+    for key in ("title", "published", "source_name", "author", "editor", "court", "extractor_version"):
+        if row.get(key):
+            out.write(f"{key}: {row[key]}\n")
+    out.write("\n" + (row["body"] or "(no text: the page was removed)") + "\n")
+    out.flush()
+
+
+@main.command()
+@click.argument("url")
+@click.argument("versions", nargs=-1, type=int)
+@click.option(
+    "--html", "as_html", is_flag=True, help="Write a side-by-side HTML page instead of a unified diff."
+)
+@DB_OPTION
+@OUTPUT_OPTION
+def diff(url: str, versions: tuple[int, ...], as_html: bool, db_path: str | None, output: str | None) -> None:
+    """Compare two versions of an article (default: the last two with text): metadata and body.
+
+    Example: courtnews diff https://www.court.gov.cn/zixun/xiangqing/1.html 1 2 --html -o diff.html
+    """
+    from archive.query import NotInArchive, diff_pair, html_diff, unified_diff
+
+    if len(versions) not in (0, 2):
+        raise click.UsageError("give two version numbers (A B), or none for the last two")
+    try:
+        old, new = diff_pair(_open_existing(db_path), url, *(versions or (None, None)))
+    except NotInArchive as exc:
+        raise click.ClickException(str(exc)) from None
+    out = _output(output)
+    out.write(html_diff(old, new, url) if as_html else unified_diff(old, new))
+    out.flush()
+
+
+@main.command()
+@click.argument("query")
+@DB_OPTION
+@click.option("--limit", default=50, show_default=True)
+def search(query: str, db_path: str | None, limit: int) -> None:
+    """Full-text search of titles and bodies; Chinese substrings of any length (法院, 赌, 开设赌场罪).
+
+    Example: courtnews search 开设赌场罪 --db data/archive.db
+    """
+    from archive.search import search as run_search
+
+    for row in run_search(_open_existing(db_path), query, limit):
+        marker = "" if row["is_current"] else " (older version)"
+        click.echo(f"{row['created_at']}  v{row['version']} {row['title']}  {row['url']}{marker}")
+
+
+@main.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv", "warc"]), default="jsonl", show_default=True
+)
+@click.option("--source", default=None, help="Only this source (slug).")
+@click.option(
+    "--since",
+    default=None,
+    help="Only versions (or captures, for WARC) at or after this date, e.g. 2024-01-01.",
+)
+@DB_OPTION
+@OUTPUT_OPTION
+def export(fmt: str, source: str | None, since: str | None, db_path: str | None, output: str | None) -> None:
+    """Export versions as JSONL or CSV, or captures as gzipped WARC (response, revisit, conversion records).
+
+    Example: courtnews export --format warc --source court-gov-cn-news --since 2024-01-01 -o court.warc.gz
+    """
+    from archive.export import export_csv, export_jsonl, export_warc
+
+    db = _open_existing(db_path)
+    out = _output(output, binary=fmt == "warc")
+    count = {"jsonl": export_jsonl, "csv": export_csv, "warc": export_warc}[fmt](db, out, source, since)
+    out.flush()
+    if output:
+        out.close()
+    click.echo(f"exported {count} {'records' if fmt == 'warc' else 'versions'} as {fmt}", err=True)
+
+
+@main.command()
+@click.option("--source", default=None, help="Only this source (slug).")
+@click.option("--court", default=None, help="Only this court, e.g. 最高人民法院.")
+@click.option("--limit", default=50, show_default=True)
+@DB_OPTION
+@OUTPUT_OPTION
+def feed(source: str | None, court: str | None, limit: int, db_path: str | None, output: str | None) -> None:
+    """An Atom feed of new, changed, restored and removed articles.
+
+    Example: courtnews feed --court 最高人民法院 -o supreme-court.atom
+    """
+    from archive.feed import atom_feed
+
+    out = _output(output)
+    out.write(atom_feed(_open_existing(db_path), source, court, limit) + "\n")
+    out.flush()
+
+
+@main.command()
+@DB_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=int)
+def serve(db_path: str | None, host: str, port: int) -> None:
+    """Open the archive in Datasette with the project's titles, facets and canned queries.
+
+    Example: courtnews serve --db data/demo.db --port 8001
+    """
+    import os
+    import tempfile
+
+    from crawler.serve import datasette_command, write_metadata
+
+    path = resolve_db_path(db_path)
+    if not path.exists():
+        raise click.ClickException(f"{path}: no archive here; run `make demo` or crawl first")
+    open_archive(path).close()  # bring the schema up to date before Datasette reads it
+    metadata = write_metadata(path, Path(tempfile.mkdtemp(prefix="courtnews-")) / "metadata.json")
+    command = datasette_command(path, metadata, host, port)
+    click.echo(f"Datasette on http://{host}:{port}/{path.stem} (Ctrl-C stops it)")
+    os.execv(command[0], command)

@@ -1,0 +1,156 @@
+"""Export the archive: versions as JSONL or CSV, captures as WARC (ISO 28500) for web-archive tools."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import BinaryIO, TextIO
+
+import sqlite_utils
+
+from archive.store import get_blob
+
+VERSION_COLUMNS = (
+    "url",
+    "source",
+    "version",
+    "kind",
+    "created_at",
+    "title",
+    "published",
+    "published_precision",
+    "source_name",
+    "author",
+    "editor",
+    "court",
+    "changed_fields",
+    "content_hash",
+    "extractor_version",
+    "rules_hash",
+    "body",
+)
+
+
+def _filters(source: str | None, since: str | None, time_column: str) -> tuple[str, list[object]]:
+    clauses, params = [], []
+    if source:
+        clauses.append("p.source = ?")
+        params.append(source)
+    if since:
+        clauses.append(f"{time_column} >= ?")
+        params.append(since)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def iter_versions(
+    db: sqlite_utils.Database, source: str | None = None, since: str | None = None
+) -> Iterator[dict]:
+    where, params = _filters(source, since, "v.created_at")
+    sql = (
+        "SELECT p.url, p.source, v.version, v.kind, v.created_at, v.title, v.published, v.published_precision, "
+        "v.source_name, v.author, v.editor, v.court, v.changed_fields, v.content_hash, v.extractor_version, "
+        f"v.rules_hash, v.body FROM versions v JOIN pages p ON p.id = v.page_id{where} ORDER BY v.created_at, v.id"
+    )
+    for row in db.query(sql, params):
+        row["changed_fields"] = json.loads(row["changed_fields"] or "[]")
+        yield row
+
+
+def export_jsonl(
+    db: sqlite_utils.Database, out: TextIO, source: str | None = None, since: str | None = None
+) -> int:
+    count = 0
+    for row in iter_versions(db, source, since):
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+def export_csv(
+    db: sqlite_utils.Database, out: TextIO, source: str | None = None, since: str | None = None
+) -> int:
+    writer = csv.DictWriter(out, fieldnames=VERSION_COLUMNS)
+    writer.writeheader()
+    count = 0
+    for row in iter_versions(db, source, since):
+        writer.writerow({**row, "changed_fields": ",".join(row["changed_fields"])})
+        count += 1
+    return count
+
+
+# Headers that described the bytes on the wire; the stored body is the decoded payload, so they are replaced.
+_WIRE_HEADERS = {"content-length", "content-encoding", "transfer-encoding"}
+
+
+def export_warc(
+    db: sqlite_utils.Database, out: BinaryIO, source: str | None = None, since: str | None = None
+) -> int:
+    """One response record per capture with bytes (revisit records for payloads already written), and a
+    conversion record with the extracted text for each capture that made a version."""
+    from http.client import responses
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    writer = WARCWriter(out, gzip=True)
+    written: dict[str, tuple[str, str, str]] = {}  # our digest -> (uri, WARC-Date, WARC-Payload-Digest)
+    where, params = _filters(source, since, "c.fetched_at")
+    where = (where + " AND " if where else " WHERE ") + "c.digest IS NOT NULL AND c.status IS NOT NULL"
+    sql = (
+        "SELECT c.id, c.url, c.fetched_at, c.status, c.headers, c.digest, v.title, v.body, v.version "
+        "FROM captures c JOIN pages p ON p.id = c.page_id LEFT JOIN versions v ON v.capture_id = c.id AND v.kind != 'removed'"
+        f"{where} ORDER BY c.fetched_at, c.id"
+    )
+    records = 0
+    for row in db.query(sql, params):
+        raw = get_blob(db, row["digest"])
+        headers = [
+            (k, v) for k, v in json.loads(row["headers"] or "{}").items() if k.lower() not in _WIRE_HEADERS
+        ]
+        headers.append(("Content-Length", str(len(raw))))
+        status_line = f"{row['status']} {responses.get(row['status'], 'Unknown')}"
+        http_headers = StatusAndHeaders(status_line, headers, protocol="HTTP/1.1")
+        warc_date = row["fetched_at"]
+        if row["digest"] in written:
+            uri, date, payload_digest = written[row["digest"]]
+            record = writer.create_revisit_record(
+                row["url"],
+                digest=payload_digest,
+                refers_to_uri=uri,
+                refers_to_date=date,
+                http_headers=http_headers,
+                warc_headers_dict={"WARC-Date": warc_date},
+            )
+        else:
+            record = writer.create_warc_record(
+                row["url"],
+                "response",
+                payload=io.BytesIO(raw),
+                http_headers=http_headers,
+                warc_headers_dict={"WARC-Date": warc_date},
+            )
+        writer.write_record(record)
+        records += 1
+        if row["digest"] not in written:
+            written[row["digest"]] = (
+                row["url"],
+                warc_date,
+                record.rec_headers.get_header("WARC-Payload-Digest"),
+            )
+        if row["body"] is not None:
+            text = f"{row['title'] or ''}\n\n{row['body']}".encode()
+            conversion = writer.create_warc_record(
+                row["url"],
+                "conversion",
+                payload=io.BytesIO(text),
+                warc_content_type="text/plain; charset=utf-8",
+                warc_headers_dict={
+                    "WARC-Date": warc_date,
+                    "WARC-Refers-To": record.rec_headers.get_header("WARC-Record-ID"),
+                },
+            )
+            writer.write_record(conversion)
+            records += 1
+    return records

@@ -1,0 +1,213 @@
+"""Reading the archive: Datasette with the shipped metadata, search, history, diff, WARC, feeds.
+
+The archive is built by real crawls of the court.gov.cn fixture site: one article edited, one removed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+from click.testing import CliRunner
+from datasette.app import Datasette
+
+from archive import open_archive
+from archive.store import get_blob
+from crawler.cli import main
+from crawler.demo.server import serve
+from crawler.serve import datasette_metadata
+from tests.conftest import SITES, Site, build_dynamic_pages, run_crawl, write_sources
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def archive_db(tmp_path_factory) -> tuple[Path, str]:
+    tmp = tmp_path_factory.mktemp("query")
+    root = tmp / "site"
+    shutil.copytree(SITES / "court-gov-cn", root)
+    build_dynamic_pages(root, "court-gov-cn")
+    server = serve(root)
+    try:
+        site = Site("court-gov-cn", root, server)
+        sources = write_sources(tmp / "sources.toml", site)
+        db = tmp / "archive.db"
+        assert run_crawl("court-gov-cn", db, sources).returncode == 0
+        page = root / "zixun/xiangqing/1002.html"
+        page.write_text(page.read_text("utf-8").replace("平稳有序运行", "安全平稳有序运行"), "utf-8")
+        (root / "zixun/xiangqing/1003.html").unlink()
+        assert run_crawl("court-gov-cn", db, sources, "revisit=all").returncode == 0
+        return db, server.base_url
+    finally:
+        server.stop()
+
+
+def get(db: Path, path: str):
+    async def go():
+        ds = Datasette([str(db)], metadata=datasette_metadata(db))
+        await ds.invoke_startup()
+        return await ds.client.get(path)
+
+    return asyncio.run(go())
+
+
+def rows(db: Path, query: str, **params: str) -> list[dict]:
+    from urllib.parse import urlencode
+
+    response = get(db, f"/archive/{query}.json?" + urlencode({**params, "_shape": "objects"}))
+    assert response.status_code == 200, response.text
+    return response.json()["rows"]
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("赌", {"1004.html"}),  # one character
+        ("法院", {"1001.html", "1002.html", "1003.html", "1004.html"}),  # two characters
+        ("开设赌场罪", {"1004.html"}),  # three and more: trigram
+        ("账号密码", {"1003.html", "1004.html"}),
+        ("平稳有序", {"1002.html"}),
+        ('"; drop table pages; --', set()),  # a query is a phrase, never SQL or FTS syntax
+    ],
+)
+def test_search_canned_query_and_cli(archive_db, q, expected):
+    db, _ = archive_db
+    found = {row["url"].rsplit("/", 1)[1] for row in rows(db, "search", q=q)}
+    assert found == expected
+    cli = CliRunner().invoke(main, ["search", q, "--db", str(db)])
+    assert cli.exit_code == 0
+    assert {url.rsplit("/", 1)[1] for url in re.findall(r"https?://\S+", cli.output)} == expected
+
+
+def test_canned_queries(archive_db):
+    db, base = archive_db
+    history = rows(db, "url_history", url=f"{base}/zixun/xiangqing/1002.html")
+    assert [(r["version"], r["kind"]) for r in history] == [(1, "first"), (2, "changed")]
+    changes = rows(db, "recent_changes")
+    assert [(r["url"].rsplit("/", 1)[1], r["changed_fields"]) for r in changes] == [("1002.html", '["body"]')]
+    removed = rows(db, "removed_articles")
+    assert [(r["url"].rsplit("/", 1)[1], r["status"], r["last_title"]) for r in removed] == [
+        ("1003.html", 404, "人民法院在线服务平台升级")
+    ]
+    court = rows(db, "court_articles", court="最高人民法院", start="2024-01-02", end="2024-01-05")
+    assert sorted(r["url"].rsplit("/", 1)[1] for r in court) == ["1001.html", "1002.html", "1003.html"]
+    assert rows(db, "court_articles", court="最高人民法院", start="2030-01-01", end="2030-12-31") == []
+    latest = rows(db, "latest_articles")
+    assert {r["url"].rsplit("/", 1)[1]: r["state"] for r in latest}["1003.html"] == "removed"
+
+
+def test_feed_url_and_cli(archive_db):
+    db, _ = archive_db
+    response = get(db, "/archive/feed.atom?court=")
+    assert response.status_code == 200 and "xml" in response.headers["content-type"]
+    feed = ET.fromstring(response.text)
+    titles = [
+        e.findtext("{http://www.w3.org/2005/Atom}title")
+        for e in feed.findall("{http://www.w3.org/2005/Atom}entry")
+    ]
+    assert any(t.startswith("[removed]") for t in titles) and any(t.startswith("[changed]") for t in titles)
+    cli = CliRunner().invoke(main, ["feed", "--court", "最高人民法院", "--db", str(db)])
+    entries = ET.fromstring(cli.output.strip().encode()).findall("{http://www.w3.org/2005/Atom}entry")
+    assert len(entries) == 6 and "[删除]" in ET.tostring(entries[0], encoding="unicode") + cli.output
+
+
+def test_archived_html_is_never_live_html(archive_db):
+    db, _ = archive_db
+    conn = open_archive(db)
+    conn.execute("UPDATE versions SET title = '<script>alert(1)</script>' WHERE id = 1")
+    conn.conn.commit()
+    page = get(db, "/archive/versions/1")
+    assert (
+        "<script>alert(1)</script>" not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    )
+    digest = next(iter(conn.query("SELECT digest FROM blobs LIMIT 1")))["digest"]
+    blob = get(db, f"/archive/blobs/{digest.replace(':', '~3A')}.blob?_blob_column=data")
+    assert "text/html" not in blob.headers.get("content-type", "")
+    conn.execute("UPDATE versions SET title = '最高法发布涉农民工工资案件典型案例' WHERE id = 1")
+    conn.conn.commit()
+
+
+def test_history_show_diff_cli(archive_db, tmp_path):
+    db, base = archive_db
+    url = f"{base}/zixun/xiangqing/1002.html"
+    history = CliRunner().invoke(main, ["history", url, "--db", str(db)])
+    assert "v1" in history.output and "v2   changed" in history.output and "[body]" in history.output
+    diff = CliRunner().invoke(main, ["diff", url, "--db", str(db)])
+    assert "-会议要求，要扎实做好岁末年初各项工作，确保人民法院工作平稳有序运行。" in diff.output
+    assert "+会议要求，要扎实做好岁末年初各项工作，确保人民法院工作安全平稳有序运行。" in diff.output
+    page = tmp_path / "diff.html"
+    CliRunner().invoke(main, ["diff", url, "1", "2", "--html", "-o", str(page), "--db", str(db)])
+    assert '<span class="diff_add">安全</span>平稳有序运行' in page.read_text("utf-8")
+    assert "Content-Security-Policy" in page.read_text("utf-8")
+    raw = tmp_path / "v1.html"
+    CliRunner().invoke(main, ["show", url, "--version", "1", "--raw", "-o", str(raw), "--db", str(db)])
+    assert "平稳有序运行" in raw.read_text("utf-8") and "安全平稳" not in raw.read_text("utf-8")
+    shown = CliRunner().invoke(main, ["show", f"{base}/zixun/xiangqing/1003.html", "--db", str(db)])
+    assert "v2 removed" in shown.output and "no text" in shown.output
+    missing = CliRunner().invoke(main, ["history", "https://nowhere.invalid/x", "--db", str(db)])
+    assert missing.exit_code != 0 and "not in the archive" in missing.output
+
+
+def test_warc_export_reads_back_with_the_stored_bytes(archive_db, tmp_path):
+    from warcio.archiveiterator import ArchiveIterator
+
+    db, _ = archive_db
+    out = tmp_path / "court.warc.gz"
+    result = CliRunner().invoke(main, ["export", "--format", "warc", "-o", str(out), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    conn = open_archive(db)
+    stored = {
+        r["url"]: get_blob(conn, r["digest"])
+        for r in conn.query("SELECT url, digest FROM captures WHERE digest IS NOT NULL ORDER BY id")
+    }
+    kinds: dict[str, int] = {}
+    with open(out, "rb") as fh:
+        for record in ArchiveIterator(fh):
+            kinds[record.rec_type] = kinds.get(record.rec_type, 0) + 1
+            uri = record.rec_headers.get_header("WARC-Target-URI")
+            if record.rec_type == "response":
+                body = record.content_stream().read()
+                assert body in {
+                    get_blob(conn, r["digest"])
+                    for r in conn.query(
+                        "SELECT digest FROM captures WHERE url = ? AND digest IS NOT NULL", [uri]
+                    )
+                }
+                assert record.rec_headers.get_header("WARC-Payload-Digest")
+                assert re.match(r"\d{4}-\d\d-\d\dT", record.rec_headers.get_header("WARC-Date"))
+            if record.rec_type == "conversion":
+                assert record.rec_headers.get_header("WARC-Refers-To")
+    # 4 first fetches, the edited page and the 404 page; the 2 unchanged refetches are revisits
+    assert kinds == {"response": 6, "revisit": 2, "conversion": 5}
+    assert set(stored)  # every stored capture was considered
+    index = subprocess.run(
+        [sys.executable, "-m", "warcio.cli", "index", str(out)], capture_output=True, text=True
+    )
+    assert index.returncode == 0 and index.stdout.count("\n") == sum(kinds.values())
+
+
+def test_jsonl_and_csv_export(archive_db):
+    db, _ = archive_db
+    result = CliRunner().invoke(main, ["export", "--format", "jsonl", "--db", str(db)])
+    versions = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    assert len(versions) == 6 and {v["kind"] for v in versions} == {"first", "changed", "removed"}
+    csv_out = CliRunner().invoke(
+        main,
+        ["export", "--format", "csv", "--since", "2000-01-01", "--source", "court-gov-cn", "--db", str(db)],
+    )
+    assert csv_out.output.splitlines()[0].startswith("url,source,version,kind")
+
+
+def test_every_cli_command_is_in_the_readme():
+    readme = (ROOT / "README.md").read_text("utf-8")
+    missing = [name for name in main.commands if f"courtnews {name}" not in readme]
+    assert missing == []
+    for name, command in main.commands.items():
+        assert "Example: courtnews " in (command.help or ""), f"{name} --help has no example"
