@@ -45,7 +45,8 @@ def test_open_sets_wal_and_migrates_once(tmp_path):
     assert first.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     first.close()
     again = open_archive(tmp_path / "a.db")
-    assert [r["name"] for r in again.query("SELECT name FROM _sqlite_migrations")] == ["m001_core_tables"]
+    names = [r["name"] for r in again.query("SELECT name FROM _sqlite_migrations")]
+    assert names == ["m001_core_tables", "m002_reader_views_and_search"]
 
 
 def test_versions_only_when_normalised_fields_change(db, run):
