@@ -211,3 +211,11 @@ def m002_reader_views_and_search(db: sqlite_utils.Database) -> None:
             "INSERT INTO versions_short_fts (rowid, title, body) VALUES (?, ?, ?)",
             [row["id"], spaced(row["title"]), spaced(row["body"])],
         )
+
+
+@migrations()
+def m003_run_process_outcome(db: sqlite_utils.Database) -> None:
+    """What the daemon knows about a crawl process: its exit code, log file and why it ran."""
+    db["runs"].add_column("exit_code", int)
+    db["runs"].add_column("log_file", str)
+    db["runs"].add_column("trigger", str)  # schedule | catch-up | revisit | manual

@@ -47,17 +47,21 @@ def unindex_short(db: sqlite_utils.Database, version_id: int, title: str | None,
     )
 
 
+# Newest first by rowid inside each index (ids grow with time), so a common word does not sort every match.
 SEARCH_SQL = """
 select v.id as version_id, p.url, p.source, v.version, v.kind, v.title, v.published, v.court,
        v.created_at, p.current_version = v.version as is_current
 from versions v join pages p on p.id = v.page_id
 where v.id in (
-  select rowid from versions_fts where length(:q) >= 3 and versions_fts match :phrase
+  select rowid from (
+    select rowid from versions_fts where length(:q) >= 3 and versions_fts match :phrase
+    order by rowid desc limit :limit)
   union
-  select rowid from versions_short_fts where length(:q) < 3 and versions_short_fts match :short_phrase
+  select rowid from (
+    select rowid from versions_short_fts where length(:q) < 3 and versions_short_fts match :short_phrase
+    order by rowid desc limit :limit)
 )
-order by v.created_at desc
-limit :limit
+order by v.id desc
 """
 
 

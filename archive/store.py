@@ -397,3 +397,50 @@ def apply_reextraction(db: sqlite_utils.Database, version_id: int, article: Arti
             ],
         )
     return fields
+
+
+def record_process_exit(
+    db: sqlite_utils.Database,
+    source: str,
+    started_at: str,
+    exit_code: int | None,
+    log_file: str | None,
+    trigger: str,
+    reason: str | None = None,
+) -> int:
+    """Attach a crawl process's outcome to the run it recorded; if it died before recording one, add the row."""
+    with db.atomic():
+        rows = list(
+            db.query(
+                "SELECT id, status FROM runs WHERE source = ? AND started_at >= ? ORDER BY id DESC LIMIT 1",
+                [source, started_at],
+            )
+        )
+        if rows:
+            run_id = rows[0]["id"]
+            status = rows[0]["status"]
+            if status == "running":
+                status = "interrupted"  # the process ended (killed, timed out) before closing its run
+            elif exit_code != 0:
+                status = "failed"
+            db.execute(
+                "UPDATE runs SET exit_code = ?, log_file = ?, trigger = ?, status = ?, "
+                "reason = COALESCE(?, reason), finished_at = COALESCE(finished_at, ?) WHERE id = ?",
+                [exit_code, log_file, trigger, status, reason, utc_now(), run_id],
+            )
+            return int(run_id)
+        cursor = db.execute(
+            "INSERT INTO runs (source, kind, started_at, finished_at, status, reason, exit_code, log_file, trigger) "
+            "VALUES (?, ?, ?, ?, 'failed', ?, ?, ?, ?)",
+            [
+                source,
+                "revisit" if trigger == "revisit" else "crawl",
+                started_at,
+                utc_now(),
+                reason or f"crawl process exited with {exit_code} before recording a run",
+                exit_code,
+                log_file,
+                trigger,
+            ],
+        )
+        return int(cursor.lastrowid)

@@ -425,3 +425,74 @@ def serve(db_path: str | None, host: str, port: int) -> None:
     command = datasette_command(path, metadata, host, port)
     click.echo(f"Datasette on http://{host}:{port}/{path.stem} (Ctrl-C stops it)")
     os.execv(command[0], command)
+
+
+# ---------------------------------------------------------------- the scheduled service
+@main.command()
+@DB_OPTION
+@SOURCES_OPTION
+@click.option(
+    "--log-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Per-run crawl logs (default: logs/ beside the archive).",
+)
+def daemon(db_path: str | None, sources_path: str | None, log_dir: str | None) -> None:
+    """Run the scheduled service: each source on its cadence, revisits of archived articles, until SIGTERM.
+
+    Example: courtnews daemon --db /srv/courtnews/archive.db --sources sources.toml
+    """
+    from crawler.daemon import Daemon, DaemonLocked, configure_logging
+    from crawler.sources import load_daemon_config
+
+    loaded = _load_sources(sources_path)
+    sources_file = resolve_sources_path(sources_path).resolve()
+    db = resolve_db_path(db_path).resolve()
+    configure_logging()
+    service = Daemon(
+        loaded,
+        db,
+        sources_file,
+        load_daemon_config(sources_file),
+        Path(log_dir or db.parent / "logs").resolve(),
+    )
+    try:
+        service.run()
+    except DaemonLocked as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command()
+@DB_OPTION
+@SOURCES_OPTION
+@click.option(
+    "--fail-after",
+    type=int,
+    default=None,
+    help="Exit 1 when a source's last N runs all failed (default: [daemon] fail_after, 3).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def status(db_path: str | None, sources_path: str | None, fail_after: int | None, as_json: bool) -> None:
+    """Each source's last run, outcome, next run and totals; exits 1 when a source keeps failing (for monitoring).
+
+    Example: courtnews status --db /srv/courtnews/archive.db --fail-after 3
+    """
+    from crawler.sources import load_daemon_config
+    from crawler.status import format_status, source_status
+
+    loaded = _load_sources(sources_path)
+    config = load_daemon_config(sources_path)
+    rows = source_status(_open_existing(db_path), loaded, config, fail_after or config.fail_after)
+    click.echo(
+        json.dumps(rows, ensure_ascii=False, indent=2, default=str) if as_json else format_status(rows)
+    )
+    failing = [row["source"] for row in rows if row["failing"]]
+    if failing:
+        click.echo(
+            f"failing: {', '.join(failing)} (last {fail_after or config.fail_after} runs failed)", err=True
+        )
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -89,7 +89,7 @@ class ArchivePipeline:
     def open_spider(self) -> None:
         spider = self.crawler.spider
         self.db = open_archive(self.db_path)
-        kind = "revisit" if getattr(spider, "revisit", "none") == "only" else "crawl"
+        kind = "revisit" if getattr(spider, "revisit", "none") in ("only", "due") else "crawl"
         self.run_id = start_run(self.db, spider.name, kind)
         logger.info("archive %s: run %d of %s started", self.db_path, self.run_id, spider.name)
 

@@ -37,6 +37,21 @@ SOURCE_KEYS = {
 SELECTOR_KEYS = {"items", "next_page", "article_links"}
 
 
+DAEMON_KEYS = {
+    "timezone",
+    "max_concurrent",
+    "crawl_timeout",
+    "misfire_grace",
+    "jitter",
+    "revisit_every",
+    "revisit_offsets",
+    "revisit_batch",
+    "grace_period",
+    "fail_after",
+    "catch_up_delay",
+}
+
+
 class SourcesError(ValueError):
     """The sources file is wrong; the message says where and how to fix it."""
 
@@ -69,6 +84,87 @@ class Source:
     def allows(self, url: str) -> bool:
         parts = urlsplit(url)
         return parts.scheme in ALLOWED_SCHEMES and (parts.hostname or "") in self.allowed_hosts
+
+
+def parse_duration(text: str, where: str) -> int:
+    """'45s', '30m', '6h', '1d' -> seconds."""
+    match = _INTERVAL.match(str(text).strip())
+    if not match or int(match.group(1)) <= 0:
+        raise SourcesError(f"{where}: {text!r} is not a duration such as '45s', '30m', '6h' or '1d'")
+    return int(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+
+
+@dataclass(frozen=True)
+class DaemonConfig:
+    """How the scheduled service runs; the [daemon] table of the sources file, every key optional."""
+
+    timezone: str = "Asia/Shanghai"
+    max_concurrent: int = 2  # crawls at once, all sources together
+    crawl_timeout: int = 3 * 3600  # seconds before a crawl process is stopped
+    misfire_grace: int = 3600  # a run late by up to this much still runs (once: coalesced)
+    jitter: int = 120  # seconds of random delay so sources do not start in lockstep
+    revisit_every: int = 600  # how often the revisit job looks for due articles
+    revisit_offsets: tuple[int, ...] = (3600, 6 * 3600, 86400, 3 * 86400, 7 * 86400, 30 * 86400)
+    revisit_batch: int = 200  # at most this many articles per source per revisit run
+    grace_period: int = 60  # seconds running crawls get to finish after SIGTERM
+    fail_after: int = 3  # `courtnews status` fails when a source's last N runs all failed
+    catch_up_delay: int = 30  # after a restart, overdue sources start within this many seconds
+
+
+def parse_daemon(raw: dict, path: Path) -> DaemonConfig:
+    where = f"{path}: [daemon]"
+    unknown = set(raw) - DAEMON_KEYS
+    if unknown:
+        raise SourcesError(
+            f"{where}: unknown key(s) {sorted(unknown)}; allowed keys are {sorted(DAEMON_KEYS)}"
+        )
+    values: dict = {}
+    for key in (
+        "crawl_timeout",
+        "misfire_grace",
+        "jitter",
+        "revisit_every",
+        "grace_period",
+        "catch_up_delay",
+    ):
+        if key in raw:
+            values[key] = (
+                raw[key]
+                if isinstance(raw[key], int) and raw[key] >= 0
+                else parse_duration(raw[key], f"{where} {key}")
+            )
+    for key in ("max_concurrent", "revisit_batch", "fail_after"):
+        if key in raw:
+            if not isinstance(raw[key], int) or isinstance(raw[key], bool) or raw[key] < 1:
+                raise SourcesError(f"{where}: {key} must be a positive whole number (got {raw[key]!r})")
+            values[key] = raw[key]
+    if "revisit_offsets" in raw:
+        offsets = raw["revisit_offsets"]
+        if not isinstance(offsets, list) or not offsets:
+            raise SourcesError(
+                f"{where}: revisit_offsets must be a list such as ['1h', '6h', '1d', '3d', '7d', '30d']"
+            )
+        values["revisit_offsets"] = tuple(
+            sorted(parse_duration(o, f"{where} revisit_offsets") for o in offsets)
+        )
+    if "timezone" in raw:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(str(raw["timezone"]))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SourcesError(
+                f"{where}: timezone {raw['timezone']!r} is unknown; use a name such as 'Asia/Shanghai'"
+            ) from None
+        values["timezone"] = str(raw["timezone"])
+    return DaemonConfig(**values)
+
+
+def load_daemon_config(path: str | os.PathLike[str] | None = None) -> DaemonConfig:
+    path = resolve_sources_path(path)
+    with open(path, "rb") as fh:
+        data = tomllib.load(fh)
+    return parse_daemon(data.get("daemon", {}), path)
 
 
 def parse_schedule(text: str, where: str) -> Schedule:
@@ -195,11 +291,12 @@ def load_sources(path: str | os.PathLike[str] | None = None) -> dict[str, Source
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise SourcesError(f"{path}: not valid TOML ({exc})") from exc
-    unknown = set(data) - {"defaults", "source"}
+    unknown = set(data) - {"defaults", "source", "daemon"}
     if unknown:
         raise SourcesError(
-            f"{path}: unknown top-level key(s) {sorted(unknown)}; use [defaults] and [[source]]"
+            f"{path}: unknown top-level key(s) {sorted(unknown)}; use [defaults], [[source]] and [daemon]"
         )
+    parse_daemon(data.get("daemon", {}), path)
     defaults = data.get("defaults", {})
     if set(defaults) - SOURCE_KEYS:
         raise SourcesError(f"{path}: [defaults] has unknown key(s) {sorted(set(defaults) - SOURCE_KEYS)}")

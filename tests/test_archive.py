@@ -46,7 +46,7 @@ def test_open_sets_wal_and_migrates_once(tmp_path):
     first.close()
     again = open_archive(tmp_path / "a.db")
     names = [r["name"] for r in again.query("SELECT name FROM _sqlite_migrations")]
-    assert names == ["m001_core_tables", "m002_reader_views_and_search"]
+    assert names == ["m001_core_tables", "m002_reader_views_and_search", "m003_run_process_outcome"]
 
 
 def test_versions_only_when_normalised_fields_change(db, run):

@@ -29,10 +29,11 @@ class SourceSpider(scrapy.Spider):
 
     def __init__(self, *args: Any, revisit: str = "none", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if revisit not in ("none", "all", "live", "only"):
+        if revisit not in ("none", "all", "live", "only", "due"):
             raise ValueError(
                 f"revisit={revisit!r}: use none (list pages only), all (also every archived article), "
-                "live (archived articles not yet removed) or only (archived articles, no list pages)"
+                "live (archived articles not yet removed), only (archived articles, no list pages) or due "
+                "(archived articles whose next check is due, no list pages)"
             )
         self.revisit = revisit
         self.article_re = re.compile(self.source.article_pattern or self.default_article_pattern)
@@ -54,6 +55,19 @@ class SourceSpider(scrapy.Spider):
 
         db = open_archive(self.settings.get("ARCHIVE_DB"))
         try:
+            if self.revisit == "due":
+                from datetime import timedelta
+
+                from archive.revisits import DEFAULT_OFFSETS, due_pages
+
+                offsets = tuple(timedelta(seconds=int(s)) for s in self.settings.getlist("REVISIT_OFFSETS"))
+                limit = self.settings.getint("REVISIT_BATCH", 200)
+                return [
+                    row["url"]
+                    for row in due_pages(
+                        db, offsets=offsets or DEFAULT_OFFSETS, source=self.source.slug, limit=limit
+                    )
+                ]
             return known_urls(db, self.source.slug, include_removed=self.revisit != "live")
         finally:
             db.close()
@@ -77,7 +91,7 @@ class SourceSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         revisits = [u for u in self.revisit_urls() if self.source.allows(u)]
         self.scheduled.update(revisits)
-        if self.revisit != "only":
+        if self.revisit not in ("only", "due"):
             for request in self.list_requests():
                 yield request
         for url in revisits:

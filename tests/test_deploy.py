@@ -1,0 +1,66 @@
+"""Deployment files: systemd units verify, the Datasette metadata loads, compose and Dockerfile agree."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+UNITS = sorted((ROOT / "deploy" / "systemd").glob("*.service"))
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed here")
+@pytest.mark.parametrize("unit", UNITS, ids=lambda p: p.name)
+def test_systemd_units_verify(unit, tmp_path):
+    # point ExecStart at this checkout's venv so verify can check the executable exists
+    text = unit.read_text("utf-8").replace(
+        "/opt/courtnews/.venv/bin/", str(Path(sys.executable).parent) + "/"
+    )
+    copy = tmp_path / unit.name
+    copy.write_text(text, "utf-8")
+    result = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", str(copy)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Unknown key" not in result.stderr
+
+
+@pytest.mark.parametrize("unit", UNITS, ids=lambda p: p.name)
+def test_units_run_unprivileged_and_hardened(unit):
+    text = unit.read_text("utf-8")
+    for line in (
+        "User=courtnews",
+        "Restart=on-failure",
+        "ProtectSystem=strict",
+        "ReadWritePaths=/var/lib/courtnews",
+        "NoNewPrivileges=yes",
+        "EnvironmentFile=/etc/courtnews/courtnews.env",
+    ):
+        assert line in text
+
+
+def test_compose_runs_daemon_and_datasette_on_one_volume():
+    compose = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text("utf-8"))
+    services = compose["services"]
+    assert set(services) == {"daemon", "datasette"}
+    assert services["daemon"]["volumes"] == services["datasette"]["volumes"] == ["archive:/data"]
+    assert "/app/deploy/datasette/metadata.yml" in services["datasette"]["command"]
+    assert "-i" not in services["datasette"]["command"]  # never immutable: the daemon writes the file
+
+
+def test_dockerfile_installs_pins_before_copying_source():
+    lines = (ROOT / "deploy" / "Dockerfile").read_text("utf-8").splitlines()
+    pins = next(i for i, line in enumerate(lines) if "constraints.txt" in line and line.startswith("COPY"))
+    source = next(i for i, line in enumerate(lines) if line.startswith("COPY crawler"))
+    assert pins < source
+
+
+def test_env_example_names_what_the_units_use():
+    env = (ROOT / "deploy" / "courtnews.env.example").read_text("utf-8")
+    for name in ("COURTNEWS_DB", "COURTNEWS_SOURCES"):
+        assert f"{name}=" in env
