@@ -70,3 +70,15 @@ def test_fixture_site_articles(path, family, must, must_not):
         assert phrase in article.text
     for phrase in must_not:
         assert phrase not in article.text
+
+
+def test_trailing_editor_split_over_two_lines_is_metadata():
+    from crawler.extract import extract_html
+
+    paragraphs = "".join(
+        f"<p>第{n}段：法院依法审理了这起合同纠纷案件，判决被告支付货款。</p>" for n in range(5)
+    )
+    html = f"<html><body><div class='main'>{paragraphs}<p>【纠错】</p><p>责任编辑：</p><p>尹世杰</p></div></body></html>"
+    article = extract_html(html, "https://news.example.invalid/a.html")
+    assert article.text.splitlines()[-1].startswith("第4段")
+    assert article.editor == "尹世杰"

@@ -269,6 +269,9 @@ _LABEL_COLON = re.compile(
 )
 
 
+_BARE_LABEL = re.compile(r"^[【\[]?(?:责任编辑|编辑|作者|来源|审核|校对|通讯员|记者)\s*[:：]?$")
+
+
 def _is_meta_line(line: str) -> bool:
     """A date/source/byline line: two labels, a label and a date, a short 'label：value', or a bare date."""
     if len(line) > 120:
@@ -363,9 +366,20 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
         article.removed.append(Removed("meta-line", line))
         meta_text += " " + line
     lines = lines[header:]
-    while lines and _is_meta_line(lines[-1]) and (meta.parse_date(lines[-1]) or len(lines[-1]) <= 30):
-        article.removed.append(Removed("meta-line", lines[-1]))
-        meta_text += " " + lines.pop()
+    while lines:
+        if _is_meta_line(lines[-1]) and (meta.parse_date(lines[-1]) or len(lines[-1]) <= 30):
+            tail = [lines.pop()]
+        elif (
+            len(lines) >= 2
+            and _BARE_LABEL.match(lines[-2])
+            and _is_heading(lines[-1])
+            and len(lines[-1]) <= 12
+        ):
+            tail = [lines.pop(-2), lines.pop()]  # "责任编辑：" then the name on its own line
+        else:
+            break
+        article.removed += [Removed("meta-line", line) for line in tail]
+        meta_text += " " + "".join(tail)
     if lines and re.match(r"^[【\[]?(?:摘要|导读)", lines[0]):
         article.summary = re.sub(r"^[【\[]?(?:摘要|导读)[】\]]?\s*[:：]\s*", "", lines[0])
     lines, dropped = filter_lines(lines)
@@ -403,9 +417,8 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
         or tags.get("contentsource")
         or meta.find_source(near_text)
     )
-    meta_author = (
-        tags.get("author") if tags.get("author") and not re.search(r"[\s,]", tags.get("author", "")) else None
-    )
+    # a meta author with spaces, commas or digits is a site name or an account id, not a person
+    meta_author = tags.get("author") if not re.search(r"[\s,\d]", tags.get("author", "0")) else None
     article.author = (
         meta.clean_name((next_data or {}).get("author"))
         or meta.find_authors(meta_text)
