@@ -30,6 +30,7 @@ serve: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/crawl_bench.py
 	$(BIN)/python bench/extract_bench.py
+	$(BIN)/python bench/query_bench.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -71,7 +71,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="courtnews-bench-") as tmp:
         root = Path(tmp) / "site"
         print(f"generating a court.gov.cn-family site with {args.articles} articles …", flush=True)
-        articles = write_site(root, synthetic_articles(args.articles))
+        articles = write_site(root, synthetic_articles(args.articles), chrome=True)
         article_files = list((root / "zixun/xiangqing").glob("*.html"))
         list_pages = len(list((root / "zixun/gengduo").glob("*.html")))
         raw_bytes = sum(p.stat().st_size for p in article_files)

@@ -149,6 +149,7 @@ def main() -> None:
             "search, 2 characters (法院)": timed(lambda: search(db, "法院", limit=50)),
             "search, 4 characters (开设赌场)": timed(lambda: search(db, "开设赌场", limit=50)),
             "search, 1 character (赌)": timed(lambda: search(db, "赌", limit=50)),
+            "search, selective (第4321号, few matches)": timed(lambda: search(db, "第4321号", limit=50)),
         }
         size_with = db_path.stat().st_size
         slim = Path(tmp) / "slim.db"

@@ -33,7 +33,19 @@ def article_path(article_id: int) -> str:
     return f"zixun/xiangqing/{article_id}.html"
 
 
-def render_article(article: DemoArticle, views: int = 100) -> str:
+def _page_chrome(article_id: int) -> str:
+    """Navigation, related-article lists and scripts of the size real court pages carry (~20 KB)."""
+    nav = "".join(f'<li><a href="/zixun/gengduo/{n}.html">栏目{n}</a></li>' for n in range(20, 40))
+    related = "".join(
+        f'<li><a href="/zixun/xiangqing/{article_id - n}.html" title="相关新闻{n}">相关新闻标题第{n}条：法院工作动态</a>'
+        f'<i class="date">2024-01-{1 + n % 28:02d}</i></li>'
+        for n in range(1, 80)
+    )
+    script = "<script>" + "var cfg={" + ",".join(f"k{n}:'{n}'" for n in range(300)) + "};</script>"
+    return f'<ul class="nav">{nav}</ul><div class="related"><h3>相关新闻</h3><ul>{related}</ul></div>{script}'
+
+
+def render_article(article: DemoArticle, views: int = 100, chrome: bool = False) -> str:
     body = "\n".join(f"<p>{html.escape(p)}</p>" for p in article.paragraphs)
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{html.escape(article.title)} - 某某市法院网</title>
@@ -50,6 +62,7 @@ def render_article(article: DemoArticle, views: int = 100) -> str:
 <div class="share"><span>分享到：</span><a href="#">微信</a> <a href="#">微博</a></div>
 <div class="word_size">字号：大 | 中 | 小</div></div>
 <div class="footer"><p>版权所有：某某市中级人民法院</p><p>X ICP备00000000号</p></div>
+{_page_chrome(article.id) if chrome else ""}
 </body></html>
 """
 
@@ -79,13 +92,13 @@ def list_name(page: int) -> str:
     return "zixun/gengduo/24.html" if page == 1 else f"zixun/gengduo/24_{page}.html"
 
 
-def write_site(root: Path, articles: Iterable[DemoArticle]) -> list[DemoArticle]:
-    """Write list pages (20 a page, newest first) and article pages under root."""
+def write_site(root: Path, articles: Iterable[DemoArticle], chrome: bool = False) -> list[DemoArticle]:
+    """Write list pages (20 a page, newest first) and article pages under root (chrome: real-sized pages)."""
     articles = sorted(articles, key=lambda a: a.published, reverse=True)
     for article in articles:
         path = root / article_path(article.id)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(render_article(article), "utf-8")
+        path.write_text(render_article(article, chrome=chrome), "utf-8")
     pages = [articles[i : i + PAGE_SIZE] for i in range(0, len(articles), PAGE_SIZE)] or [[]]
     for number, items in enumerate(pages, start=1):
         path = root / list_name(number)

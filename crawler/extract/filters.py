@@ -243,6 +243,13 @@ def _drop(el: HtmlElement) -> None:
     parent.remove(el)
 
 
+AUDIT_EXCERPT = 300  # characters of a removed node kept for audit; the raw page keeps all of it
+
+
+def _excerpt(text: str) -> str:
+    return text if len(text) <= AUDIT_EXCERPT else f"{text[:AUDIT_EXCERPT]}… ({len(text)} characters)"
+
+
 def prune(doc: HtmlElement, page_url: str, rules: Iterable[NodeRule] = NODE_RULES) -> list[Removed]:
     """Remove junk nodes in place, top-down in one walk; return what went, rule by rule, for the audit trail."""
     classes, ids = hidden_selectors(doc)
@@ -264,7 +271,7 @@ def prune(doc: HtmlElement, page_url: str, rules: Iterable[NodeRule] = NODE_RULE
         if rule is not None and el.getparent() is not None:
             text = _text(el)
             if text and el.tag not in ("script", "style"):
-                removed.append(Removed(rule.name, text[:2000]))
+                removed.append(Removed(rule.name, _excerpt(text)))
             _drop(el)
             continue
         if el.text:
