@@ -84,3 +84,21 @@ def test_edit_remove_restore_make_dated_versions(site_factory, crawl, tmp_path):
     db = sqlite_utils.Database(tmp_path / "archive.db")
     page = list(db.query("SELECT state, current_version FROM pages WHERE url LIKE '%1003.html'"))[0]
     assert page == {"state": "live", "current_version": 3}
+
+
+def test_courtnews_crawl_command(site_factory, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from crawler.cli import main
+    from tests.conftest import write_sources
+
+    site = site_factory("court-gov-cn")
+    sources = write_sources(tmp_path / "sources.toml", site)
+    monkeypatch.setenv("COURTNEWS_DOWNLOAD_DELAY", "0")  # a local site: no politeness delay needed
+    monkeypatch.setenv("COURTNEWS_AUTOTHROTTLE", "0")
+    db = tmp_path / "cli.db"
+    result = CliRunner().invoke(main, ["crawl", "court-gov-cn", "--db", str(db), "--sources", str(sources)])
+    assert result.exit_code == 0, result.output
+    assert sqlite_utils.Database(db)["versions"].count == 4
+    unknown = CliRunner().invoke(main, ["crawl", "no-such-court", "--db", str(db), "--sources", str(sources)])
+    assert unknown.exit_code != 0 and "courtnews sources" in unknown.output

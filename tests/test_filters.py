@@ -165,3 +165,17 @@ def test_credential_lines_need_company():
     ]
     run = ["判决如下。", "38CD338cbY0 WI70co662Hq", "42OS GL95yi436"]
     assert filter_lines(run)[0] == ["判决如下。"]
+
+
+def test_a_trailing_related_list_goes_but_a_mid_body_heading_stays():
+    from crawler.extract.filters import cut_related
+
+    body = ["法院依法审理此案。", "判决如下。"]
+    related = ["相关报道：", "·法院审结一起借款纠纷案（2024-01-02）", "·法院召开党组会议（2024-01-03）"]
+    kept, removed = cut_related(body + related)
+    assert kept == body and [r.rule for r in removed] == ["related-links"]
+    mid = [
+        "相关链接：",
+        "本案中，原告主张被告应当承担违约责任，并提交了大量证据材料证明其主张，法院经审理后对上述证据予以采纳。",
+    ]
+    assert cut_related(body + mid)[0] == body + mid

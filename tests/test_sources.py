@@ -103,3 +103,16 @@ def test_scrapy_crawl_with_a_bad_sources_file_says_what_is_wrong(tmp_path):
     )
     assert out.returncode != 0
     assert "only http and https are fetched" in out.stderr
+
+
+def test_sources_command_lists_and_checks(tmp_path):
+    from click.testing import CliRunner
+
+    from crawler.cli import main
+
+    good = CliRunner().invoke(main, ["sources", "--sources", str(write(tmp_path, GOOD))])
+    assert good.exit_code == 0 and "1 sources, all valid" in good.output and "a-court" in good.output
+    bad = CliRunner().invoke(
+        main, ["sources", "--sources", str(write(tmp_path, GOOD.replace("courtgov", "nope")))]
+    )
+    assert bad.exit_code != 0 and "family 'nope' is unknown" in bad.output

@@ -12,7 +12,7 @@ from lxml import html as lxml_html
 from crawler.extract import metadata as meta
 from crawler.extract.decode import decode_html
 from crawler.extract.density import find_container, strip_link_blocks
-from crawler.extract.filters import Removed, filter_lines, prune
+from crawler.extract.filters import Removed, cut_related, filter_lines, prune
 from crawler.extract.recipes import recipes_for
 
 BLOCK_TAGS = {
@@ -324,6 +324,32 @@ def _windows(page_lines: list[str], body: list[str], title: str) -> Windows:
     return Windows(before, after_title, after_body)
 
 
+def _strip_meta_edges(lines: list[str]) -> tuple[list[str], list[str]]:
+    """A container that starts with the page's own header (title-like lines, then date/byline lines) or ends
+    with date/byline lines: those lines are metadata, not body."""
+    header = 0
+    for index, line in enumerate(lines[:HEADER_SCAN]):
+        if _is_meta_line(line):
+            header = index + 1
+        elif not _is_heading(line):
+            break
+    meta_lines, lines = lines[:header], lines[header:]
+    tail: list[str] = []
+    while lines:
+        if _is_meta_line(lines[-1]) and (meta.parse_date(lines[-1]) or len(lines[-1]) <= 30):
+            tail[:0] = [lines.pop()]
+        elif (
+            len(lines) >= 2
+            and _BARE_LABEL.match(lines[-2])
+            and _is_heading(lines[-1])
+            and len(lines[-1]) <= 12
+        ):
+            tail[:0] = ["".join([lines.pop(-2), lines.pop()])]  # "责任编辑：" then the name on its own line
+        else:
+            break
+    return lines, meta_lines + tail
+
+
 def extract_html(html: str, url: str, family: str | None = None, court_hint: str | None = None) -> Article:
     if not html or not html.strip():
         raise ExtractionError(f"{url}: empty document, nothing to extract")
@@ -354,36 +380,16 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
     lines, article.method = chosen
     if lines and article.title and lines[0].replace(" ", "") == article.title.replace(" ", ""):
         lines = lines[1:]
-    # a container that starts with the page's own header (title-like lines, then date/byline lines) or
-    # ends with a date/byline line: metadata, not body
-    header = 0
-    for index, line in enumerate(lines[:HEADER_SCAN]):
-        if _is_meta_line(line):
-            header = index + 1
-        elif not _is_heading(line):
-            break
-    for line in lines[:header]:
-        article.removed.append(Removed("meta-line", line))
-        meta_text += " " + line
-    lines = lines[header:]
-    while lines:
-        if _is_meta_line(lines[-1]) and (meta.parse_date(lines[-1]) or len(lines[-1]) <= 30):
-            tail = [lines.pop()]
-        elif (
-            len(lines) >= 2
-            and _BARE_LABEL.match(lines[-2])
-            and _is_heading(lines[-1])
-            and len(lines[-1]) <= 12
-        ):
-            tail = [lines.pop(-2), lines.pop()]  # "责任编辑：" then the name on its own line
-        else:
-            break
-        article.removed += [Removed("meta-line", line) for line in tail]
-        meta_text += " " + "".join(tail)
     if lines and re.match(r"^[【\[]?(?:摘要|导读)", lines[0]):
         article.summary = re.sub(r"^[【\[]?(?:摘要|导读)[】\]]?\s*[:：]\s*", "", lines[0])
+    lines, edges = _strip_meta_edges(lines)
     lines, dropped = filter_lines(lines)
-    article.removed += dropped
+    lines, related = cut_related(lines)
+    lines, more_edges = _strip_meta_edges(lines)  # a byline revealed once a related list is cut
+    for line in edges + more_edges:
+        article.removed.append(Removed("meta-line", line))
+        meta_text += " " + line
+    article.removed += dropped + related
     article.text = "\n".join(lines)
 
     around = _windows(page_lines, lines, article.title)

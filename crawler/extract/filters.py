@@ -365,7 +365,8 @@ LINE_RULES: tuple[LineRule, ...] = (
             r"^[【\[]?(?:打印本页|打印|关闭窗口|关闭|返回顶部|收藏本页|保存本页|加入收藏|纠错|我要纠错|详细|更多)[】\]]?(?:\s*[【\[]?(?:打印本页|打印|关闭窗口|关闭|返回顶部|纠错)[】\]]?)*$|"
             r"字号\s*[:：]?\s*[【\[]?\s*大\s*[|｜\s]?\s*中\s*[|｜\s]?\s*小|字体\s*[:：]\s*[【\[]?\s*大\s*中\s*小|"
             r"^(?:浏览|阅读|点击)(?:次数|量|数)?\s*[:：]\s*\d*\s*次?$|^分享到\s*[:：]?|扫一扫在手机(?:上)?打开|"
-            r"^(?:上一篇|下一篇|上一条|下一条)\s*[:：]|^相关(?:链接|新闻|阅读)\s*[:：]?$|^当前位置\s*[:：]|是否打开信息无障碍浏览"
+            r"^(?:上一篇|下一篇|上一条|下一条)\s*[:：]|^相关(?:链接|新闻|阅读)\s*[:：]?$|^当前位置\s*[:：]|是否打开信息无障碍浏览|"
+            r"^[【\[]?(?:发表评论|我要评论|网友评论|查看评论|评论|广告|订阅|立即订阅)[】\]]?$"
         ),
         max_len=120,
     ),
@@ -444,3 +445,27 @@ LINE_RULE_REASONS = {rule.name: rule.reason for rule in LINE_RULES} | {
     "credential-lines": "runs of random 'user password' tokens next to account-giveaway spam are leaked credentials",
 }
 NODE_RULE_REASONS = {rule.name: rule.reason for rule in NODE_RULES}
+
+
+RELATED_HEADING = re.compile(
+    r"^[【\[]?(?:相关(?:报道|新闻|阅读|链接|文章|推荐)|延伸阅读|推荐阅读|热点推荐|往期回顾|猜你喜欢|热门文章)[】\]]?\s*[:：]?$"
+)
+HEADLINE_LINE = 60  # an item of a related-articles list is a headline, not a paragraph
+
+
+def _is_headline(line: str) -> bool:
+    """A list item: short, and not a sentence (headlines do not end with 。)."""
+    return len(line) <= HEADLINE_LINE and not line.rstrip().endswith(("。", "；"))
+
+
+def cut_related(lines: list[str]) -> tuple[list[str], list[Removed]]:
+    """Drop a trailing related-articles list: a 相关报道/延伸阅读 heading followed only by headline-length lines.
+
+    Such lists close many news pages inside the same container as the article; a heading followed by real
+    paragraphs (a court article quoting 相关链接 in the middle) is left alone.
+    """
+    for index, line in enumerate(lines):
+        rest = lines[index + 1 :]
+        if RELATED_HEADING.match(line.strip()) and all(_is_headline(item) for item in rest):
+            return lines[:index], [Removed("related-links", " / ".join(lines[index:])[:AUDIT_EXCERPT])]
+    return lines, []
