@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import unicodedata
 import zlib
@@ -22,7 +21,7 @@ from typing import Literal
 
 import sqlite_utils
 
-from archive.search import index_short, unindex_short
+from archive.search import index_short
 
 HASHED_FIELDS = ("title", "body", "published", "source_name", "author")
 STORED_FIELDS = (*HASHED_FIELDS, "published_precision", "editor", "court")
@@ -128,56 +127,6 @@ def get_blob(db: sqlite_utils.Database, digest: str) -> bytes:
         raise KeyError(f"no stored bytes for {digest}")
     data = rows[0]["data"]
     return zlib.decompress(data) if rows[0]["compression"] == "zlib" else bytes(data)
-
-
-def _pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def mark_interrupted_runs(db: sqlite_utils.Database) -> int:
-    """Runs still 'running' whose process is gone were killed: say so."""
-    stale = [
-        row["id"]
-        for row in db.query("SELECT id, pid FROM runs WHERE status = 'running'")
-        if not _pid_alive(row["pid"])
-    ]
-    with db.atomic():
-        for run_id in stale:
-            db.execute(
-                "UPDATE runs SET status = 'interrupted', reason = 'process ended before the run finished', "
-                "finished_at = COALESCE(finished_at, ?) WHERE id = ?",
-                [utc_now(), run_id],
-            )
-    return len(stale)
-
-
-def start_run(db: sqlite_utils.Database, source: str, kind: str = "crawl", pid: int | None = None) -> int:
-    mark_interrupted_runs(db)
-    with db.atomic():
-        cursor = db.execute(
-            "INSERT INTO runs (source, kind, started_at, status, pid) VALUES (?, ?, ?, 'running', ?)",
-            [source, kind, utc_now(), pid if pid is not None else os.getpid()],
-        )
-    return int(cursor.lastrowid)
-
-
-def finish_run(
-    db: sqlite_utils.Database, run_id: int, status: str = "finished", reason: str | None = None
-) -> dict:
-    with db.atomic():
-        db.execute(
-            "UPDATE runs SET status = ?, reason = ?, finished_at = ? WHERE id = ?",
-            [status, reason, utc_now(), run_id],
-        )
-    return dict(db["runs"].get(run_id))
 
 
 def _bump(db: sqlite_utils.Database, run_id: int, *counters: str) -> None:
@@ -340,107 +289,3 @@ def known_urls(db: sqlite_utils.Database, source: str, include_removed: bool = T
     if not include_removed:
         sql += " AND state != 'removed'"
     return [row["url"] for row in db.query(sql + " ORDER BY last_seen", [source])]
-
-
-def versions_to_reextract(
-    db: sqlite_utils.Database, rules_hash: str, source: str | None = None, everything: bool = False
-) -> list[dict]:
-    """Content versions whose fields came from other rules (or all of them), with their raw capture."""
-    sql = (
-        "SELECT v.id AS version_id, v.rules_hash, p.url, p.source, c.digest, c.headers FROM versions v "
-        "JOIN pages p ON p.id = v.page_id JOIN captures c ON c.id = v.capture_id "
-        "WHERE v.kind != 'removed' AND c.digest IS NOT NULL"
-    )
-    params: list[object] = []
-    if not everything:
-        sql += " AND (v.rules_hash IS NULL OR v.rules_hash != ?)"
-        params.append(rules_hash)
-    if source:
-        sql += " AND p.source = ?"
-        params.append(source)
-    return list(db.query(sql + " ORDER BY v.id", params))
-
-
-def apply_reextraction(db: sqlite_utils.Database, version_id: int, article: ArticleFields) -> list[str]:
-    """Replace a version's derived fields with a new extraction of the same raw bytes.
-
-    The source did not change (same capture), only our extractor did: this is recorded as a re-extraction,
-    never as a new version.
-    """
-    with db.atomic():
-        old = dict(db["versions"].get(version_id))
-        new_row = article.as_row()
-        fields = changed_fields(old, new_row)
-        new_hash = content_hash(new_row)
-        assignments = {
-            **new_row,
-            "content_hash": new_hash,
-            "removed_blocks": json.dumps(article.removed_blocks, ensure_ascii=False),
-            "extractor_version": article.extractor_version,
-            "rules_hash": article.rules_hash,
-        }
-        columns = ", ".join(f"{name} = ?" for name in assignments)
-        db.execute(f"UPDATE versions SET {columns} WHERE id = ?", [*assignments.values(), version_id])
-        unindex_short(db, version_id, old["title"], old["body"])
-        index_short(db, version_id, article.title, article.body)
-        db.execute(
-            "INSERT INTO reextractions (version_id, at, old_hash, new_hash, changed_fields, extractor_version, rules_hash) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                version_id,
-                utc_now(),
-                old["content_hash"],
-                new_hash,
-                json.dumps(fields),
-                article.extractor_version,
-                article.rules_hash,
-            ],
-        )
-    return fields
-
-
-def record_process_exit(
-    db: sqlite_utils.Database,
-    source: str,
-    started_at: str,
-    exit_code: int | None,
-    log_file: str | None,
-    trigger: str,
-    reason: str | None = None,
-) -> int:
-    """Attach a crawl process's outcome to the run it recorded; if it died before recording one, add the row."""
-    with db.atomic():
-        rows = list(
-            db.query(
-                "SELECT id, status FROM runs WHERE source = ? AND started_at >= ? ORDER BY id DESC LIMIT 1",
-                [source, started_at],
-            )
-        )
-        if rows:
-            run_id = rows[0]["id"]
-            status = rows[0]["status"]
-            if status == "running":
-                status = "interrupted"  # the process ended (killed, timed out) before closing its run
-            elif exit_code != 0:
-                status = "failed"
-            db.execute(
-                "UPDATE runs SET exit_code = ?, log_file = ?, trigger = ?, status = ?, "
-                "reason = COALESCE(?, reason), finished_at = COALESCE(finished_at, ?) WHERE id = ?",
-                [exit_code, log_file, trigger, status, reason, utc_now(), run_id],
-            )
-            return int(run_id)
-        cursor = db.execute(
-            "INSERT INTO runs (source, kind, started_at, finished_at, status, reason, exit_code, log_file, trigger) "
-            "VALUES (?, ?, ?, ?, 'failed', ?, ?, ?, ?)",
-            [
-                source,
-                "revisit" if trigger == "revisit" else "crawl",
-                started_at,
-                utc_now(),
-                reason or f"crawl process exited with {exit_code} before recording a run",
-                exit_code,
-                log_file,
-                trigger,
-            ],
-        )
-        return int(cursor.lastrowid)

@@ -210,7 +210,7 @@ def reextract(db_path: str | None, sources_path: str | None, source: str | None,
 
     Example: courtnews reextract --db data/archive.db --source court-gov-cn-news
     """
-    from archive.store import versions_to_reextract
+    from archive.reextraction import versions_to_reextract
     from crawler.extract import RULES_HASH
     from crawler.reextract import reextract as run
 

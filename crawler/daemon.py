@@ -30,7 +30,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from archive import open_archive
 from archive.revisits import due_pages
-from archive.store import mark_interrupted_runs, record_process_exit, utc_now
+from archive.runs import mark_interrupted_runs, record_process_exit
+from archive.store import utc_now
 from crawler.runner import crawl_command
 from crawler.sources import DaemonConfig, Source
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from archive.store import apply_reextraction, get_blob, versions_to_reextract
+from archive.reextraction import apply_reextraction, versions_to_reextract
+from archive.store import get_blob
 from crawler.extract import RULES_HASH, ExtractionError, article_fields
 from crawler.sources import Source
 

@@ -9,7 +9,8 @@ import sys
 import pytest
 
 from archive import ArticleFields, Capture, finish_run, known_urls, open_archive, record, start_run, store
-from archive.store import apply_reextraction, content_hash, get_blob
+from archive.reextraction import apply_reextraction
+from archive.store import content_hash, get_blob
 
 URL = "https://www.court.gov.cn/zixun/xiangqing/1.html"
 

@@ -17,9 +17,8 @@ from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 
-from archive import open_archive
+from archive import ArticleFields, Capture, open_archive, record, start_run
 from archive.revisits import due_pages, next_due
-from archive.store import ArticleFields, Capture, record, start_run
 from crawler.daemon import Daemon, DaemonLocked, overdue_sources, source_trigger
 from crawler.sources import DaemonConfig, load_sources
 from tests.conftest import ROOT, write_sources

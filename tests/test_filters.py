@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from lxml import html as lxml_html
 
-from crawler.extract.article import element_lines
-from crawler.extract.filters import filter_lines, prune
+from crawler.extract.filters import filter_lines
+from crawler.extract.prune import prune
+from crawler.extract.text import element_lines
 
 BODY = "<p>法院依法审理此案，判决被告人有期徒刑三年。</p>"
 

@@ -17,7 +17,17 @@ def _rules_fingerprint() -> str:
     """Hash of the modules that hold the rules: any change to a recipe, filter or parser changes it."""
     here = Path(__file__).resolve().parent
     digest = hashlib.sha1(EXTRACTOR_VERSION.encode())
-    for name in ("article.py", "decode.py", "filters.py", "metadata.py", "recipes.py"):
+    for name in (
+        "article.py",
+        "decode.py",
+        "density.py",
+        "filters.py",
+        "general.py",
+        "metadata.py",
+        "prune.py",
+        "recipes.py",
+        "text.py",
+    ):
         digest.update((here / name).read_bytes())
     return digest.hexdigest()[:16]
 

@@ -11,55 +11,19 @@ from lxml import html as lxml_html
 
 from crawler.extract import metadata as meta
 from crawler.extract.decode import decode_html
-from crawler.extract.density import find_container, strip_link_blocks
-from crawler.extract.filters import Removed, cut_related, filter_lines, prune
+from crawler.extract.filters import cut_related, filter_lines
+from crawler.extract.general import general_body
+from crawler.extract.prune import Removed, prune
 from crawler.extract.recipes import recipes_for
+from crawler.extract.text import element_lines
 
-BLOCK_TAGS = {
-    "p",
-    "div",
-    "br",
-    "li",
-    "ul",
-    "ol",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "tr",
-    "td",
-    "th",
-    "table",
-    "section",
-    "article",
-    "blockquote",
-    "dd",
-    "dt",
-    "dl",
-    "pre",
-    "center",
-    "header",
-    "footer",
-    "figure",
-    "figcaption",
-    "hr",
-    "tbody",
-    "ucapcontent",
-    "main",
-    "aside",
-}
 MIN_RECIPE_CHARS = 20
-NON_TEXT_TAGS = {"script", "style", "noscript", "template", "textarea"}
 NEAR_TITLE_LINES = 8
 HEADER_LINES = 12  # lines before the body searched for date, source and byline
 FOOTER_LINES = 8
 SHORT_LINE = 80
 HEADER_SCAN = 5  # leading body lines examined for a repeated title and byline
 SIGNATURE_LINE = 40  # '吉林省人民政府 2022年1月27日': the date a notice is signed
-CONTAINED = 0.8  # share of the dense container's 4-grams found in trafilatura's answer
-COVERS = 0.65  # share of trafilatura's answer the container accounts for
 
 
 class ExtractionError(ValueError):
@@ -87,37 +51,6 @@ class Article:
         data = asdict(self)
         data["removed"] = [{"rule": r.rule, "text": r.text} for r in self.removed]
         return data
-
-
-def element_lines(el: lxml_html.HtmlElement) -> list[str]:
-    """Text of an element, one line per block, whitespace folded (iterative: deep pages do not recurse)."""
-    parts: list[str] = []
-    skipping: object = None  # inside <script>/<style>: their text is code, not page text
-    for event, node in etree.iterwalk(el, events=("start", "end")):
-        tag = node.tag if isinstance(node.tag, str) else None
-        if skipping is not None:
-            if event == "end" and node is skipping:
-                skipping = None
-                if node.tail:
-                    parts.append(node.tail)
-            continue
-        if event == "start":
-            if tag is None:
-                continue
-            if tag in NON_TEXT_TAGS:
-                skipping = node
-                continue
-            if tag.lower() in BLOCK_TAGS:
-                parts.append("\n")
-            if node.text:
-                parts.append(node.text)
-        else:
-            if tag is not None and tag.lower() in BLOCK_TAGS:
-                parts.append("\n")
-            if node is not el and node.tail:
-                parts.append(node.tail)
-    lines = (re.sub(r"[ \t\r\f\v\u3000\xa0]+", " ", line).strip() for line in "".join(parts).split("\n"))
-    return [line for line in lines if line]
 
 
 def _meta_tags(doc: lxml_html.HtmlElement) -> dict[str, str]:
@@ -181,79 +114,6 @@ def _choose_body(doc: lxml_html.HtmlElement, family: str | None) -> tuple[list[s
             if sum(len(line) for line in lines) >= MIN_RECIPE_CHARS:
                 return lines, f"recipe:{recipe.family}:{selector}"
     return None
-
-
-def _link_density(el: lxml_html.HtmlElement) -> float:
-    total = len(re.sub(r"\s", "", el.text_content() or ""))
-    linked = sum(len(re.sub(r"\s", "", a.text_content() or "")) for a in el.iter("a"))
-    return linked / total if total else 1.0
-
-
-def _trafilatura_lines(doc: lxml_html.HtmlElement) -> list[str]:
-    import trafilatura
-
-    text = (
-        trafilatura.extract(doc, include_comments=False, include_tables=True, deduplicate=False, fast=True)
-        or ""
-    )
-    # table cells come back as "a | b | c" rows and "|---|" rules: keep the cell text, drop the rules
-    lines = (
-        re.sub(r"\s*\|\s*", " ", line).strip()
-        for line in text.splitlines()
-        if not re.fullmatch(r"[\s|:\-]*", line)
-    )
-    return [line for line in lines if line]
-
-
-def _general_body(doc: lxml_html.HtmlElement) -> tuple[list[str], str]:
-    """trafilatura (fast mode: the density finder replaces its own fallbacks) and the sentence-density
-    finder both answer; evidence decides.
-
-    When the dense container lies inside trafilatura's answer (CONTAINED) and holds most of it (COVERS),
-    what trafilatura added around it is boilerplate (comments, related links, table chrome): take the
-    container. When they disagree, the container found some other text block (a comment thread, a
-    sidebar): trust trafilatura.
-    """
-    tra_lines = _trafilatura_lines(doc)
-    body = doc.body if doc.body is not None else doc
-    container = find_container(body)
-    if container is None:
-        return (tra_lines, "trafilatura") if tra_lines else ([], "none")
-    strip_link_blocks(container)
-    dense_lines = element_lines(container)
-    if not tra_lines:
-        return (dense_lines, "density") if dense_lines else ([], "none")
-    tra_grams, dense_grams = grams("".join(tra_lines)), grams("".join(dense_lines))
-    common = len(tra_grams & dense_grams)
-    contained = common / len(dense_grams) if dense_grams else 0.0
-    covers = common / len(tra_grams) if tra_grams else 0.0
-    if contained >= CONTAINED and covers >= COVERS:
-        return dense_lines, "density"
-    # They disagree badly: ask readability-lxml, a third well-kept extractor, and keep the answer it backs.
-    referee = grams("".join(_readability_lines(doc)))
-    if referee and _agreement(dense_grams, referee) > _agreement(tra_grams, referee):
-        return dense_lines, "density+readability"
-    return tra_lines, "trafilatura"
-
-
-def _agreement(a: set[str], b: set[str]) -> float:
-    common = len(a & b)
-    return 0.0 if not common else 2 * common / (len(a) + len(b))
-
-
-def _readability_lines(doc: lxml_html.HtmlElement) -> list[str]:
-    from readability import Document
-
-    try:
-        summary = Document(lxml_html.tostring(doc, encoding="unicode")).summary(html_partial=True)
-        return element_lines(lxml_html.fragment_fromstring(summary, create_parent="div"))
-    except Exception:  # readability raises bare Unparseable and friends on odd pages
-        return []
-
-
-def grams(text: str, n: int = 4) -> set[str]:
-    compact = re.sub(r"\s+", "", text)
-    return {compact[i : i + n] for i in range(len(compact) - n + 1)}
 
 
 def _is_heading(line: str) -> bool:
@@ -376,7 +236,7 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
         etree.strip_tags(content, etree.Comment, etree.ProcessingInstruction)
         article.removed += prune(content, url)
         chosen = (element_lines(content), "next-data")
-    chosen = chosen or _choose_body(doc, family) or _general_body(doc)
+    chosen = chosen or _choose_body(doc, family) or general_body(doc)
     lines, article.method = chosen
     if lines and article.title and lines[0].replace(" ", "") == article.title.replace(" ", ""):
         lines = lines[1:]
