@@ -102,3 +102,23 @@ def test_courtnews_crawl_command(site_factory, tmp_path, monkeypatch):
     assert sqlite_utils.Database(db)["versions"].count == 4
     unknown = CliRunner().invoke(main, ["crawl", "no-such-court", "--db", str(db), "--sources", str(sources)])
     assert unknown.exit_code != 0 and "courtnews sources" in unknown.output
+
+
+def test_redirect_to_a_non_article_page_is_a_removal(site_factory, crawl, tmp_path):
+    site = site_factory("court-gov-cn")
+    crawl(site)
+    # the court takes the article down by sending readers to the list page
+    site.path("_routes.json").write_text(
+        json.dumps({"/zixun/xiangqing/1004.html": {"redirect": "/zixun/gengduo/24.html"}})
+    )
+    crawl(site, "revisit=all")
+    rows = [r for r in versions(tmp_path / "archive.db") if r["url"].endswith("1004.html")]
+    assert [r["kind"] for r in rows] == ["first", "removed"]
+    db = sqlite_utils.Database(tmp_path / "archive.db")
+    capture = list(
+        db.query(
+            "SELECT outcome, reason, final_url FROM captures WHERE url LIKE '%1004.html' ORDER BY id DESC LIMIT 1"
+        )
+    )[0]
+    assert capture["outcome"] == "removed" and "non-article page" in capture["reason"]
+    assert capture["final_url"].endswith("/zixun/gengduo/24.html")
