@@ -16,17 +16,9 @@ from pathlib import Path
 from crawler.extract.article import extract_html
 from crawler.extract.decode import decode_html
 from crawler.extract.metadata import parse_date
+from crawler.extract.text import grams
 
 _WS = re.compile(r"\s+")
-
-
-def grams(text: str | None, n: int = 4) -> set[str]:
-    compact = _WS.sub("", text or "")
-    return (
-        {compact[i : i + n] for i in range(len(compact) - n + 1)}
-        if len(compact) >= n
-        else ({compact} if compact else set())
-    )
 
 
 def f1(extracted: str | None, truth: str | None) -> float:

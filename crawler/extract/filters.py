@@ -171,11 +171,6 @@ def filter_lines(lines: list[str], rules: Iterable[LineRule] = LINE_RULES) -> tu
     return kept, removed
 
 
-LINE_RULE_REASONS = {rule.name: rule.reason for rule in LINE_RULES} | {
-    "credential-lines": "runs of random 'user password' tokens next to account-giveaway spam are leaked credentials",
-}
-
-
 RELATED_HEADING = re.compile(
     r"^[【\[]?(?:相关(?:报道|新闻|阅读|链接|文章|推荐)|延伸阅读|推荐阅读|热点推荐|往期回顾|猜你喜欢|热门文章)[】\]]?\s*[:：]?$"
 )

@@ -8,16 +8,10 @@ import re
 from lxml import html as lxml_html
 
 from crawler.extract.density import find_container, strip_link_blocks
-from crawler.extract.text import element_lines
+from crawler.extract.text import element_lines, grams
 
 CONTAINED = 0.8  # share of the dense container's 4-grams found in trafilatura's answer
 COVERS = 0.65  # share of trafilatura's answer the container accounts for
-
-
-def _link_density(el: lxml_html.HtmlElement) -> float:
-    total = len(re.sub(r"\s", "", el.text_content() or ""))
-    linked = sum(len(re.sub(r"\s", "", a.text_content() or "")) for a in el.iter("a"))
-    return linked / total if total else 1.0
 
 
 def _trafilatura_lines(doc: lxml_html.HtmlElement) -> list[str]:
@@ -80,8 +74,3 @@ def _readability_lines(doc: lxml_html.HtmlElement) -> list[str]:
         return element_lines(lxml_html.fragment_fromstring(summary, create_parent="div"))
     except Exception:  # readability raises bare Unparseable and friends on odd pages
         return []
-
-
-def grams(text: str, n: int = 4) -> set[str]:
-    compact = re.sub(r"\s+", "", text)
-    return {compact[i : i + n] for i in range(len(compact) - n + 1)}

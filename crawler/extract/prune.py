@@ -282,6 +282,3 @@ def prune(doc: HtmlElement, page_url: str, rules: Iterable[NodeRule] = NODE_RULE
             el.tail = _ZERO_WIDTH.sub("", el.tail)
         stack.extend(reversed(el))
     return removed
-
-
-NODE_RULE_REASONS = {rule.name: rule.reason for rule in NODE_RULES}

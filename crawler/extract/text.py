@@ -74,3 +74,11 @@ def element_lines(el: lxml_html.HtmlElement) -> list[str]:
                 parts.append(node.tail)
     lines = (re.sub(r"[ \t\r\f\v\u3000\xa0]+", " ", line).strip() for line in "".join(parts).split("\n"))
     return [line for line in lines if line]
+
+
+def grams(text: str | None, n: int = 4) -> set[str]:
+    """Character n-grams of text with whitespace removed (the corpus metric's unit, and our agreement measure)."""
+    compact = re.sub(r"\s+", "", text or "")
+    if len(compact) < n:
+        return {compact} if compact else set()
+    return {compact[i : i + n] for i in range(len(compact) - n + 1)}
