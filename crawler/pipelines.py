@@ -114,10 +114,14 @@ class ArchivePipeline:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.db is None or self.run_id is None:
             return
-        status = "finished" if reason == "finished" else "failed"
-        run = finish_run(
-            self.db, self.run_id, status, None if reason == "finished" else f"spider closed: {reason}"
-        )
+        status, why = ("finished", None) if reason == "finished" else ("failed", f"spider closed: {reason}")
+        errors = getattr(spider, "list_errors", [])
+        if status == "finished" and errors and not getattr(spider, "list_pages_ok", 1):
+            status, why = (
+                "failed",
+                f"no list page could be fetched ({len(errors)} errors; first: {errors[0]})",
+            )
+        run = finish_run(self.db, self.run_id, status, why)
         logger.info(
             "courtnews run %d (%s) %s: %d captures, %d new pages, %d new versions (%d changed, %d removed, "
             "%d restored), %d unchanged, %d failures",

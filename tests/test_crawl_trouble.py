@@ -38,3 +38,17 @@ def test_every_failure_is_recorded_with_its_reason(site_factory, crawl, tmp_path
         r["url"].split("/")[2].split(":")[0] for r in db.query("SELECT url FROM captures")
     ]
     assert "courtnews run" in result.log  # the closing summary line
+
+
+def test_a_source_whose_list_cannot_be_fetched_fails_its_run(site_factory, crawl, tmp_path):
+    import json
+
+    site = site_factory("trouble")
+    site.path("_routes.json").write_text(
+        json.dumps({"/index.html": {"status": 412, "file": "challenge412.html"}})
+    )
+    crawl(site)
+    db = sqlite_utils.Database(tmp_path / "archive.db")
+    run = list(db.query("SELECT status, reason, captures FROM runs"))[0]
+    assert run["status"] == "failed" and run["captures"] == 0
+    assert "no list page could be fetched" in run["reason"] and "index.html" in run["reason"]

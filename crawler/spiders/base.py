@@ -10,9 +10,10 @@ from collections.abc import AsyncIterator, Iterable
 from typing import Any, ClassVar
 
 import scrapy
-from scrapy.http import Request, Response
+from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
+from crawler.extract.challenge import detect_challenge
 from crawler.items import FetchedPage
 from crawler.sources import Source
 
@@ -39,6 +40,8 @@ class SourceSpider(scrapy.Spider):
         self.article_re = re.compile(self.source.article_pattern or self.default_article_pattern)
         self.scheduled: set[str] = set()
         self.articles_found = 0
+        self.list_pages_ok = 0  # a crawl that reached no list page at all has failed, whatever else happened
+        self.list_errors: list[str] = []
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SourceSpider:
@@ -114,6 +117,11 @@ class SourceSpider(scrapy.Spider):
         page = response.meta.get("list_page", 1)
         links = [response.urljoin(h) for h in self.article_links(response)]
         articles = [u for u in dict.fromkeys(links) if self.is_article_url(u)]
+        if not articles and (challenge := self.list_challenge(response, page)):
+            self.list_errors.append(f"{response.url}: {challenge}")
+            self.logger.error("list page %s is a %s; backing off", response.url, challenge)
+            return
+        self.list_pages_ok += 1
         if not articles:
             self.logger.info("list page %s has no articles: stopping pagination of this list", response.url)
             return
@@ -131,7 +139,19 @@ class SourceSpider(scrapy.Spider):
                 next_url, callback=self.parse_list, errback=self.list_failed, meta={"list_page": page + 1}
             )
 
+    def list_challenge(self, response: Response, page: int) -> str | None:
+        """Why a list page without articles is an anti-bot page rather than the end of the list."""
+        if not isinstance(response, TextResponse):
+            return None
+        headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+        challenge = detect_challenge(response.status, headers, response.text)
+        # a short page deep in the pagination is just the empty end of the list
+        if challenge and challenge.startswith("empty shell") and page > 1:
+            return None
+        return challenge
+
     def list_failed(self, failure: Failure) -> None:
+        self.list_errors.append(f"{failure.request.url}: {failure.getErrorMessage()}")
         self.logger.error("list page %s failed: %s", failure.request.url, failure.getErrorMessage())
 
     # ------------------------------------------------------------ articles
