@@ -37,6 +37,12 @@ def classify(item: FetchedPage) -> tuple[str, ArticleFields | None, Capture]:
         capture.reason = item.reason or "no response"
         return "failed", None, capture
     if item.status in GONE_STATUSES:
+        # an anti-bot page can answer 404 too (one whose script sends the browser home): not a removal.
+        # A short 404 page is normal, so the empty-shell verdict does not apply here.
+        challenge = detect_challenge(item.status, item.headers, decode_html(item.body or b"").text)
+        if challenge and not challenge.startswith("empty shell"):
+            capture.reason = f"HTTP {item.status} {challenge}"
+            return "challenge", None, capture
         capture.reason = f"HTTP {item.status}"
         return "gone", None, capture
     if item.redirected_away:

@@ -52,3 +52,28 @@ def test_a_source_whose_list_cannot_be_fetched_fails_its_run(site_factory, crawl
     run = list(db.query("SELECT status, reason, captures FROM runs"))[0]
     assert run["status"] == "failed" and run["captures"] == 0
     assert "no list page could be fetched" in run["reason"] and "index.html" in run["reason"]
+
+
+def test_a_404_that_scripts_the_browser_home_is_a_challenge_not_a_removal(site_factory, crawl, tmp_path):
+    import json
+
+    site = site_factory("court-gov-cn")
+    crawl(site)
+    trap = site.path("trap404.html")
+    trap.write_text("<html><script>window.location.href='/';</script></html>", "utf-8")
+    site.path("_routes.json").write_text(
+        json.dumps({"/zixun/xiangqing/1001.html": {"status": 404, "file": "trap404.html"}})
+    )
+    crawl(site, "revisit=all")
+    db = sqlite_utils.Database(tmp_path / "archive.db")
+    kinds = [
+        r["kind"]
+        for r in db.query(
+            "SELECT v.kind FROM versions v JOIN pages p ON p.id = v.page_id WHERE p.url LIKE '%1001.html'"
+        )
+    ]
+    assert kinds == ["first"]
+    last = list(
+        db.query("SELECT outcome, reason FROM captures WHERE url LIKE '%1001.html' ORDER BY id DESC LIMIT 1")
+    )[0]
+    assert last["outcome"] == "challenge" and "script-redirect-home" in last["reason"]
