@@ -146,17 +146,11 @@ def _page(db: sqlite_utils.Database, capture: Capture) -> tuple[dict, bool]:
     return dict(db["pages"].get(cursor.lastrowid)), True
 
 
-def _last_version(db: sqlite_utils.Database, page_id: int) -> dict | None:
-    rows = list(db.query("SELECT * FROM versions WHERE page_id = ? ORDER BY version DESC LIMIT 1", [page_id]))
-    return rows[0] if rows else None
-
-
-def _last_content_version(db: sqlite_utils.Database, page_id: int) -> dict | None:
+def _last_version(db: sqlite_utils.Database, page_id: int, with_content: bool = False) -> dict | None:
+    """The page's newest version; with_content: the newest that has text (not a removal)."""
+    where = " AND kind != 'removed'" if with_content else ""
     rows = list(
-        db.query(
-            "SELECT * FROM versions WHERE page_id = ? AND kind != 'removed' ORDER BY version DESC LIMIT 1",
-            [page_id],
-        )
+        db.query(f"SELECT * FROM versions WHERE page_id = ?{where} ORDER BY version DESC LIMIT 1", [page_id])
     )
     return rows[0] if rows else None
 
@@ -235,13 +229,13 @@ def record(
             assert article is not None, "an article outcome needs the extracted fields"
             new_row = article.as_row()
             new_hash = content_hash(new_row)
-            previous = _last_content_version(db, page_id)
             if last is None:
                 kind, fields = "first", changed_fields(None, new_row)
             elif last["kind"] == "removed":
+                previous = _last_version(db, page_id, with_content=True)
                 kind, fields = "restored", changed_fields(previous, new_row)
             elif last["content_hash"] != new_hash:
-                kind, fields = "changed", changed_fields(previous, new_row)
+                kind, fields = "changed", changed_fields(last, new_row)
             else:
                 kind, fields = "unchanged", []
             capture_id = _insert_capture(

@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from crawler.demo.server import serve  # noqa: E402
 from crawler.demo.sitegen import synthetic_articles, write_site  # noqa: E402
+from crawler.runner import crawl_command  # noqa: E402
 
 FAST = {
     "DOWNLOAD_DELAY": "0",
@@ -42,19 +43,7 @@ print(json.dumps({"code": code, "seconds": time.perf_counter() - start,
 
 
 def crawl(sources: Path, db: Path, extra: dict[str, str]) -> dict:
-    cmd = [
-        sys.executable,
-        "-m",
-        "scrapy",
-        "crawl",
-        "bench-court",
-        "-s",
-        f"SOURCES_FILE={sources}",
-        "-s",
-        f"ARCHIVE_DB={db}",
-    ]
-    for name, value in {**FAST, **extra}.items():
-        cmd += ["-s", f"{name}={value}"]
+    cmd = crawl_command("bench-court", db, sources, settings={**FAST, **extra})
     out = subprocess.run(
         [sys.executable, "-c", MEASURE, *cmd], cwd=ROOT, capture_output=True, text=True, check=True
     )

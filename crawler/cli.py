@@ -210,15 +210,15 @@ def reextract(db_path: str | None, sources_path: str | None, source: str | None,
 
     Example: courtnews reextract --db data/archive.db --source court-gov-cn-news
     """
-    from archive.reextraction import versions_to_reextract
     from crawler.extract import RULES_HASH
+    from crawler.reextract import pending
     from crawler.reextract import reextract as run
 
     db = open_archive(db_path)
     loaded = _load_sources(sources_path)
-    total = len(versions_to_reextract(db, RULES_HASH, source, everything))
-    with _progress(total, "re-extracting") as bar:
-        result = run(db, loaded, source, everything, progress=bar.update)
+    rows = pending(db, source, everything)
+    with _progress(len(rows), "re-extracting") as bar:
+        result = run(db, loaded, rows, progress=bar.update)
     click.echo(
         f"re-extracted {result.examined} versions: {result.updated} updated, {result.unchanged} unchanged, "
         f"{result.failed} failed (rules {RULES_HASH})"

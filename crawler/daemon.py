@@ -98,7 +98,8 @@ class Daemon:
     config: DaemonConfig
     log_dir: Path
     scheduler: BaseScheduler | None = None
-    running: dict[str, subprocess.Popen] = field(default_factory=dict)
+    busy: set[str] = field(default_factory=set)  # sources with a crawl queued or running
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)  # the running crawl processes
     stopping: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _slots: threading.Semaphore | None = None
@@ -187,10 +188,10 @@ class Daemon:
         if self.stopping.is_set():
             return None
         with self._lock:
-            if slug in self.running or f"{slug}#pending" in self.running:
+            if slug in self.busy:
                 logger.info("%s: a crawl is already running; this %s run is skipped", slug, trigger)
                 return None
-            self.running[f"{slug}#pending"] = None  # type: ignore[assignment]
+            self.busy.add(slug)
         try:
             with self._slots:  # the global cap on concurrent crawls
                 if self.stopping.is_set():
@@ -198,8 +199,8 @@ class Daemon:
                 return self._run_process(slug, trigger, revisit)
         finally:
             with self._lock:
-                self.running.pop(f"{slug}#pending", None)
-                self.running.pop(slug, None)
+                self.busy.discard(slug)
+                self.processes.pop(slug, None)
 
     def _run_process(self, slug: str, trigger: str, revisit: str) -> int | None:
         started_at = utc_now()
@@ -216,7 +217,7 @@ class Daemon:
         with open(log_file, "ab") as out:
             process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         with self._lock:
-            self.running[slug] = process
+            self.processes[slug] = process
         reason = None
         try:
             code = process.wait(timeout=self.config.crawl_timeout)
@@ -301,7 +302,7 @@ class Daemon:
         self.stopping.set()
         deadline = time.monotonic() + self.config.grace_period
         with self._lock:
-            processes = [p for p in self.running.values() if p is not None]
+            processes = list(self.processes.values())
         for process in processes:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -314,7 +315,7 @@ class Daemon:
         # job threads record each outcome once their process has ended
         while True:
             with self._lock:
-                busy = bool(self.running)
+                busy = bool(self.busy)
             if not busy or time.monotonic() > deadline + 30:
                 break
             time.sleep(0.1)

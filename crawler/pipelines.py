@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from scrapy import signals
 
 from archive import ArticleFields, Capture, finish_run, open_archive, record, start_run
-from crawler.extract import ExtractionError, article_fields, detect_challenge, extract_bytes
+from crawler.extract import ExtractionError, article_fields, detect_challenge, extract_decoded
 from crawler.extract.decode import decode_html, looks_binary
 from crawler.items import FetchedPage
 
@@ -65,9 +65,7 @@ def classify(item: FetchedPage) -> tuple[str, ArticleFields | None, Capture]:
         capture.reason = f"HTTP {item.status}"
         return "failed", None, capture
     try:
-        article = extract_bytes(
-            raw, item.url, item.headers.get("Content-Type"), family=item.family, court_hint=item.court
-        )
+        article = extract_decoded(decoded, item.url, family=item.family, court_hint=item.court)
     except ExtractionError as exc:
         capture.reason = str(exc)
         return "failed", None, capture

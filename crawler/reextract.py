@@ -23,17 +23,22 @@ class ReextractSummary:
     failed: int = 0
 
 
+def pending(db: sqlite_utils.Database, source: str | None = None, everything: bool = False) -> list[dict]:
+    """Versions whose fields came from other rules than the current ones (or all, with everything)."""
+    return versions_to_reextract(db, RULES_HASH, source, everything)
+
+
 def reextract(
     db: sqlite_utils.Database,
     sources: dict[str, Source],
-    source: str | None = None,
-    everything: bool = False,
+    rows: list[dict],
     progress: Callable[[int], None] | None = None,
 ) -> ReextractSummary:
+    """Re-extract the given versions (from pending()) from their stored raw bytes."""
     from crawler.extract import extract_bytes
 
     result = ReextractSummary()
-    for row in versions_to_reextract(db, RULES_HASH, source, everything):
+    for row in rows:
         result.examined += 1
         known = sources.get(row["source"])
         headers = json.loads(row["headers"] or "{}")

@@ -169,11 +169,8 @@ def load_daemon_config(path: str | os.PathLike[str] | None = None) -> DaemonConf
 
 def parse_schedule(text: str, where: str) -> Schedule:
     text = str(text).strip()
-    if match := _INTERVAL.match(text):
-        seconds = int(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
-        if seconds <= 0:
-            raise SourcesError(f"{where}: schedule {text!r} must be longer than zero")
-        return Schedule(text, interval_seconds=seconds)
+    if _INTERVAL.match(text):
+        return Schedule(text, interval_seconds=parse_duration(text, where))
     if len(text.split()) == 5:
         from apscheduler.triggers.cron import CronTrigger
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import sqlite_utils
@@ -31,7 +32,7 @@ def source_status(
         if success is None or now - success > cadence(source, now, config):
             next_run = "soon (overdue: runs once when the daemon starts)"
         else:
-            trigger = source_trigger(source, DaemonConfig(**{**config.__dict__, "jitter": 0}))
+            trigger = source_trigger(source, replace(config, jitter=0))
             upcoming = (
                 trigger.get_next_fire_time(None, now)
                 if source.schedule.cron

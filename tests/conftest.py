@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from crawler.demo.server import FixtureServer, serve
+from crawler.runner import crawl_command
 from tests.seed_layouts import next_data_page
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -149,16 +149,8 @@ TEST_SETTINGS = {
 
 def run_crawl(slug: str, db: Path, sources: Path, *spider_args: str, **settings: str) -> CrawlResult:
     """A real `scrapy crawl` in its own process, as the daemon and users run it."""
-    cmd = [sys.executable, "-m", "scrapy", "crawl", slug]
-    for name, value in {
-        **TEST_SETTINGS,
-        **settings,
-        "ARCHIVE_DB": str(db),
-        "SOURCES_FILE": str(sources),
-    }.items():
-        cmd += ["-s", f"{name}={value}"]
-    for arg in spider_args:
-        cmd += ["-a", arg]
+    revisit = next((a.split("=", 1)[1] for a in spider_args if a.startswith("revisit=")), "none")
+    cmd = crawl_command(slug, db, sources, revisit, {**TEST_SETTINGS, **settings})
     env = {k: v for k, v in os.environ.items() if not k.startswith("COURTNEWS_")}
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
     return CrawlResult(proc.returncode, proc.stdout + proc.stderr)

@@ -6,9 +6,9 @@ import json
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 
+from crawler.runner import crawl_command
 from tests.conftest import ROOT, TEST_SETTINGS, write_sources
 
 
@@ -18,19 +18,9 @@ def test_kill_minus_nine_mid_crawl(site_factory, tmp_path, crawl):
     site.path("_routes.json").write_text(json.dumps({"/zixun/xiangqing/1004.html": {"delay": 30}}))
     db_path = tmp_path / "archive.db"
     sources = write_sources(tmp_path / "sources.toml", site)
-    cmd = [
-        sys.executable,
-        "-m",
-        "scrapy",
-        "crawl",
-        "court-gov-cn",
-        "-s",
-        f"ARCHIVE_DB={db_path}",
-        "-s",
-        f"SOURCES_FILE={sources}",
-    ]
-    for name, value in {**TEST_SETTINGS, "DOWNLOAD_TIMEOUT": "60"}.items():
-        cmd += ["-s", f"{name}={value}"]
+    cmd = crawl_command(
+        "court-gov-cn", db_path, sources, settings={**TEST_SETTINGS, "DOWNLOAD_TIMEOUT": "60"}
+    )
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60

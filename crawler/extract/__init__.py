@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 from archive.store import ArticleFields
-from crawler.extract.article import Article, ExtractionError, extract_bytes, extract_html
+from crawler.extract.article import Article, ExtractionError, extract_bytes, extract_decoded, extract_html
 from crawler.extract.challenge import detect_challenge
 from crawler.extract.decode import Decoded, decode_html
 
@@ -60,6 +60,7 @@ __all__ = [
     "decode_html",
     "detect_challenge",
     "extract_bytes",
+    "extract_decoded",
     "extract_html",
     "article_fields",
 ]

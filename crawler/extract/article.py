@@ -10,7 +10,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from crawler.extract import metadata as meta
-from crawler.extract.decode import decode_html
+from crawler.extract.decode import Decoded, decode_html
 from crawler.extract.filters import cut_related, filter_lines
 from crawler.extract.general import general_body
 from crawler.extract.prune import Removed, prune
@@ -310,7 +310,13 @@ def extract_bytes(
     family: str | None = None,
     court_hint: str | None = None,
 ) -> Article:
-    decoded = decode_html(raw, content_type)
+    return extract_decoded(decode_html(raw, content_type), url, family=family, court_hint=court_hint)
+
+
+def extract_decoded(
+    decoded: Decoded, url: str, family: str | None = None, court_hint: str | None = None
+) -> Article:
+    """Extract from text already decoded (the pipeline decodes once, to check for challenge pages first)."""
     article = extract_html(decoded.text, url, family=family, court_hint=court_hint)
     article.encoding, article.encoding_note = decoded.encoding, decoded.note
     return article

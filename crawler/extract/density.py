@@ -12,6 +12,8 @@ import re
 
 from lxml import html as lxml_html
 
+from crawler.extract.prune import link_density
+
 HtmlElement = lxml_html.HtmlElement
 SENTENCE_PUNCT = re.compile(r"[，。！？；：、“”,.!?;]")
 STRONG_PUNCT = re.compile(r"[，。！？；]")
@@ -45,11 +47,7 @@ def sentence_weights(root: HtmlElement) -> dict[HtmlElement, float]:
 
 
 def _link_dense(el: HtmlElement) -> bool:
-    text = re.sub(r"\s", "", el.text_content() or "")
-    if not text:
-        return False
-    linked = sum(len(re.sub(r"\s", "", a.text_content() or "")) for a in el.iter("a"))
-    return linked / len(text) > 0.6 and len(el.findall(".//a")) >= 2
+    return link_density(el) > 0.6 and len(el.findall(".//a")) >= 2
 
 
 def find_container(body: HtmlElement) -> HtmlElement | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 CHINA_OFFSET = "+08:00"
 
@@ -112,8 +113,6 @@ def date_from_url(url: str) -> ParsedDate | None:
 
 
 def date_from_epoch_ms(value: int | str | None) -> ParsedDate | None:
-    from datetime import datetime, timedelta, timezone
-
     try:
         stamp = int(value) / 1000  # type: ignore[arg-type]
     except (TypeError, ValueError):

@@ -135,7 +135,8 @@ def _text(el: HtmlElement) -> str:
     return re.sub(r"\s+", " ", el.text_content() or "").strip()
 
 
-def _link_density(el: HtmlElement) -> float:
+def link_density(el: HtmlElement) -> float:
+    """Share of an element's visible characters that sit inside links."""
     total = len(re.sub(r"\s", "", el.text_content() or ""))
     if not total:
         return 0.0
@@ -175,7 +176,7 @@ def _is_chrome(el: HtmlElement, ctx: PruneContext) -> bool:
         return False
     # A chrome-named node is dropped only when it is small: a layout wrapper named "main-nav-content"
     # that holds the article must survive.
-    return len(_text(el)) < 300 or _link_density(el) > 0.5
+    return len(_text(el)) < 300 or link_density(el) > 0.5
 
 
 def _is_gambling_links(el: HtmlElement, ctx: PruneContext) -> bool:
@@ -187,7 +188,7 @@ def _is_gambling_links(el: HtmlElement, ctx: PruneContext) -> bool:
     if el.tag not in ("div", "p", "ul", "span", "section", "td", "marquee"):
         return False
     anchors = el.findall(".//a")
-    return len(anchors) >= 3 and _link_density(el) > 0.6 and len(GAMBLING_WORDS.findall(_text(el))) >= 2
+    return len(anchors) >= 3 and link_density(el) > 0.6 and len(GAMBLING_WORDS.findall(_text(el))) >= 2
 
 
 def _is_hidden(el: HtmlElement, ctx: PruneContext) -> bool:

@@ -24,6 +24,11 @@ NEXT_PAGE_TEXT = (
 )
 
 
+def response_headers(response: Response) -> dict[str, str]:
+    """Headers as received, repeated ones joined, as plain strings for the archive and the challenge check."""
+    return {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+
+
 class SourceSpider(scrapy.Spider):
     source: ClassVar[Source]
     default_article_pattern: ClassVar[str] = r"."
@@ -143,8 +148,7 @@ class SourceSpider(scrapy.Spider):
         """Why a list page without articles is an anti-bot page rather than the end of the list."""
         if not isinstance(response, TextResponse):
             return None
-        headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
-        challenge = detect_challenge(response.status, headers, response.text)
+        challenge = detect_challenge(response.status, response_headers(response), response.text)
         # a short page deep in the pagination is just the empty end of the list
         if challenge and challenge.startswith("empty shell") and page > 1:
             return None
@@ -169,9 +173,7 @@ class SourceSpider(scrapy.Spider):
         item = self._item(url, response.meta.get("revisit", False))
         item.status = response.status
         item.final_url = response.url
-        item.headers = {
-            k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()
-        }
+        item.headers = response_headers(response)
         item.body = response.body
         redirected = response.meta.get("redirect_urls")
         item.redirected_away = (
