@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from archive import open_archive
@@ -78,6 +79,24 @@ def test_eval_on_any_corpus_folder(tmp_path):
     assert report["date"]["of"] == 2
     text = CliRunner().invoke(main, ["eval", str(tmp_path / "corpus")]).output
     assert "macro F1" in text and "median ms per page" in text
+
+
+@pytest.mark.parametrize(
+    ("found", "truth", "verdict"),
+    [
+        ("2005-05-07T21:23:57+08:00", "2005-5-7 21:23:57", True),
+        ("2005-07-05T21:23:57+08:00", "2005-5-7 21:23:57", False),
+        ("1998-03", "1998-3", True),
+        (None, "1998-3", False),
+        ("2018-06-01", "2018", True),
+        ("2018-06-01", "UNKNWON", None),
+        (None, None, None),
+    ],
+)
+def test_dates_are_judged_at_the_truths_precision(found, truth, verdict):
+    from crawler.extract.evaluate import _same_day
+
+    assert _same_day(found, truth) is verdict
 
 
 def test_eval_refuses_a_folder_that_is_not_a_corpus(tmp_path):

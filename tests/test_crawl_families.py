@@ -54,6 +54,24 @@ def test_undeclared_gbk_and_mislabelled_utf8_decode_correctly(site_factory, craw
     assert encodings["t20230704_101.html"] == "gb18030" and encodings["t20230712_103.html"] == "utf-8"
 
 
+def test_a_view_counter_inside_the_body_never_makes_a_version(site_factory, crawl, tmp_path):
+    site = site_factory("gov-county")
+    crawl(site)
+    page = site.path("xwzx/t20230704_101.html")
+    raw = page.read_bytes()
+    assert "本文已被浏览 57 次".encode("gbk") in raw
+    page.write_bytes(raw.replace(b" 57 ", b" 58 "))
+    crawl(site)
+    db = sqlite_utils.Database(tmp_path / "archive.db")
+    versions = list(
+        db.query(
+            "SELECT body FROM versions WHERE page_id = (SELECT id FROM pages WHERE url LIKE '%t20230704_101.html')"
+        )
+    )
+    assert len(versions) == 1 and "浏览" not in versions[0]["body"]
+    assert "推进会" in versions[0]["body"]
+
+
 def test_thepaper_account_api_then_next_data(site_factory, crawl, tmp_path):
     crawl(site_factory("pph-court"))
     rows = latest(tmp_path / "archive.db")

@@ -63,6 +63,41 @@ def test_url_dates(url, value, precision):
 
 
 @pytest.mark.parametrize(
+    ("line", "value", "precision"),
+    [
+        ("——《北京之春》1998年3月号", "1998-03", "month"),
+        ("（原载《人民法院报》2023年5月10日第8版）", "2023-05-10", "day"),
+        ("来源：《法治日报》2024年1月2日", "2024-01-02", "day"),
+    ],
+)
+def test_periodical_credit_lines_date_a_reprint(line, value, precision):
+    assert meta.credit_date(line) == meta.ParsedDate(value, precision)
+
+
+def test_a_reprint_without_a_date_of_its_own_is_dated_by_its_credit():
+    from crawler.extract import extract_html
+
+    paragraphs = "".join(
+        f"<p>第{n}段：法院依法审理了这起合同纠纷案件，判决被告支付货款。</p>" for n in range(4)
+    )
+    html = f"<html><body><div class='main'>{paragraphs}<p>——《法苑》2016年9月号</p></div></body></html>"
+    article = extract_html(html, "https://reprint.example.invalid/a.html")
+    assert (article.published, article.published_precision) == ("2016-09", "month")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "据《人民法院报》2023年5月10日报道，某法院审结一起案件。",
+        "原载《人民司法》2019年第5期",
+        "《民法典》2020年5月28日通过",
+    ],
+)
+def test_sentences_citing_a_periodical_are_not_credits(line):
+    assert meta.credit_date(line) is None
+
+
+@pytest.mark.parametrize(
     ("text", "author"),
     [
         ("作者：邱孟洁", "邱孟洁"),

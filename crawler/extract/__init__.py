@@ -10,25 +10,20 @@ from crawler.extract.article import Article, ExtractionError, extract_bytes, ext
 from crawler.extract.challenge import detect_challenge
 from crawler.extract.decode import Decoded, decode_html
 
-EXTRACTOR_VERSION = "1.0.0"
+EXTRACTOR_VERSION = "1.1.0"  # 1.1: first post of threads, view counters, credit dates
+
+
+NOT_RULES = {"__init__.py", "evaluate.py"}  # the package index and the corpus scorer extract nothing
 
 
 def _rules_fingerprint() -> str:
-    """Hash of the modules that hold the rules: any change to a recipe, filter or parser changes it."""
+    """Hash of the modules that hold the rules: any change to a recipe, filter or parser changes it, and a
+    new module counts without being listed."""
     here = Path(__file__).resolve().parent
     digest = hashlib.sha1(EXTRACTOR_VERSION.encode())
-    for name in (
-        "article.py",
-        "decode.py",
-        "density.py",
-        "filters.py",
-        "general.py",
-        "metadata.py",
-        "prune.py",
-        "recipes.py",
-        "text.py",
-    ):
-        digest.update((here / name).read_bytes())
+    for module in sorted(here.glob("*.py")):
+        if module.name not in NOT_RULES:
+            digest.update(module.name.encode() + b"\0" + module.read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -272,6 +272,8 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
     candidates += [
         meta.labelled_date(line) for line in page_lines if len(line) <= SHORT_LINE and line not in body_set
     ]
+    # a periodical credit closing the body or just after it ("——《北京之春》1998年3月号") dates a reprint
+    candidates += [meta.credit_date(line) for line in lines[-3:] + around.after_body[:3]]
     candidates.append(meta.date_from_url(url))
     found = next((c for c in candidates if c is not None), None)
     if found:

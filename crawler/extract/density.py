@@ -38,7 +38,10 @@ def sentence_weights(root: HtmlElement) -> dict[HtmlElement, float]:
     for el in reversed(list(root.iter())):  # children before parents
         if not isinstance(el.tag, str):
             continue
-        own = 0 if el.tag == "a" else _segment_weight(el.text)
+        if el.tag == "a":  # nothing inside a link is article text, however deeply it is wrapped
+            weights[el] = 0
+            continue
+        own = _segment_weight(el.text)
         for child in el:
             own += weights.get(child, 0)
             own += _segment_weight(child.tail)
@@ -50,8 +53,8 @@ def _link_dense(el: HtmlElement) -> bool:
     return link_density(el) > 0.6 and len(el.findall(".//a")) >= 2
 
 
-def find_container(body: HtmlElement) -> HtmlElement | None:
-    weights = sentence_weights(body)
+def find_container(body: HtmlElement, weights: dict[HtmlElement, float] | None = None) -> HtmlElement | None:
+    weights = weights if weights is not None else sentence_weights(body)
     total = weights.get(body, 0)
     if total < 50**1.5:
         return None

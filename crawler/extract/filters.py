@@ -90,15 +90,26 @@ LINE_RULES: tuple[LineRule, ...] = (
     ),
     LineRule(
         "print-share-chrome",
-        "print/close/font-size/share/QR/view-count/prev-next/breadcrumb widgets rendered as text",
+        "print/close/font-size/share/QR/prev-next/breadcrumb widgets rendered as text",
         re.compile(
             r"^[【\[]?(?:打印本页|打印|关闭窗口|关闭|返回顶部|收藏本页|保存本页|加入收藏|纠错|我要纠错|详细|更多)[】\]]?(?:\s*[【\[]?(?:打印本页|打印|关闭窗口|关闭|返回顶部|纠错)[】\]]?)*$|"
             r"字号\s*[:：]?\s*[【\[]?\s*大\s*[|｜\s]?\s*中\s*[|｜\s]?\s*小|字体\s*[:：]\s*[【\[]?\s*大\s*中\s*小|"
-            r"^(?:浏览|阅读|点击)(?:次数|量|数)?\s*[:：]\s*\d*\s*次?$|^分享到\s*[:：]?|扫一扫在手机(?:上)?打开|"
+            r"^分享到\s*[:：]?|扫一扫在手机(?:上)?打开|"
             r"^(?:上一篇|下一篇|上一条|下一条)\s*[:：]|^相关(?:链接|新闻|阅读)\s*[:：]?$|^当前位置\s*[:：]|是否打开信息无障碍浏览|"
             r"^[【\[]?(?:发表评论|我要评论|网友评论|查看评论|评论|广告|订阅|立即订阅)[】\]]?$"
         ),
         max_len=120,
+    ),
+    LineRule(
+        "view-counter",
+        "visit counters (浏览次数：123, 您是本文第 154 个阅览者, 已被阅读 56 次) change on every visit: kept, "
+        "each revisit would archive a new version of an unchanged article",
+        re.compile(
+            r"^(?:您|你)是(?:本文|本页|本帖|本站)?(?:的)?第\s*\d+\s*(?:个|位|名)?\s*(?:阅览者|访问者|访客|读者|浏览者)|"
+            r"^(?:本文|本页|本帖|该文|此文)?(?:已被|已)?(?:浏览|阅读|点击|访问|围观)(?:了)?\s*\d+\s*次$|"
+            r"^(?:浏览|阅读|点击|访问)(?:次数|量|数|人次)\s*[:：]?\s*\d*\s*次?$|^(?:浏览|阅读|点击)\s*[:：]\s*\d*\s*次?$"
+        ),
+        max_len=40,
     ),
     LineRule(
         "reprint-notice",

@@ -7,7 +7,8 @@ import re
 
 from lxml import html as lxml_html
 
-from crawler.extract.density import find_container, strip_link_blocks
+from crawler.extract.density import find_container, sentence_weights, strip_link_blocks
+from crawler.extract.posts import first_post
 from crawler.extract.text import element_lines, grams
 
 CONTAINED = 0.8  # share of the dense container's 4-grams found in trafilatura's answer
@@ -41,9 +42,17 @@ def general_body(doc: lxml_html.HtmlElement) -> tuple[list[str], str]:
     """
     tra_lines = _trafilatura_lines(doc)
     body = doc.body if doc.body is not None else doc
-    container = find_container(body)
+    weights = sentence_weights(body)
+    container = find_container(body, weights)
     if container is None:
         return (tra_lines, "trafilatura") if tra_lines else ([], "none")
+    post = first_post(body, container, weights)
+    if post is not None:
+        # a thread or a blog front page: both extractors would merge posts or take the longest one
+        strip_link_blocks(post)
+        post_lines = element_lines(post)
+        if post_lines:
+            return post_lines, "first-post"
     strip_link_blocks(container)
     dense_lines = element_lines(container)
     if not tra_lines:

@@ -127,6 +127,27 @@ def labelled_date(text: str) -> ParsedDate | None:
     return parse_date(text[match.end() :][:40]) if match else None
 
 
+# "——《北京之春》1998年3月号", "（原载《人民法院报》2023年5月10日第8版）": a reprint credits the periodical
+# and the issue it first appeared in. The whole line must be that credit, so a sentence citing a paper is
+# never read as a date.
+_CREDIT_RE = re.compile(
+    r"^[\s—\-－~～（(【\[]*(?:原载|原刊|刊于|载于|摘自|选自|转自|来源\s*[:：]?)?\s*《[^》]{1,30}》\s*"
+    r"(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月(?:\s*(?P<d>\d{1,2})\s*日)?"
+    r"\s*(?:号|刊|第\s*[\d一二三四五六七八九十]{1,3}\s*版)?[\s）)】\]。.]*$"
+)
+
+
+def credit_date(line: str) -> ParsedDate | None:
+    """The issue date of a periodical credit line; month precision for a monthly's 'YYYY年M月号'."""
+    match = _CREDIT_RE.match(line.strip()) if len(line) <= 60 else None
+    if not match:
+        return None
+    y, m = int(match["y"]), int(match["m"])
+    if match["d"] and _valid(y, m, int(match["d"])):
+        return ParsedDate(f"{y:04d}-{m:02d}-{int(match['d']):02d}", "day")
+    return ParsedDate(f"{y:04d}-{m:02d}", "month") if _valid(y, m, 1) and not match["d"] else None
+
+
 # ---------------------------------------------------------------- bylines
 _LABEL_STOP = r"(?=\s*(?:来源|作者|文|记者|通讯员|责任编辑|编辑|审核|发布时间|发布日期|时间|日期|浏览|点击|阅读|字号|打印|摄影|图|\||｜|【|】|）|\)|，|。|,|$))"
 _NAME = r"[\u4e00-\u9fa5·A-Za-z]{1,12}"

@@ -30,6 +30,7 @@ pages = {
             "会议指出，要持续加大执行力度，努力实现“切实解决执行难”目标。",
             "会议要求，各执行团队要倒排工期，确保各项指标稳步提升。",
         ],
+        extra='<p class="views">本文已被浏览 57 次</p>',  # a counter inside the body container
     ),
     "xwzx/t20230710_102.html": page(
         "县法院开展“法律进乡村”活动",
