@@ -6,7 +6,7 @@ from __future__ import annotations
 from lxml import html as lxml_html
 
 from crawler.extract import extract_html
-from crawler.extract.density import find_container, sentence_weights
+from crawler.extract.density import find_container, sentence_weights, strip_link_blocks
 from crawler.extract.posts import first_post
 
 SENTENCE = "法院依法审理了这起合同纠纷案件，判决被告支付货款及利息。"
@@ -65,3 +65,21 @@ def test_an_article_before_dated_comments_is_not_cut_to_a_comment():
     )
     assert article.text.startswith(SENTENCE)
     assert article.method != "first-post"
+
+
+def test_an_html_end_tag_left_by_an_included_header_does_not_end_the_page():
+    header = "<div class='header'><a href='/'>首页</a></div></body></html>"
+    paragraphs = "".join(f"<p>{SENTENCE}</p>" for _ in range(3))
+    html = f"<html><body>{header}<div class='content'>{paragraphs}</div></body></html>"
+    article = extract_html(html, "https://a.invalid/")
+    assert article.text.count("判决被告支付货款") == 3
+
+
+def test_a_link_heavy_column_that_holds_the_article_is_not_a_link_list():
+    menus = "".join(f'<li><a href="/c/{n}">栏目{n}</a></li>' for n in range(60))
+    column = f"<div class='layout'><ul>{menus}</ul><div class='art'><p>{SENTENCE * 2}</p></div></div>"
+    body = body_of(f"{column}<p class='note'>本页信息仅供参考，如有疑问，请咨询当地法院。</p>")
+    weights = sentence_weights(body)
+    layout = body.find_class("layout")[0]
+    assert strip_link_blocks(body, weights) and "判决被告支付货款" in body.text_content()
+    assert layout.getparent() is body and layout.find("ul") is None  # the menu went, the column stayed

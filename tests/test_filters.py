@@ -95,6 +95,14 @@ KEEP = [
     "本院认为，涉案作品的著作权人依法享有信息网络传播权。",
     "该案庭审直播累计观看人次达12万，点击量居全省法院首位。",
     "阅读1000次不如亲历一次庭审。",
+    "该院的做法获得网友纷纷点赞。",
+    # a court's report of a platform or copyright case argues with the words of a disclaimer
+    "被告某网络公司辩称，其仅提供信息存储空间服务，涉案视频系用户上传并发布，平台已尽到合理注意义务。",
+    "法院认为，涉案文章虽由用户上传并发布，但被告作为自媒体平台，对明显侵权内容负有审查义务。",
+    "原告诉称，被告在其百家号上发布的文章未经许可转载其作品，仅代表作者观点的声明不能免责。",
+    "案件审理中，被告以图片来源于网络为由抗辩，法院未予采纳。",
+    "网络不是法外之地，侵权必究。",
+    "1",
 ]
 JUNK = {
     "giveaway-offer": [
@@ -110,9 +118,23 @@ JUNK = {
         "声明：该文观点仅代表作者本人，搜狐号系信息发布平台，搜狐仅提供信息存储空间服务。",
         "本文由百家号作者上传并发布，百家号仅提供信息发布平台。文章仅代表作者个人观点，不代表百度立场。",
         "本文来自头条号作者，仅代表作者观点，不代表今日头条立场。",
+        "本文由大鱼号作者发布，仅代表作者观点，不代表UC立场。",
+        "本文来自新浪号作者，不代表新浪网的观点和立场。",
         "Notice: The content above (including the pictures and videos if any) is uploaded and posted by a user of "
         "NetEase Hao, which is a social media platform and only provides information storage services.",
     ],
+    "stance-disclaimer": [
+        "【免责声明】本文仅代表作者本人观点，与本网无关。",
+        "本文仅代表作者个人观点，不代表本院立场。",
+        "版权声明：本文内容由互联网用户自发贡献，该文观点仅代表作者本人。",
+    ],
+    "takedown-notice": [
+        "本文转载自微信公众号“某某法律”，版权归原作者所有，如有侵权请联系删除。",
+        "声明：本文来源于网络，仅供学习交流，如有侵权请联系删除。",
+        "如有侵权，请联系删除。",
+        "图片均来自网络",
+    ],
+    "icon-glyphs": ["\ue60e4", "\ue602"],
     "bare-timestamp": ["2023年07月04日 17:22:47", "2024-01-02 03:04"],
     "summary-line": ["摘要: 在庆祝中国成立102周年之际,一条喜讯传来", "【导读】法院发布典型案例"],
     "print-share-chrome": [
@@ -123,6 +145,8 @@ JUNK = {
         "扫一扫在手机打开当前页",
         "上一篇：法院召开会议",
         "当前位置：首页 > 法院新闻",
+        "您所在的位置：",
+        "首页 >",
     ],
     "view-counter": [
         "浏览次数：1024",
@@ -136,15 +160,19 @@ JUNK = {
         "京ICP备05023036号",
         "京公网安备11010102000001号",
         "网站标识码：1234567890",
+        "违法和不良信息举报电话：010-12345678",
     ],
     "reprint-notice": ["未经本网书面授权，不得转载、摘编或以其他方式使用。", "转载请注明出处", "免责声明"],
-    "pager": ["第1页/共3页", "<< 上一页 | 下一页 >>"],
+    "pager": ["第1页/共3页", "<< 上一页 | 下一页 >>", "上一页", "下一页 >>"],
     "platform-chrome": [
         "举报/反馈",
         "返回搜狐，查看更多",
         "打开网易新闻 查看精彩图片",
         "阅读原文",
         "展开全文",
+        "看都看完了，点【在看】试试",
+        "长按识别二维码",
+        "点击上方蓝字关注",
     ],
 }
 
@@ -188,3 +216,12 @@ def test_a_trailing_related_list_goes_but_a_mid_body_heading_stays():
         "本案中，原告主张被告应当承担违约责任，并提交了大量证据材料证明其主张，法院经审理后对上述证据予以采纳。",
     ]
     assert cut_related(body + mid)[0] == body + mid
+
+
+def test_the_page_numbers_of_a_pager_close_no_body():
+    from crawler.extract.filters import cut_page_numbers
+
+    body = ["法院依法审理此案，判决被告人有期徒刑三年。"]
+    assert cut_page_numbers([*body, "1", "2", "3"])[0] == body
+    assert cut_page_numbers([*body, "2019"])[0] == [*body, "2019"]  # a lone number may be text
+    assert cut_page_numbers([*body, "3", "1"])[0] == [*body, "3", "1"]  # not counting up from 1

@@ -105,6 +105,8 @@ def test_sentences_citing_a_periodical_are_not_credits(line):
         ("（记者 王晓明 通讯员 李华）", "王晓明、李华"),
         ("文/张三 图/李四", "张三"),
         ("来源：人民法院报 作者：赵敏、孙磊 责任编辑：王珊", "赵敏、孙磊"),
+        ("【文/观察者网专栏作者 王文】", "王文"),
+        ("本文仅代表作者本人观点，与本网无关。", None),  # a disclaimer, not a byline
     ],
 )
 def test_authors(text, author):

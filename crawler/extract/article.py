@@ -11,7 +11,7 @@ from lxml import html as lxml_html
 
 from crawler.extract import metadata as meta
 from crawler.extract.decode import Decoded, decode_html
-from crawler.extract.filters import cut_related, filter_lines
+from crawler.extract.filters import METADATA_RULES, cut_page_numbers, cut_related, filter_lines
 from crawler.extract.general import general_body
 from crawler.extract.prune import Removed, prune
 from crawler.extract.recipes import recipes_for
@@ -124,8 +124,8 @@ def _is_heading(line: str) -> bool:
 _META_LABELS = re.compile(
     r"来源|作者|发布时间|发布日期|发表时间|时间|日期|浏览|点击|责任编辑|编辑|通讯员|字号|阅读"
 )
-_LABEL_COLON = re.compile(
-    r"^(?:来源|作者|发布时间|发布日期|时间|日期|责任编辑|编辑|通讯员|记者|译者?|文)\s*[:：]"
+_LABEL_COLON = re.compile(  # "（责任编辑：X）" and "【编辑：X】" close many bodies inside brackets
+    r"^[（(【\[]?\s*(?:来源|作者|发布时间|发布日期|时间|日期|责任编辑|编辑|通讯员|记者|译者?|文)\s*[:：]"
 )
 
 
@@ -210,11 +210,16 @@ def _strip_meta_edges(lines: list[str]) -> tuple[list[str], list[str]]:
     return lines, meta_lines + tail
 
 
+# Pages assembled from server-side includes often close </html> after the header fragment. Browsers ignore
+# such end tags; libxml2 stops reading there and loses the article. Without them it closes both at the end.
+_STRAY_END_TAGS = re.compile(r"</\s*(?:html|body)\s*>", re.I)
+
+
 def extract_html(html: str, url: str, family: str | None = None, court_hint: str | None = None) -> Article:
     if not html or not html.strip():
         raise ExtractionError(f"{url}: empty document, nothing to extract")
     try:
-        doc = lxml_html.document_fromstring(html)
+        doc = lxml_html.document_fromstring(_STRAY_END_TAGS.sub("", html))
     except (etree.ParserError, ValueError) as exc:
         raise ExtractionError(f"{url}: not parseable as HTML ({exc})") from exc
     # comments and processing instructions go, their tail text stays (element_lines never sees them)
@@ -245,6 +250,8 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
     lines, edges = _strip_meta_edges(lines)
     lines, dropped = filter_lines(lines)
     lines, related = cut_related(lines)
+    lines, numbers = cut_page_numbers(lines)
+    related += numbers
     lines, more_edges = _strip_meta_edges(lines)  # a byline revealed once a related list is cut
     for line in edges + more_edges:
         article.removed.append(Removed("meta-line", line))
@@ -252,7 +259,10 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
     article.removed += dropped + related
     article.text = "\n".join(lines)
 
-    around = _windows(page_lines, lines, article.title)
+    # metadata is never read from a line a rule removed as junk ("作者本人观点" in a disclaimer is no byline);
+    # dates and summaries are the exception, those rules remove them from the body because they are metadata
+    junk = {r.text for r in dropped if r.rule not in METADATA_RULES}
+    around = _windows([line for line in page_lines if line not in junk], lines, article.title)
     body_set = set(lines)
     near_text = " ".join(around.before_body[::-1] + around.after_title)
     # published: meta tags, platform data, recipe meta blocks, the lines just before the body (labelled

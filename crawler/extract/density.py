@@ -19,6 +19,7 @@ SENTENCE_PUNCT = re.compile(r"[，。！？；：、“”,.!?;]")
 STRONG_PUNCT = re.compile(r"[，。！？；]")
 KEEP_SHARE = 0.8  # walk into a child while it holds at least this share of the sentence weight
 MIN_SEGMENT = 8
+KEEP_TEXT_SHARE = 0.3  # a link-dense block holding more of the container's sentence weight is not a link list
 
 
 def _segment_weight(text: str | None) -> float:
@@ -70,13 +71,19 @@ def find_container(body: HtmlElement, weights: dict[HtmlElement, float] | None =
     return node
 
 
-def strip_link_blocks(container: HtmlElement) -> list[str]:
-    """Drop link-dense blocks (related-article lists, pagers) inside the chosen container; return their text."""
+def strip_link_blocks(container: HtmlElement, weights: dict[HtmlElement, float] | None = None) -> list[str]:
+    """Drop link-dense blocks (related-article lists, pagers) inside the chosen container; return their text.
+
+    A block that holds a good share of the container's punctuated text is the article wrapped in a
+    link-heavy layout (a page-wide column with menus beside the body), not a link list: it stays.
+    """
+    weights = weights if weights is not None else sentence_weights(container)
+    keep_above = KEEP_TEXT_SHARE * weights.get(container, 0)
     dropped = []
     for el in list(container.iter("div", "ul", "ol", "table", "p", "span", "td", "dl")):
         if el is container or el.getparent() is None:
             continue
-        if _link_dense(el):
+        if _link_dense(el) and not (keep_above and weights.get(el, 0) > keep_above):
             dropped.append(re.sub(r"\s+", " ", el.text_content() or "").strip())
             tail = el.tail
             parent = el.getparent()

@@ -19,16 +19,23 @@ class LineRule:
     reason: str
     pattern: re.Pattern[str]
     max_len: int = 10_000  # the rule only applies to lines at most this long
+    unless: re.Pattern[str] | None = None  # lines matching this are body text that only looks like the junk
 
 
 _DATE = r"\d{4}\s*(?:年|-|/|\.)\s*\d{1,2}\s*(?:月|-|/|\.)\s*\d{1,2}\s*日?"
 _TIME = r"\d{1,2}[:：]\d{2}(?:[:：]\d{2})?"
 PLATFORMS = (
-    r"澎湃号|澎湃新闻|网易号|搜狐号|搜狐|百家号|头条号|今日头条|企鹅号|大风号|一点号|新浪看点|微信公众号"
+    r"澎湃号|澎湃新闻|网易号|搜狐号|搜狐|百家号|头条号|今日头条|企鹅号|大风号|一点号|新浪看点|新浪号|微信公众号|"
+    r"大鱼号|人民号|封面号|凤凰号|东方号|雪球号|快传号|趣头条|知乎"
 )
 DISCLAIMER_SIGNS = re.compile(
     r"上传并发布|仅代表(?:该)?作者|观点或立场|观点和立场|信息发布平台|信息存储空间|信息存储服务|自媒体平台|"
     r"系信息发布平台|不代表(?:本|该)?(?:平台|网站|本站)|申请澎湃号|特别声明|免责声明"
+)
+# A court's report of a copyright or platform case argues about the same words ("被告辩称其仅提供信息存储空间
+# 服务"); a disclaimer never speaks of parties, pleas or judgments.
+COURT_REASONING = re.compile(
+    r"被告|原告|上诉人|申请人|当事人|辩称|诉称|(?:本院|法院)(?:经审理|认为|判决|审理|查明)|判决|判令|裁定|审理|侵权责任|注意义务"
 )
 
 LINE_RULES: tuple[LineRule, ...] = (
@@ -72,13 +79,39 @@ LINE_RULES: tuple[LineRule, ...] = (
             r"(?i:uploaded and posted by a user|only provides? information storage|is a (?:social media|self-media) platform)"
         ),
         max_len=400,
+        unless=COURT_REASONING,
+    ),
+    LineRule(
+        "stance-disclaimer",
+        "any site's stance disclaimer: 仅代表作者(本人/个人)观点, 不代表…立场, 互联网用户自发贡献, 本站仅提供信息存储空间; "
+        "it speaks for the publisher, not the article, whichever platform appends it",
+        re.compile(
+            r"(?:仅|只)代表(?:该|本)?(?:文)?作者(?:本人|个人)?(?:的)?(?:观点|看法|立场)|不代表\S{0,12}?(?:的)?(?:观点|立场)|"
+            r"由互联网用户自发贡献|(?:本站|本网|本平台)仅提供信息存储|^[【\[]?(?:免责声明|版权声明)[】\]]?\s*[:：]"
+        ),
+        max_len=300,
+        unless=COURT_REASONING,
+    ),
+    LineRule(
+        "takedown-notice",
+        "repost notices of content farms and accounts: 如有侵权请联系删除, 版权归原作者所有, 来源于网络仅供学习交流, "
+        "图片来自网络",
+        re.compile(
+            r"(?:如有|若有|如涉及|涉及)侵权.{0,12}(?:删除|删)|侵删|版权归(?:原)?作者(?:所有)?|"
+            r"(?:来源于|来自|源于)(?:网络|互联网).{0,20}(?:仅供|如有|版权)|^(?:部分)?(?:图片|配图|图)(?:均)?(?:来自|来源于|源于|来源|选自)(?:于)?(?:网络|互联网)|仅供(?:学习|参考|交流)(?:和|与|、)?(?:学习|交流|参考)?(?:使用)?[，,。]?.{0,20}(?:侵权|删除)"
+        ),
+        max_len=150,
+        unless=COURT_REASONING,
     ),
     LineRule(
         "platform-chrome",
-        "calls to action that platforms append to reposts (举报/反馈, 返回搜狐，查看更多, 打开网易新闻 查看精彩图片, 阅读原文)",
+        "calls to action that platforms append to reposts (举报/反馈, 返回搜狐，查看更多, 打开网易新闻 查看精彩图片, 阅读原文; "
+        "WeChat's 点个在看, 长按识别二维码, 点击蓝字关注)",
         re.compile(
             r"^(?:举报\s*/\s*反馈|返回\S{1,6}?[，,]?\s*查看更多|打开\S{1,8}\s*查看精彩图片|(?:点击)?展开全文|阅读原文|"
-            r"查看原文|点击查看更多|(?:点击)?关注我们)$|^点击进入.{1,20}(?:>>|»)$"
+            r"查看原文|点击查看更多|(?:点击)?关注我们)$|^点击进入.{1,20}(?:>>|»)$|"
+            r"在看[】\]]?(?:试试|吧|支持一下)?[！!。~～]*$|^(?:请)?长按(?:识别)?(?:下方|图中|上方)?二维码|^(?:请)?点击(?:上方|下方)?蓝字|"
+            r"^戳(?:左下角)?[“\"]?阅读原文"
         ),
         max_len=30,
     ),
@@ -90,12 +123,12 @@ LINE_RULES: tuple[LineRule, ...] = (
     ),
     LineRule(
         "print-share-chrome",
-        "print/close/font-size/share/QR/prev-next/breadcrumb widgets rendered as text",
+        "print/close/font-size/share/QR/prev-next widgets and breadcrumbs (当前位置：, 您所在的位置：, 首页 >) rendered as text",
         re.compile(
             r"^[【\[]?(?:打印本页|打印|关闭窗口|关闭|返回顶部|收藏本页|保存本页|加入收藏|纠错|我要纠错|详细|更多)[】\]]?(?:\s*[【\[]?(?:打印本页|打印|关闭窗口|关闭|返回顶部|纠错)[】\]]?)*$|"
             r"字号\s*[:：]?\s*[【\[]?\s*大\s*[|｜\s]?\s*中\s*[|｜\s]?\s*小|字体\s*[:：]\s*[【\[]?\s*大\s*中\s*小|"
             r"^分享到\s*[:：]?|扫一扫在手机(?:上)?打开|"
-            r"^(?:上一篇|下一篇|上一条|下一条)\s*[:：]|^相关(?:链接|新闻|阅读)\s*[:：]?$|^当前位置\s*[:：]|是否打开信息无障碍浏览|"
+            r"^(?:上一篇|下一篇|上一条|下一条)\s*[:：]|^相关(?:链接|新闻|阅读)\s*[:：]?$|^(?:当前位置|(?:您|你)(?:现在)?(?:所在|当前)?的?位置|所在位置)\s*[:：]|^(?:首页|主页|网站首页)\s*[>＞»›]|^[^\s，。；]{1,10}\s*[>＞»›]$|是否打开信息无障碍浏览|"
             r"^[【\[]?(?:发表评论|我要评论|网友评论|查看评论|评论|广告|订阅|立即订阅)[】\]]?$"
         ),
         max_len=120,
@@ -123,23 +156,34 @@ LINE_RULES: tuple[LineRule, ...] = (
         max_len=300,
     ),
     LineRule(
+        "icon-glyphs",
+        "a line of private-use characters (icon-font glyphs for share, comment, like) with at most a count beside "
+        "them is a widget; private-use characters inside a sentence are kept, as old GBK pages use them for rare "
+        "characters",
+        re.compile(r"^[\ue000-\uf8ff][\ue000-\uf8ff\d\s]*$"),
+        max_len=12,
+    ),
+    LineRule(
         "pager",
-        "page navigation such as '第1页/共1页' and '<< 上一页 | 下一页 >>'",
+        "page navigation such as '第1页/共1页', '<< 上一页 | 下一页 >>' or a lone 上一页/下一页/首页/尾页",
         re.compile(
-            r"^第\s*\d+\s*页\s*[/／]?\s*共\s*\d+\s*页$|^(?:<<|«)?\s*上一页\s*[|｜\s]\s*下一页\s*(?:>>|»)?$"
+            r"^第\s*\d+\s*页\s*[/／]?\s*共\s*\d+\s*页$|^(?:<<|«)?\s*上一页\s*[|｜\s]\s*下一页\s*(?:>>|»)?$|"
+            r"^[<«‹]*\s*(?:上一页|下一页|首页|尾页|末页|上页|下页)\s*[>»›]*$"
         ),
         max_len=40,
     ),
     LineRule(
         "site-footer",
-        "site footers: 版权所有, 主办/承办单位, 技术支持, ICP备案, 公网安备, 网站标识码",
+        "site footers: 版权所有, 主办/承办单位, 技术支持, ICP备案, 公网安备, 网站标识码, 违法和不良信息举报电话/邮箱",
         re.compile(
-            r"版权所有|主办单位|承办单位|技术支持\s*[:：]|ICP备\s*\d+|公网安备\s*\d+|网站标识码|beian\.miit\.gov\.cn|Copyright\s*©?",
+            r"版权所有|主办单位|承办单位|技术支持\s*[:：]|ICP备\s*\d+|违法和不良信息举报|举报(?:电话|邮箱)\s*[:：]|公网安备\s*\d+|网站标识码|beian\.miit\.gov\.cn|Copyright\s*©?",
             re.I,
         ),
         max_len=160,
     ),
 )
+
+METADATA_RULES = {"bare-timestamp", "summary-line"}  # lines dropped from the body that still carry metadata
 
 # A line of random 'user password' tokens: 1–4 ASCII tokens, each mixing letters and digits.
 _CREDENTIAL_TOKEN = re.compile(r"^(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{3,}$")
@@ -158,7 +202,11 @@ def filter_lines(lines: list[str], rules: Iterable[LineRule] = LINE_RULES) -> tu
         compact = line.strip()
         verdict = None
         for rule in rules:
-            if len(compact) <= rule.max_len and rule.pattern.search(compact):
+            if (
+                len(compact) <= rule.max_len
+                and rule.pattern.search(compact)
+                and not (rule.unless and rule.unless.search(compact))
+            ):
                 verdict = rule.name
                 break
         verdicts.append(verdict)
@@ -203,4 +251,16 @@ def cut_related(lines: list[str]) -> tuple[list[str], list[Removed]]:
         rest = lines[index + 1 :]
         if RELATED_HEADING.match(line.strip()) and all(_is_headline(item) for item in rest):
             return lines[:index], [Removed("related-links", " / ".join(lines[index:])[:AUDIT_EXCERPT])]
+    return lines, []
+
+
+def cut_page_numbers(lines: list[str]) -> tuple[list[str], list[Removed]]:
+    """Drop the page numbers of a multi-page article's pager ('1', '2', '3' closing the body, once the
+    上一页/下一页 words are gone): two or more bare numbers counting up from 1 are never article text."""
+    end = len(lines)
+    while end > 0 and re.fullmatch(r"\d{1,3}", lines[end - 1].strip()):
+        end -= 1
+    numbers = [int(line) for line in lines[end:]]
+    if len(numbers) >= 2 and numbers == list(range(1, len(numbers) + 1)):
+        return lines[:end], [Removed("pager", " ".join(lines[end:]))]
     return lines, []

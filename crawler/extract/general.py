@@ -49,11 +49,11 @@ def general_body(doc: lxml_html.HtmlElement) -> tuple[list[str], str]:
     post = first_post(body, container, weights)
     if post is not None:
         # a thread or a blog front page: both extractors would merge posts or take the longest one
-        strip_link_blocks(post)
+        strip_link_blocks(post, weights)
         post_lines = element_lines(post)
         if post_lines:
             return post_lines, "first-post"
-    strip_link_blocks(container)
+    strip_link_blocks(container, weights)
     dense_lines = element_lines(container)
     if not tra_lines:
         return (dense_lines, "density") if dense_lines else ([], "none")

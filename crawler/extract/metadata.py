@@ -155,7 +155,8 @@ _NAMES = rf"{_NAME}(?:(?:\s+|、|，|,|/)(?!(?:来源|责任编辑|编辑|审核
 
 SOURCE_RE = re.compile(r"(?:来源|稿源|信息来源|文章来源|出处)\s*[:：]\s*([^\s|｜【】]{2,40})")
 AUTHOR_RE = re.compile(
-    rf"(?:作者|撰稿|撰文|记者|通讯员|文\s*/|文\s*[:：]|^文\s+)\s*[:：/]?\s*({_NAMES}){_LABEL_STOP}"
+    # 作者 needs a separator: "作者：王文", "作者 王文", but "作者本人观点" is a disclaimer's phrase
+    rf"(?:(?:作者|撰稿|撰文)(?=\s*[:：/]|\s)|记者|通讯员|文\s*/|文\s*[:：]|^文\s+)\s*[:：/]?\s*({_NAMES}){_LABEL_STOP}"
 )
 EDITOR_RE = re.compile(rf"(?:责任编辑|责编|编辑)\s*[:：]\s*({_NAMES}){_LABEL_STOP}")
 _PREFIX = re.compile(r"^(?:作者|记者|通讯员|责任编辑|来源|文)\s*[:：/]\s*")
@@ -194,7 +195,8 @@ def find_authors(text: str, in_body: bool = False) -> str | None:
     return "、".join(names) or None
 
 
-_NOT_A_NAME = re.compile(r"(?:报道|摄影|摄|讯|报|电)$")  # "山东冠县报道", "北京电": dateline words
+# "山东冠县报道", "北京电": dateline words; "观察者网专栏作者": a role, the name follows it
+_NOT_A_NAME = re.compile(r"(?:报道|摄影|摄|讯|报|电|作者|评论员|撰稿人|记者)$")
 
 
 def find_editor(text: str) -> str | None:
