@@ -56,6 +56,17 @@ LINE_RULES: tuple[LineRule, ...] = (
         max_len=80,
     ),
     LineRule(
+        "contact-ad",
+        "content farms sell and give away accounts by chat id: '加微信 vip8866 领取', 'QQ群：12345678'; a court "
+        "report of a fraud tells what the accused did, in a sentence about the parties",
+        re.compile(
+            r"^(?:[^，。]{0,12}[，,]\s*|[^，。\s]{0,4})?(?:请|欢迎)?(?:加|添加|联系|咨询|扫码加|关注|进|入)(?:客服)?(?:微信|微信号|VX|vx|V信|QQ|qq|QQ群|qq群)"
+            r"\s*[:：]?\s*[A-Za-z0-9_-]{5,}|^(?:客服)?(?:微信|微信号|VX|QQ|QQ群)\s*[:：]\s*[A-Za-z0-9_-]{5,}\s*(?:\S{0,12})$"
+        ),
+        max_len=50,
+        unless=COURT_REASONING,
+    ),
+    LineRule(
         "credential-header",
         "a bare '随机账号密码机器码:' label introduces lists of leaked credentials",
         re.compile(
