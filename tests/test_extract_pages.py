@@ -27,7 +27,7 @@ def test_platform_pages(name):
         assert phrase.replace(" ", "") in compact, f"{name}: lost {phrase!r}"
     for phrase in spec["must_not"]:
         assert phrase.replace(" ", "") not in compact, f"{name}: kept {phrase!r}"
-    for key in ("published", "author", "source", "title"):
+    for key in ("published", "author", "source", "title", "editor"):
         if key in spec:
             assert getattr(article, key) == spec[key], f"{name}: {key}"
 

@@ -46,6 +46,16 @@ def test_hidden_nodes_go(junk, head):
     assert any(r.rule == "hidden-node" for r in removed)
 
 
+def test_a_hidden_container_holding_most_of_the_page_is_the_article_a_script_reveals():
+    article = "".join(
+        f"<p>第{n}段：法院依法审理了这起合同纠纷案件，判决被告支付货款及利息。</p>" for n in range(8)
+    )
+    spam = '<div style="display:none"><a href="http://bet.example.org/">百家乐投注</a></div>'
+    text, removed = pruned_text(f'<div id="js_content" style="visibility: hidden;">{article}{spam}</div>')
+    assert "第7段" in text and "百家乐投注" not in text
+    assert [r.rule for r in removed] == ["hidden-node"]
+
+
 def test_visible_text_with_a_harmless_style_stays():
     text, _ = pruned_text(
         '<p style="font-size:16px;text-indent:2em">本院认为，被告人的行为构成开设赌场罪。</p>'

@@ -125,7 +125,13 @@ _META_LABELS = re.compile(
     r"来源|作者|发布时间|发布日期|发表时间|时间|日期|浏览|点击|责任编辑|编辑|通讯员|字号|阅读"
 )
 _LABEL_COLON = re.compile(  # "（责任编辑：X）" and "【编辑：X】" close many bodies inside brackets
-    r"^[（(【\[]?\s*(?:来源|作者|发布时间|发布日期|时间|日期|责任编辑|编辑|通讯员|记者|译者?|文)\s*[:：]"
+    r"^[（(【\[]?\s*(?:来源|作者|发布时间|发布日期|时间|日期|责任编辑|编辑|通讯员|记者|译者?|文|撰稿|撰文|摄影|图片?|审核|"
+    r"审校|校对|监制|统筹|排版|美编|责编)\s*[:：]"
+)
+# the review chain that closes court WeChat posts: "一审：张三 二审：李四 终审：王五". Only with colons, since
+# 一审/二审 are also words of body sentences ("二审法院维持原判").
+_REVIEW_CHAIN = re.compile(
+    r"^(?:(?:一审|二审|三审|终审|初审|复审|审核|审校|校对|监制|编审)\s*[:：]\s*\S{1,12}\s*){1,5}$"
 )
 
 
@@ -140,7 +146,7 @@ def _is_meta_line(line: str) -> bool:
     dated = meta.parse_date(line) is not None
     if labels >= 2 or (labels == 1 and dated):
         return True
-    if len(line) <= 40 and _LABEL_COLON.match(line):
+    if len(line) <= 40 and (_LABEL_COLON.match(line) or _REVIEW_CHAIN.match(line)):
         return True
     return dated and len(re.sub(r"[\d\s年月日时分秒:：/\-.]", "", line)) <= 4
 

@@ -242,7 +242,8 @@ def filter_lines(lines: list[str], rules: Iterable[LineRule] = LINE_RULES) -> tu
 
 
 RELATED_HEADING = re.compile(
-    r"^[【\[]?(?:相关(?:报道|新闻|阅读|链接|文章|推荐)|延伸阅读|推荐阅读|热点推荐|往期回顾|猜你喜欢|热门文章)[】\]]?\s*[:：]?$"
+    r"^[【\[]?(?:相关(?:报道|新闻|阅读|链接|文章|推荐)|延伸阅读|推荐阅读|热点推荐|往期回顾|往期推荐|往期精选|精彩推荐|"
+    r"近期推荐|热文推荐|更多推荐|猜你喜欢|热门文章)[】\]]?\s*[:：]?$"
 )
 HEADLINE_LINE = 60  # an item of a related-articles list is a headline, not a paragraph
 

@@ -156,6 +156,23 @@ class PruneContext:
     page_host: str
     hidden_classes: set[str]
     hidden_ids: set[str]
+    root: HtmlElement | None = None
+    _page_chars: int | None = None
+
+    def page_chars(self) -> int:
+        """Characters of the whole page, counted once and only when a large hidden node asks."""
+        if self._page_chars is None:
+            self._page_chars = _chars(self.root) if self.root is not None else 0
+        return self._page_chars
+
+
+def _chars(el: HtmlElement) -> int:
+    """Characters of text, scripts and styles excluded, whitespace not counted."""
+    texts = el.xpath(".//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]")
+    return len(re.sub(r"\s+", "", "".join(texts)))
+
+
+REVEALED_SHARE = 0.5  # a hidden node with this share of the page's text is the article, not hidden junk
 
 
 def _is_tracker(el: HtmlElement, ctx: PruneContext) -> bool:
@@ -192,7 +209,13 @@ def _is_gambling_links(el: HtmlElement, ctx: PruneContext) -> bool:
 
 
 def _is_hidden(el: HtmlElement, ctx: PruneContext) -> bool:
-    return el.tag not in ("html", "body", "head") and is_hidden(el, ctx.hidden_classes, ctx.hidden_ids)
+    if el.tag in ("html", "body", "head") or not is_hidden(el, ctx.hidden_classes, ctx.hidden_ids):
+        return False
+    # WeChat serves #js_content with visibility:hidden and reveals it by script; "read more" pages do the
+    # same. A hidden node holding most of the page's text, and few links, is that article; SEO spam hidden
+    # on a page is a small part of it or a list of links.
+    chars = _chars(el)
+    return not (chars >= 200 and chars >= REVEALED_SHARE * ctx.page_chars() and link_density(el) < 0.3)
 
 
 NODE_RULES: tuple[NodeRule, ...] = (
@@ -256,7 +279,7 @@ def _excerpt(text: str) -> str:
 def prune(doc: HtmlElement, page_url: str, rules: Iterable[NodeRule] = NODE_RULES) -> list[Removed]:
     """Remove junk nodes in place, top-down in one walk; return what went, rule by rule, for the audit trail."""
     classes, ids = hidden_selectors(doc)
-    ctx = PruneContext(urlsplit(page_url).hostname or "", classes, ids)
+    ctx = PruneContext(urlsplit(page_url).hostname or "", classes, ids, doc)
     # Gambling words anywhere on the page are the precondition for looking for gambling link blocks.
     active = tuple(
         r for r in rules if r.name != "gambling-links" or GAMBLING_WORDS.search(doc.text_content() or "")
