@@ -56,6 +56,17 @@ def test_a_hidden_container_holding_most_of_the_page_is_the_article_a_script_rev
     assert [r.rule for r in removed] == ["hidden-node"]
 
 
+def test_a_hidden_copy_of_the_visible_article_goes():
+    article = "".join(
+        f"<p>第{n}段：法院依法审理了这起合同纠纷案件，判决被告支付货款及利息。</p>" for n in range(8)
+    )
+    footer = "<p>适老版 主办单位：某某县人民政府办公室 地址：某某县人民路1号 联系电话：0000-1234567</p>" * 4
+    copy = f'<div id="slb_content" style="display: none;">{article}{footer}</div>'
+    text, removed = pruned_text(article + copy)
+    assert text.count("第7段") == 1 and "适老版" not in text
+    assert [r.rule for r in removed] == ["hidden-node"]
+
+
 def test_visible_text_with_a_harmless_style_stays():
     text, _ = pruned_text(
         '<p style="font-size:16px;text-indent:2em">本院认为，被告人的行为构成开设赌场罪。</p>'

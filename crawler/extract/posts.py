@@ -32,15 +32,6 @@ COVER_SHARE = 0.6  # posts must hold this share of a container's weight for the 
 LEAD_WEIGHT = 30**1.5  # a punctuated run of 30 characters before the first post: an article with comments
 
 
-def _signature(el: HtmlElement, body: HtmlElement) -> tuple[tuple[str, str], ...]:
-    path = []
-    node: HtmlElement | None = el
-    while node is not None and node is not body:
-        path.append((node.tag, " ".join(sorted((node.get("class") or "").split()))))
-        node = node.getparent()
-    return tuple(reversed(path))
-
-
 def _units(members: list[HtmlElement], body: HtmlElement) -> list[HtmlElement]:
     """For each post, its largest ancestor that holds no other post: the post with its header and footer."""
     holding: Counter[HtmlElement] = Counter()
@@ -68,17 +59,20 @@ def _dated(member: HtmlElement, unit: HtmlElement) -> bool:
 
 def _posts(body: HtmlElement, weights: dict[HtmlElement, float]) -> list[list[HtmlElement]]:
     """Groups of same-path post containers with text, in document order, that pass the timestamp test."""
+    # one walk in document order: a node's path is its parent's path plus its own tag and classes
+    paths: dict[HtmlElement, tuple] = {body: ()}
     groups: dict[tuple, list[HtmlElement]] = defaultdict(list)
-    for el, weight in weights.items():
-        if weight > 0 and isinstance(el.tag, str) and el.tag in POST_TAGS and el is not body:
-            groups[_signature(el, body)].append(el)
-    candidates = [members for members in groups.values() if len(members) >= MIN_DATED]
-    if not candidates:
-        return []
-    order = {el: index for index, el in enumerate(body.iter())}
+    for el in body.iterdescendants():
+        if not isinstance(el.tag, str):
+            continue
+        path = (paths.get(el.getparent(), ()), el.tag, " ".join(sorted((el.get("class") or "").split())))
+        paths[el] = path
+        if el.tag in POST_TAGS and weights.get(el, 0) > 0:
+            groups[path].append(el)
     threads = []
-    for members in candidates:
-        members.sort(key=lambda el: order.get(el, 0))
+    for members in groups.values():
+        if len(members) < MIN_DATED:
+            continue
         dated = sum(_dated(m, u) for m, u in zip(members, _units(members, body), strict=True))
         if dated >= max(MIN_DATED, DATED_SHARE * len(members)):
             threads.append(members)

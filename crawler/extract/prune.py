@@ -157,19 +157,34 @@ class PruneContext:
     hidden_classes: set[str]
     hidden_ids: set[str]
     root: HtmlElement | None = None
-    _page_chars: int | None = None
+    _page_text: str | None = None
 
-    def page_chars(self) -> int:
-        """Characters of the whole page, counted once and only when a large hidden node asks."""
-        if self._page_chars is None:
-            self._page_chars = _chars(self.root) if self.root is not None else 0
-        return self._page_chars
+    def page_text(self) -> str:
+        """Text of the whole page, read once and only when a large hidden node asks."""
+        if self._page_text is None:
+            self._page_text = _visible_text(self.root) if self.root is not None else ""
+        return self._page_text
 
 
-def _chars(el: HtmlElement) -> int:
-    """Characters of text, scripts and styles excluded, whitespace not counted."""
+def _visible_text(el: HtmlElement) -> str:
+    """Text without scripts and styles, whitespace removed."""
     texts = el.xpath(".//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]")
-    return len(re.sub(r"\s+", "", "".join(texts)))
+    return re.sub(r"\s+", "", "".join(texts))
+
+
+def _revealed_by_script(el: HtmlElement, ctx: PruneContext) -> bool:
+    """WeChat serves #js_content with visibility:hidden and reveals it by script; "read more" pages do the
+    same. A hidden node holding most of the page's text, with few links, is that article, unless its text
+    is also shown elsewhere on the page (a hidden mobile or 适老版 copy of the same article)."""
+    text = _visible_text(el)
+    if len(text) < 200 or link_density(el) >= 0.3:
+        return False
+    page = ctx.page_text()
+    if len(text) < REVEALED_SHARE * len(page):
+        return False
+    middle = len(text) // 2
+    sample = text[middle : middle + 30]
+    return page.count(sample) <= text.count(sample)  # not shown anywhere else
 
 
 REVEALED_SHARE = 0.5  # a hidden node with this share of the page's text is the article, not hidden junk
@@ -211,11 +226,8 @@ def _is_gambling_links(el: HtmlElement, ctx: PruneContext) -> bool:
 def _is_hidden(el: HtmlElement, ctx: PruneContext) -> bool:
     if el.tag in ("html", "body", "head") or not is_hidden(el, ctx.hidden_classes, ctx.hidden_ids):
         return False
-    # WeChat serves #js_content with visibility:hidden and reveals it by script; "read more" pages do the
-    # same. A hidden node holding most of the page's text, and few links, is that article; SEO spam hidden
-    # on a page is a small part of it or a list of links.
-    chars = _chars(el)
-    return not (chars >= 200 and chars >= REVEALED_SHARE * ctx.page_chars() and link_density(el) < 0.3)
+    # SEO spam hidden on a page is a small part of it or a list of links; the article is neither
+    return not _revealed_by_script(el, ctx)
 
 
 NODE_RULES: tuple[NodeRule, ...] = (
