@@ -126,6 +126,7 @@ KEEP = [
     "被告人让被害人添加QQ：12345678后实施诈骗。",
     "法院提醒，不要轻信陌生人添加微信abc12345的请求。",
     "诉讼服务热线：12368",
+    "关键词：正当防卫 防卫过当 刑事责任",  # a guiding case's own section
     "1",
 ]
 JUNK = {
@@ -171,6 +172,7 @@ JUNK = {
         "上一篇：法院召开会议",
         "当前位置：首页 > 法院新闻",
         "您所在的位置：",
+        "标签：法院 执行 典型案例",
         "首页 >",
     ],
     "view-counter": [
@@ -241,6 +243,8 @@ def test_a_trailing_related_list_goes_but_a_mid_body_heading_stays():
         "本案中，原告主张被告应当承担违约责任，并提交了大量证据材料证明其主张，法院经审理后对上述证据予以采纳。",
     ]
     assert cut_related(body + mid)[0] == body + mid
+    seo = ["相关搜索", "网上百家乐", "澳门赌场官网", "法院新闻"]  # keyword stuffing under a search heading
+    assert cut_related(body + seo)[0] == body
 
 
 def test_the_page_numbers_of_a_pager_close_no_body():
