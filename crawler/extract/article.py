@@ -256,13 +256,12 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
     lines, edges = _strip_meta_edges(lines)
     lines, dropped = filter_lines(lines)
     lines, related = cut_related(lines)
-    lines, numbers = cut_page_numbers(lines)
-    related += numbers
+    lines, page_numbers = cut_page_numbers(lines)
     lines, more_edges = _strip_meta_edges(lines)  # a byline revealed once a related list is cut
     for line in edges + more_edges:
         article.removed.append(Removed("meta-line", line))
         meta_text += " " + line
-    article.removed += dropped + related
+    article.removed += dropped + related + page_numbers
     article.text = "\n".join(lines)
 
     # metadata is never read from a line a rule removed as junk ("作者本人观点" in a disclaimer is no byline);
