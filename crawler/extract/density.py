@@ -54,8 +54,7 @@ def _link_dense(el: HtmlElement) -> bool:
     return link_density(el) > 0.6 and len(el.findall(".//a")) >= 2
 
 
-def find_container(body: HtmlElement, weights: dict[HtmlElement, float] | None = None) -> HtmlElement | None:
-    weights = weights if weights is not None else sentence_weights(body)
+def find_container(body: HtmlElement, weights: dict[HtmlElement, float]) -> HtmlElement | None:
     total = weights.get(body, 0)
     if total < 50**1.5:
         return None
@@ -71,13 +70,12 @@ def find_container(body: HtmlElement, weights: dict[HtmlElement, float] | None =
     return node
 
 
-def strip_link_blocks(container: HtmlElement, weights: dict[HtmlElement, float] | None = None) -> list[str]:
+def strip_link_blocks(container: HtmlElement, weights: dict[HtmlElement, float]) -> list[str]:
     """Drop link-dense blocks (related-article lists, pagers) inside the chosen container; return their text.
 
     A block that holds a good share of the container's punctuated text is the article wrapped in a
     link-heavy layout (a page-wide column with menus beside the body), not a link list: it stays.
     """
-    weights = weights if weights is not None else sentence_weights(container)
     keep_above = KEEP_TEXT_SHARE * weights.get(container, 0)
     dropped = []
     for el in list(container.iter("div", "ul", "ol", "table", "p", "span", "td", "dl")):

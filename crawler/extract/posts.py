@@ -57,8 +57,8 @@ def _dated(member: HtmlElement, unit: HtmlElement) -> bool:
     return bool(TIMESTAMP.search(outside))
 
 
-def _posts(body: HtmlElement, weights: dict[HtmlElement, float]) -> list[list[HtmlElement]]:
-    """Groups of same-path post containers with text, in document order, that pass the timestamp test."""
+def _groups(body: HtmlElement, weights: dict[HtmlElement, float]) -> list[list[HtmlElement]]:
+    """Post containers with text that share a tag-and-class path from <body>, two or more, in document order."""
     # one walk in document order: a node's path is its parent's path plus its own tag and classes
     paths: dict[HtmlElement, tuple] = {body: ()}
     groups: dict[tuple, list[HtmlElement]] = defaultdict(list)
@@ -69,14 +69,13 @@ def _posts(body: HtmlElement, weights: dict[HtmlElement, float]) -> list[list[Ht
         paths[el] = path
         if el.tag in POST_TAGS and weights.get(el, 0) > 0:
             groups[path].append(el)
-    threads = []
-    for members in groups.values():
-        if len(members) < MIN_DATED:
-            continue
-        dated = sum(_dated(m, u) for m, u in zip(members, _units(members, body), strict=True))
-        if dated >= max(MIN_DATED, DATED_SHARE * len(members)):
-            threads.append(members)
-    return threads
+    return [members for members in groups.values() if len(members) >= MIN_DATED]
+
+
+def _is_thread(members: list[HtmlElement], body: HtmlElement) -> bool:
+    """Enough of the posts show a posting time beside their text."""
+    dated = sum(_dated(m, u) for m, u in zip(members, _units(members, body), strict=True))
+    return dated >= max(MIN_DATED, DATED_SHARE * len(members))
 
 
 def _lead_weight(container: HtmlElement, first: HtmlElement, weights: dict[HtmlElement, float]) -> float:
@@ -94,14 +93,18 @@ def first_post(
     body: HtmlElement, container: HtmlElement, weights: dict[HtmlElement, float]
 ) -> HtmlElement | None:
     """The first post when the chosen container is one of several dated posts or holds them; else None."""
+    # the cheap structural tests first; the timestamp test reads text and only runs for groups that matter
     total = weights.get(container, 0)
-    for members in _posts(body, weights):
+    for members in _groups(body, weights):
         if container in members:
-            return members[0] if members[0] is not container else None
+            if _is_thread(members, body):
+                return members[0] if members[0] is not container else None
+            continue
         inside = [m for m in members if container in m.iterancestors()]
         if len(inside) < MIN_DATED or sum(weights.get(m, 0) for m in inside) < COVER_SHARE * total:
             continue
         if _lead_weight(container, inside[0], weights) > LEAD_WEIGHT:
             continue
-        return inside[0]
+        if _is_thread(members, body):
+            return inside[0]
     return None
