@@ -168,11 +168,11 @@ def extract(files: tuple[str, ...], url: str | None, family: str | None, as_json
             click.echo(json.dumps({"file": name, **data}, ensure_ascii=False))
             continue
         click.echo(f"== {name}\ntitle: {article.title}")
-        for key in ("published", "source", "author", "editor", "court", "summary", "encoding", "method"):
+        for key in ("published", "source_name", "author", "editor", "court", "summary", "encoding", "method"):
             if data.get(key):
                 click.echo(f"{key}: {data[key]}")
-        click.echo("\n" + article.text + "\n")
-        for block in data["removed"]:
+        click.echo("\n" + article.body + "\n")
+        for block in data["removed_blocks"]:
             click.echo(f"[removed by {block['rule']}] {block['text'][:120]}")
     if failed:
         sys.exit(1)

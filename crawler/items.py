@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
-from archive.store import utc_now
+
+def utc_now() -> str:
+    """ISO 8601 in UTC with a Z, to the second: when a fetch happened."""
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @dataclass

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 from scrapy import signals
 
 from archive import ArticleFields, Capture, finish_run, open_archive, record, start_run
-from crawler.extract import ExtractionError, article_fields, detect_challenge, extract_decoded
+from crawler.extract import ExtractionError, detect_challenge, extract_decoded
 from crawler.extract.decode import decode_html, looks_binary
 from crawler.items import FetchedPage
+from crawler.records import article_fields
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -69,8 +70,8 @@ def classify(item: FetchedPage) -> tuple[str, ArticleFields | None, Capture]:
     except ExtractionError as exc:
         capture.reason = str(exc)
         return "failed", None, capture
-    if len(article.text) < MIN_ARTICLE_CHARS:
-        capture.reason = f"no article text found ({len(article.text)} characters after extraction)"
+    if len(article.body) < MIN_ARTICLE_CHARS:
+        capture.reason = f"no article text found ({len(article.body)} characters after extraction)"
         return "failed", None, capture
     fields = article_fields(article)
     if decoded.note:

@@ -11,7 +11,8 @@ import sqlite_utils
 
 from archive.reextraction import apply_reextraction, versions_to_reextract
 from archive.store import get_blob
-from crawler.extract import RULES_HASH, ExtractionError, article_fields
+from crawler.extract import RULES_HASH, ExtractionError
+from crawler.records import article_fields
 from crawler.sources import Source
 
 

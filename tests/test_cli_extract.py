@@ -26,10 +26,10 @@ def test_extract_json_has_the_documented_keys(tmp_path):
     assert result.exit_code == 1  # one input failed, and says so
     rows = [json.loads(line) for line in result.output.splitlines()]
     assert len(rows) == 3
-    for key in ("title", "text", "published", "source", "author", "editor", "court", "removed"):
+    for key in ("title", "body", "published", "source_name", "author", "editor", "court", "removed_blocks"):
         assert key in rows[0]
-    assert rows[0]["text"].splitlines() == [line.strip() for line in seed_parts()[1]]
-    assert any(block["rule"] == "giveaway-offer" for block in rows[0]["removed"])
+    assert rows[0]["body"].splitlines() == [line.strip() for line in seed_parts()[1]]
+    assert any(block["rule"] == "giveaway-offer" for block in rows[0]["removed_blocks"])
     assert rows[1]["published"] == "2024-03-08T09:15:00+08:00"
     assert "empty document" in rows[2]["error"]
 

@@ -22,12 +22,12 @@ def test_platform_pages(name):
     article = extract_bytes(
         (PAGES / name).read_bytes(), f"https://example.invalid/{name}", family=spec.get("family")
     )
-    compact = article.text.replace(" ", "")
+    compact = article.body.replace(" ", "")
     for phrase in spec["must"]:
         assert phrase.replace(" ", "") in compact, f"{name}: lost {phrase!r}"
     for phrase in spec["must_not"]:
         assert phrase.replace(" ", "") not in compact, f"{name}: kept {phrase!r}"
-    for key in ("published", "author", "source", "title", "editor"):
+    for key in ("published", "author", "source_name", "title", "editor"):
         if key in spec:
             assert getattr(article, key) == spec[key], f"{name}: {key}"
 
@@ -67,9 +67,9 @@ SITES = Path(__file__).parent / "sites"
 def test_fixture_site_articles(path, family, must, must_not):
     article = extract_bytes((SITES / path).read_bytes(), f"http://127.0.0.1/{path}", family=family)
     for phrase in must:
-        assert phrase in article.text
+        assert phrase in article.body
     for phrase in must_not:
-        assert phrase not in article.text
+        assert phrase not in article.body
 
 
 def test_trailing_editor_split_over_two_lines_is_metadata():
@@ -80,5 +80,5 @@ def test_trailing_editor_split_over_two_lines_is_metadata():
     )
     html = f"<html><body><div class='main'>{paragraphs}<p>【纠错】</p><p>责任编辑：</p><p>尹世杰</p></div></body></html>"
     article = extract_html(html, "https://news.example.invalid/a.html")
-    assert article.text.splitlines()[-1].startswith("第4段")
+    assert article.body.splitlines()[-1].startswith("第4段")
     assert article.editor == "尹世杰"

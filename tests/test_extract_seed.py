@@ -14,13 +14,13 @@ def test_seed_keeps_exactly_the_body(layout):
     html = LAYOUTS[layout]()
     raw = html.encode("gbk") if 'charset="gbk"' in html else html.encode("utf-8")
     article = extract_bytes(raw, "https://example-farm.invalid/news/1.html")
-    lines = article.text.splitlines()
+    lines = article.body.splitlines()
     assert lines == [line.strip() for line in body], f"{layout}: body differs"
-    assert "以迅雷不及掩耳之势" in article.text  # body that only looks like the spam brand
+    assert "以迅雷不及掩耳之势" in article.body  # body that only looks like the spam brand
     for junk in [disclaimer, summary, *spam]:
-        assert junk.strip() not in article.text
+        assert junk.strip() not in article.body
     assert article.title == TITLE
-    removed = " ".join(block.text for block in article.removed)
+    removed = " ".join(block.text for block in article.removed_blocks)
     assert disclaimer[:20] in removed  # what went from the article container is kept for audit
     if layout in ("sibling-paragraphs", "hidden-popups"):  # spam inside the container or the page's DOM
         assert "迅雷会员" in removed
@@ -28,7 +28,7 @@ def test_seed_keeps_exactly_the_body(layout):
 
 def test_seed_metadata_from_next_data():
     article = extract_html(LAYOUTS["next-data"](), "https://www.thepaper.cn/newsDetail_forward_5001")
-    assert article.source == "镇原县人民法院" and article.author == "镇原县人民法院"
+    assert article.source_name == "镇原县人民法院" and article.author == "镇原县人民法院"
     assert (article.published, article.published_precision) == ("2023-07-04T17:22:00+08:00", "minute")
     assert article.method == "next-data"
 

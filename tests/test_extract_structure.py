@@ -51,7 +51,7 @@ def test_paragraphs_that_mention_times_are_not_posts():
     article = extract_html(
         f"<html><body><div class='rich_media'>{paragraphs}</div></body></html>", "https://a.invalid/"
     )
-    assert article.text.count("判决被告支付货款") == 6
+    assert article.body.count("判决被告支付货款") == 6
     assert article.method != "first-post"
 
 
@@ -63,7 +63,7 @@ def test_an_article_before_dated_comments_is_not_cut_to_a_comment():
         f"<html><body><div class='wrap'><div class='article'>{paragraphs}</div>{comments}</div></body></html>",
         "https://a.invalid/",
     )
-    assert article.text.startswith(SENTENCE)
+    assert article.body.startswith(SENTENCE)
     assert article.method != "first-post"
 
 
@@ -72,7 +72,7 @@ def test_an_html_end_tag_left_by_an_included_header_does_not_end_the_page():
     paragraphs = "".join(f"<p>{SENTENCE}</p>" for _ in range(3))
     html = f"<html><body>{header}<div class='content'>{paragraphs}</div></body></html>"
     article = extract_html(html, "https://a.invalid/")
-    assert article.text.count("判决被告支付货款") == 3
+    assert article.body.count("判决被告支付货款") == 3
 
 
 def test_a_link_heavy_column_that_holds_the_article_is_not_a_link_list():

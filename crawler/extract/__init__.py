@@ -1,11 +1,11 @@
-"""Extraction: pure functions over bytes/str and a URL. Never imports Scrapy."""
+"""Extraction: pure functions over bytes/str and a URL. Never imports Scrapy or the archive."""
 
 from __future__ import annotations
 
+import ast
 import hashlib
 from pathlib import Path
 
-from archive.store import ArticleFields
 from crawler.extract.article import Article, ExtractionError, extract_bytes, extract_decoded, extract_html
 from crawler.extract.challenge import detect_challenge
 from crawler.extract.decode import Decoded, decode_html
@@ -16,34 +16,34 @@ EXTRACTOR_VERSION = "1.1.0"  # 1.1: first post of threads, view counters, credit
 NOT_RULES = {"__init__.py", "evaluate.py"}  # the package index and the corpus scorer extract nothing
 
 
+def _meaning(source: str) -> str:
+    """A module's code without comments, docstrings or layout: what it does, not how it is written."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (
+            isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree, annotate_fields=False)
+
+
 def _rules_fingerprint() -> str:
-    """Hash of the modules that hold the rules: any change to a recipe, filter or parser changes it, and a
-    new module counts without being listed."""
+    """Hash of what the rule modules do: a changed recipe, rule or parser changes it, and a new module counts
+    without being listed; an edited comment, docstring or line break does not (no needless re-extraction)."""
     here = Path(__file__).resolve().parent
     digest = hashlib.sha1(EXTRACTOR_VERSION.encode())
     for module in sorted(here.glob("*.py")):
         if module.name not in NOT_RULES:
-            digest.update(module.name.encode() + b"\0" + module.read_bytes())
+            digest.update(module.name.encode() + b"\0" + _meaning(module.read_text("utf-8")).encode())
     return digest.hexdigest()[:16]
 
 
 RULES_HASH = _rules_fingerprint()
-
-
-def article_fields(article: Article) -> ArticleFields:
-    return ArticleFields(
-        title=article.title,
-        body=article.text,
-        published=article.published,
-        published_precision=article.published_precision,
-        source_name=article.source,
-        author=article.author,
-        editor=article.editor,
-        court=article.court,
-        removed_blocks=[{"rule": r.rule, "text": r.text} for r in article.removed],
-        extractor_version=EXTRACTOR_VERSION,
-        rules_hash=RULES_HASH,
-    )
 
 
 __all__ = [
@@ -57,5 +57,4 @@ __all__ = [
     "extract_bytes",
     "extract_decoded",
     "extract_html",
-    "article_fields",
 ]

@@ -11,9 +11,9 @@ from lxml import html as lxml_html
 
 from crawler.extract import metadata as meta
 from crawler.extract.decode import Decoded, decode_html
-from crawler.extract.filters import METADATA_RULES, cut_page_numbers, cut_related, filter_lines
 from crawler.extract.general import general_body
-from crawler.extract.prune import Removed, prune
+from crawler.extract.line_rules import METADATA_RULES, cut_page_numbers, cut_related, filter_lines
+from crawler.extract.node_rules import Removed, prune
 from crawler.extract.recipes import recipes_for
 from crawler.extract.text import element_lines
 
@@ -34,10 +34,10 @@ class ExtractionError(ValueError):
 class Article:
     url: str
     title: str = ""
-    text: str = ""
+    body: str = ""
     published: str | None = None
     published_precision: str | None = None
-    source: str | None = None
+    source_name: str | None = None
     author: str | None = None
     editor: str | None = None
     court: str | None = None
@@ -45,11 +45,11 @@ class Article:
     method: str = ""
     encoding: str | None = None
     encoding_note: str | None = None
-    removed: list[Removed] = field(default_factory=list)
+    removed_blocks: list[Removed] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         data = asdict(self)
-        data["removed"] = [{"rule": r.rule, "text": r.text} for r in self.removed]
+        data["removed_blocks"] = [{"rule": r.rule, "text": r.text} for r in self.removed_blocks]
         return data
 
 
@@ -239,13 +239,13 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
     next_data = _next_data(doc)
     article.title = (next_data or {}).get("name") or _title(doc, tags, title_selectors)
     page_lines = element_lines(doc.body) if doc.body is not None else []
-    article.removed = prune(doc, url)
+    article.removed_blocks = prune(doc, url)
 
     chosen = None
     if next_data:
         content = lxml_html.fragment_fromstring(next_data["content"], create_parent="div")
         etree.strip_tags(content, etree.Comment, etree.ProcessingInstruction)
-        article.removed += prune(content, url)
+        article.removed_blocks += prune(content, url)
         chosen = (element_lines(content), "next-data")
     chosen = chosen or _choose_body(doc, family) or general_body(doc)
     lines, article.method = chosen
@@ -259,10 +259,10 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
     lines, page_numbers = cut_page_numbers(lines)
     lines, more_edges = _strip_meta_edges(lines)  # a byline revealed once a related list is cut
     for line in edges + more_edges:
-        article.removed.append(Removed("meta-line", line))
+        article.removed_blocks.append(Removed("meta-line", line))
         meta_text += " " + line
-    article.removed += dropped + related + page_numbers
-    article.text = "\n".join(lines)
+    article.removed_blocks += dropped + related + page_numbers
+    article.body = "\n".join(lines)
 
     # metadata is never read from a line a rule removed as junk ("作者本人观点" in a disclaimer is no byline);
     # dates and summaries are the exception, those rules remove them from the body because they are metadata
@@ -294,7 +294,7 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
     if found:
         article.published, article.published_precision = found.value, found.precision
 
-    article.source = (
+    article.source_name = (
         (next_data or {}).get("nodeInfo", {}).get("name")
         or meta.find_source(meta_text)
         or tags.get("contentsource")
@@ -316,7 +316,9 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
         or meta.find_editor(meta_text)
         or meta.find_editor(" ".join(page_lines[-40:]))
     )
-    article.court = meta.find_court(article.source) or court_hint or meta.find_court(tags.get("sitename"))
+    article.court = (
+        meta.find_court(article.source_name) or court_hint or meta.find_court(tags.get("sitename"))
+    )
     return article
 
 

@@ -12,7 +12,7 @@ import re
 
 from lxml import html as lxml_html
 
-from crawler.extract.prune import link_density
+from crawler.extract.node_rules import link_density
 
 HtmlElement = lxml_html.HtmlElement
 SENTENCE_PUNCT = re.compile(r"[，。！？；：、“”,.!?;]")

@@ -117,7 +117,7 @@ def evaluate_page(page: CorpusPage) -> PageResult:
             base_ms,
             error=f"{type(exc).__name__}: {exc}",
         )
-    body = article.text  # type: ignore[union-attr]
+    body = article.body  # type: ignore[union-attr]
     compact = _WS.sub("", body)
     result = PageResult(
         page.id,

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from crawler.extract.prune import AUDIT_EXCERPT, Removed
+from crawler.extract.node_rules import AUDIT_EXCERPT, Removed
 
 
 @dataclass(frozen=True)

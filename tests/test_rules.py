@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from lxml import html as lxml_html
 
-from crawler.extract.filters import filter_lines
-from crawler.extract.prune import prune
+from crawler.extract.line_rules import filter_lines
+from crawler.extract.node_rules import prune
 from crawler.extract.text import element_lines
 
 BODY = "<p>法院依法审理此案，判决被告人有期徒刑三年。</p>"
@@ -232,7 +232,7 @@ def test_credential_lines_need_company():
 
 
 def test_a_trailing_related_list_goes_but_a_mid_body_heading_stays():
-    from crawler.extract.filters import cut_related
+    from crawler.extract.line_rules import cut_related
 
     body = ["法院依法审理此案。", "判决如下。"]
     related = ["相关报道：", "·法院审结一起借款纠纷案（2024-01-02）", "·法院召开党组会议（2024-01-03）"]
@@ -248,7 +248,7 @@ def test_a_trailing_related_list_goes_but_a_mid_body_heading_stays():
 
 
 def test_the_page_numbers_of_a_pager_close_no_body():
-    from crawler.extract.filters import cut_page_numbers
+    from crawler.extract.line_rules import cut_page_numbers
 
     body = ["法院依法审理此案，判决被告人有期徒刑三年。"]
     assert cut_page_numbers([*body, "1", "2", "3"])[0] == body
