@@ -1,5 +1,5 @@
 """DOM pruning rules, each with a name and the reason it exists. Pruning is separate from extraction:
-these remove nodes before the body is chosen (crawler/extract/filters.py then drops junk lines of the body).
+these remove nodes before the body is chosen (crawler/extract/line_rules.py then drops junk lines of the body).
 
 Gambling words are scored only in hidden nodes, link-dense blocks and off-site anchors, never in plain body
 text: court news legitimately reports 开设赌场罪 and 百家乐.
