@@ -1,18 +1,45 @@
-"""Open the archive: one SQLite file in WAL mode, with a busy timeout and migrations."""
+"""Open the archive: one SQLite file in WAL mode, for a writer (creating and migrating it) or a reader.
+
+Rules:
+- A writer takes SQLite's write lock up front (``BEGIN IMMEDIATE``), waiting up to ``BUSY_TIMEOUT_SECONDS``
+  and retrying a bounded number of times, so two crawls, the daemon and a maintenance command never lose a
+  write to "database is locked" (a deferred transaction that reads first cannot wait for the lock).
+- Migrations run under that lock: two crawls opening a new archive at once create it once.
+- A file that is not a SQLite database, a SQLite file that is not a courtnews archive, and an archive written
+  by a newer courtnews are refused with one line saying so; nothing is written to them.
+- Readers open the file read-only (``mode=ro``; on a read-only mount, ``immutable``) and never create,
+  migrate or alter it.
+"""
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import sqlite_utils
-from sqlite_utils.migrations import Migrations
+
+from archive.schema import MIGRATION_SET, migrations
 
 DEFAULT_DB = "data/archive.db"
-BUSY_TIMEOUT_SECONDS = 30
+BUSY_TIMEOUT_SECONDS = 30.0
+LOCK_ATTEMPTS = 4  # BEGIN IMMEDIATE tries, each waiting BUSY_TIMEOUT_SECONDS: two minutes in all
 
-migrations = Migrations("courtnews")
+
+class ArchiveError(RuntimeError):
+    """The archive cannot be opened or written; the message is one line naming the file and what to do."""
+
+
+class ArchiveBusy(ArchiveError):
+    """Another process held the write lock longer than we wait."""
+
+
+class ArchiveFull(ArchiveError):
+    """The disk (or the file system's quota) is full: nothing more can be stored."""
 
 
 def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -20,202 +47,174 @@ def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(explicit or os.environ.get("COURTNEWS_DB") or DEFAULT_DB)
 
 
+def storage_error(exc: sqlite3.Error, path: object) -> ArchiveError:
+    """Name a SQLite failure the way an operator can act on it."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if name == "SQLITE_FULL" or "disk is full" in str(exc):
+        return ArchiveFull(f"{path}: the disk is full ({exc}); free space, then run the crawl again")
+    if name.startswith("SQLITE_BUSY") or "locked" in str(exc):
+        return ArchiveBusy(
+            f"{path}: another process held the write lock for over "
+            f"{int(BUSY_TIMEOUT_SECONDS * LOCK_ATTEMPTS)} s ({exc}); find it with `fuser {path}`"
+        )
+    if name == "SQLITE_READONLY" or "readonly" in str(exc):
+        return ArchiveError(
+            f"{path}: the file or its folder is read-only ({exc}); the archive needs write access"
+        )
+    if name == "SQLITE_NOTADB" or "not a database" in str(exc):
+        return ArchiveError(f"{path}: not a SQLite database; pass the archive's path with --db")
+    return ArchiveError(f"{path}: {exc}")
+
+
+@contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One write transaction holding the write lock from its first statement: all of it or none of it.
+
+    Nested ``db.atomic()`` blocks inside it are savepoints. Raises ArchiveBusy when the lock could not be
+    had, ArchiveFull when the disk is full (the transaction is rolled back in both cases).
+    """
+    path = _path_of(db)
+    for attempt in range(LOCK_ATTEMPTS):
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            break
+        except sqlite3.OperationalError as exc:
+            error = storage_error(exc, path)
+            if not isinstance(error, ArchiveBusy) or attempt == LOCK_ATTEMPTS - 1:
+                raise error from exc
+            time.sleep(0.05 * (attempt + 1))
+    try:
+        yield db
+        db.execute("COMMIT")
+    except BaseException as exc:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.Error):
+            raise storage_error(exc, path) from exc
+        raise
+
+
+def _path_of(db: sqlite_utils.Database) -> str:
+    rows = db.execute("PRAGMA database_list").fetchall()
+    return rows[0][2] if rows else "archive"
+
+
+def _connect(uri: str, path: Path) -> sqlite_utils.Database:
+    try:
+        # check_same_thread off: a connection may be opened by one thread and then used by one other (the writer)
+        conn = sqlite3.connect(
+            uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
+        )
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error as exc:
+        raise storage_error(exc, path) from None
+    return sqlite_utils.Database(conn)
+
+
+def _uri(path: Path, **params: str) -> str:
+    query = "&".join(f"{key}={value}" for key, value in params.items())
+    return f"file:{quote(str(path.resolve()))}" + (f"?{query}" if query else "")
+
+
+def schema_problem(db: sqlite_utils.Database, path: Path) -> str | None:
+    """Why this database cannot be used as an archive by this courtnews, or None."""
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables:
+        return None  # a new, empty file: a writer makes it an archive
+    applied: list[str] = []
+    if "_sqlite_migrations" in tables:
+        applied = [
+            row[0]
+            for row in db.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET]
+            )
+        ]
+    if not applied:
+        return (
+            f"{path}: a SQLite database, but not a courtnews archive (tables: {', '.join(sorted(tables)[:5])}); "
+            "pass the archive's path with --db"
+        )
+    known = {m.name for m in migrations._migrations}
+    newer = [name for name in applied if name not in known]
+    if newer:
+        return (
+            f"{path}: written by a newer courtnews (schema step {newer[0]} is unknown here); upgrade courtnews "
+            "before opening it"
+        )
+    return None
+
+
+def pending_migrations(db: sqlite_utils.Database) -> list[str]:
+    return [m.name for m in migrations.pending(db)]
+
+
 def open_archive(path: str | os.PathLike[str] | None = None) -> sqlite_utils.Database:
-    """Open (creating if needed) the archive and bring its schema up to date."""
+    """Open the archive for writing, creating it if needed and bringing its schema up to date."""
     db_path = resolve_db_path(path)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(db_path), timeout=BUSY_TIMEOUT_SECONDS)
-    db = sqlite_utils.Database(conn)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA foreign_keys=ON")
-    db.execute("PRAGMA synchronous=NORMAL")
-    migrations.apply(db)
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ArchiveError(f"{db_path}: cannot create its folder ({exc.strerror})") from None
+    db = _connect(_uri(db_path), db_path)
+    try:
+        problem = schema_problem(db, db_path)
+        if problem:
+            raise ArchiveError(problem)
+        db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        db.execute("PRAGMA synchronous=NORMAL")
+        if pending_migrations(db):
+            with write_transaction(db):
+                # another process may have migrated while we waited for the lock: apply() re-reads
+                problem = schema_problem(db, db_path)
+                if problem:
+                    raise ArchiveError(problem)
+                migrations.apply(db)
+    except sqlite3.Error as exc:
+        db.close()
+        raise storage_error(exc, db_path) from None
+    except BaseException:
+        db.close()
+        raise
     return db
 
 
-@migrations()
-def m001_core_tables(db: sqlite_utils.Database) -> None:
-    db["runs"].create(
-        {
-            "id": int,
-            "source": str,
-            "kind": str,  # crawl | revisit | reextract
-            "started_at": str,
-            "finished_at": str,
-            "status": str,  # running | finished | failed | interrupted
-            "reason": str,
-            "pid": int,
-            "captures": int,
-            "new_pages": int,
-            "new_versions": int,
-            "changed": int,
-            "removed": int,
-            "restored": int,
-            "unchanged": int,
-            "failures": int,
-        },
-        pk="id",
-        defaults={
-            k: 0
-            for k in (
-                "captures",
-                "new_pages",
-                "new_versions",
-                "changed",
-                "removed",
-                "restored",
-                "unchanged",
-                "failures",
-            )
-        },
-    )
-    db["runs"].create_index(["source", "started_at"])
-    db["pages"].create(
-        {
-            "id": int,
-            "url": str,
-            "source": str,
-            "first_seen": str,
-            "last_seen": str,
-            "last_status": int,
-            "state": str,  # live | removed | failed (never had a version)
-            "current_version": int,
-            "last_error": str,
-        },
-        pk="id",
-        not_null={"url", "source", "first_seen"},
-    )
-    db["pages"].create_index(["url"], unique=True)
-    db["pages"].create_index(["source", "state"])
-    db["blobs"].create(
-        {"digest": str, "size": int, "compression": str, "data": bytes},
-        pk="digest",
-    )
-    db["captures"].create(
-        {
-            "id": int,
-            "page_id": int,
-            "run_id": int,
-            "url": str,
-            "fetched_at": str,
-            "status": int,
-            "final_url": str,
-            "headers": str,  # JSON object of the response headers as received
-            "digest": str,  # sha256 of the raw body, key into blobs
-            "size": int,
-            "encoding": str,
-            "outcome": str,  # version | unchanged | removed | gone | failed | challenge
-            "reason": str,
-        },
-        pk="id",
-        foreign_keys=[("page_id", "pages", "id"), ("run_id", "runs", "id"), ("digest", "blobs", "digest")],
-    )
-    db["captures"].create_index(["page_id", "fetched_at"])
-    db["versions"].create(
-        {
-            "id": int,
-            "page_id": int,
-            "version": int,
-            "kind": str,  # first | changed | removed | restored
-            "capture_id": int,
-            "created_at": str,
-            "content_hash": str,
-            "title": str,
-            "body": str,
-            "published": str,
-            "published_precision": str,
-            "source_name": str,
-            "author": str,
-            "editor": str,
-            "court": str,
-            "changed_fields": str,  # JSON array
-            "removed_blocks": str,  # JSON array of {rule, text}
-            "extractor_version": str,
-            "rules_hash": str,
-        },
-        pk="id",
-        foreign_keys=[("page_id", "pages", "id"), ("capture_id", "captures", "id")],
-    )
-    db["versions"].create_index(["page_id", "version"], unique=True)
-    db["versions"].create_index(["created_at"])
-    db["reextractions"].create(
-        {
-            "id": int,
-            "version_id": int,
-            "at": str,
-            "old_hash": str,
-            "new_hash": str,
-            "changed_fields": str,
-            "extractor_version": str,
-            "rules_hash": str,
-        },
-        pk="id",
-        foreign_keys=[("version_id", "versions", "id")],
-    )
+def open_reader(path: str | os.PathLike[str] | None = None) -> sqlite_utils.Database:
+    """Open an existing archive read-only: nothing is created, migrated or written.
 
-
-@migrations()
-def m002_reader_views_and_search(db: sqlite_utils.Database) -> None:
-    from archive.search import spaced
-
-    db.execute(
-        """CREATE VIEW latest_articles AS
-        SELECT p.id AS page_id, p.url, p.source, p.state, v.id AS version_id, v.version, v.kind,
-               v.title, v.published, v.published_precision, v.source_name, v.author, v.editor, v.court,
-               v.created_at AS version_at, p.first_seen, p.last_seen, v.body
-        FROM pages p JOIN versions v ON v.page_id = p.id
-        WHERE v.version = (SELECT MAX(version) FROM versions WHERE page_id = p.id AND kind != 'removed')"""
-    )
-    db.execute(
-        """CREATE VIEW changes AS
-        SELECT v.id AS version_id, p.url, p.source, v.version, v.kind, v.created_at, v.title, v.court,
-               v.changed_fields, prev.title AS previous_title, prev.id AS previous_version_id
-        FROM versions v JOIN pages p ON p.id = v.page_id
-        LEFT JOIN versions prev ON prev.page_id = v.page_id AND prev.version = (
-            SELECT MAX(version) FROM versions WHERE page_id = v.page_id AND version < v.version AND kind != 'removed')
-        WHERE v.kind IN ('changed', 'restored')"""
-    )
-    db.execute(
-        """CREATE VIEW removals AS
-        SELECT v.id AS version_id, p.url, p.source, v.version, v.created_at AS removed_at, c.status, c.reason,
-               c.final_url, last.title AS last_title, last.court
-        FROM versions v JOIN pages p ON p.id = v.page_id JOIN captures c ON c.id = v.capture_id
-        LEFT JOIN versions last ON last.page_id = v.page_id AND last.version = (
-            SELECT MAX(version) FROM versions WHERE page_id = v.page_id AND version < v.version AND kind != 'removed')
-        WHERE v.kind = 'removed'"""
-    )
-    db["versions"].create_index(["court", "published"])
-    db["versions"].create_index(["kind", "created_at"])
-    db.execute(
-        "CREATE VIRTUAL TABLE versions_fts USING fts5(title, body, content='versions', content_rowid='id', tokenize='trigram')"
-    )
-    db.execute(
-        """CREATE TRIGGER versions_fts_ai AFTER INSERT ON versions BEGIN
-        INSERT INTO versions_fts (rowid, title, body) VALUES (new.id, new.title, new.body); END"""
-    )
-    db.execute(
-        """CREATE TRIGGER versions_fts_ad AFTER DELETE ON versions BEGIN
-        INSERT INTO versions_fts (versions_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body); END"""
-    )
-    db.execute(
-        """CREATE TRIGGER versions_fts_au AFTER UPDATE OF title, body ON versions BEGIN
-        INSERT INTO versions_fts (versions_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body);
-        INSERT INTO versions_fts (rowid, title, body) VALUES (new.id, new.title, new.body); END"""
-    )
-    db.execute("INSERT INTO versions_fts (versions_fts) VALUES ('rebuild')")
-    db.execute(
-        "CREATE VIRTUAL TABLE versions_short_fts USING fts5(title, body, content='', tokenize='unicode61')"
-    )
-    for row in db.query("SELECT id, title, body FROM versions"):
-        db.execute(
-            "INSERT INTO versions_short_fts (rowid, title, body) VALUES (?, ?, ?)",
-            [row["id"], spaced(row["title"]), spaced(row["body"])],
+    Refuses a missing file, a file that is not a courtnews archive, an archive from a newer courtnews, and
+    an archive whose schema is older than this courtnews (a writer upgrades it: `courtnews migrate`).
+    """
+    db_path = resolve_db_path(path)
+    if not db_path.is_file():
+        raise ArchiveError(
+            f"{db_path}: no archive here; crawl first (`courtnews crawl SLUG`) or pass --db PATH"
         )
-
-
-@migrations()
-def m003_run_process_outcome(db: sqlite_utils.Database) -> None:
-    """What the daemon knows about a crawl process: its exit code, log file and why it ran."""
-    db["runs"].add_column("exit_code", int)
-    db["runs"].add_column("log_file", str)
-    db["runs"].add_column("trigger", str)  # schedule | catch-up | revisit | manual
+    try:
+        db = _connect(_uri(db_path, mode="ro"), db_path)
+    except ArchiveError:
+        if os.access(db_path.parent, os.W_OK) and os.access(db_path, os.W_OK):
+            raise
+        # a read-only mount or file: no process can be writing it, so reading it as immutable is safe
+        db = _connect(_uri(db_path, mode="ro", immutable="1"), db_path)
+    try:
+        problem = schema_problem(db, db_path)
+        if problem is None and not {r[0] for r in db.execute("SELECT name FROM sqlite_master")}:
+            problem = f"{db_path}: an empty file, not a courtnews archive; pass the archive's path with --db"
+        if problem is None and pending_migrations(db):
+            problem = (
+                f"{db_path}: an archive from an older courtnews; run `courtnews migrate --db {db_path}` "
+                "(it writes) before reading it"
+            )
+        if problem:
+            raise ArchiveError(problem)
+        db.execute("PRAGMA query_only = ON")
+    except sqlite3.Error as exc:
+        db.close()
+        raise storage_error(exc, db_path) from None
+    except BaseException:
+        db.close()
+        raise
+    return db

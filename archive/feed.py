@@ -28,8 +28,7 @@ def feed_entries(
         "SELECT v.id, p.url, p.source, v.version, v.kind, v.created_at, v.changed_fields, "
         "COALESCE(v.title, last.title) AS title, COALESCE(v.court, last.court) AS court, v.body "
         "FROM versions v JOIN pages p ON p.id = v.page_id "
-        "LEFT JOIN versions last ON last.page_id = v.page_id AND last.version = ("
-        "  SELECT MAX(version) FROM versions WHERE page_id = v.page_id AND version < v.version AND kind != 'removed')"
+        "LEFT JOIN versions last ON last.id = v.previous_id"
         f"{where} ORDER BY v.created_at DESC, v.id DESC LIMIT ?"
     )
     return list(db.query(sql, [*params, limit]))

@@ -37,8 +37,8 @@ def summary(db: sqlite_utils.Database) -> dict:
         ],
         "removals": list(
             db.query(
-                "SELECT p.url, v.version, v.created_at, c.status, c.reason FROM versions v JOIN pages p ON p.id = v.page_id "
-                "JOIN captures c ON c.id = v.capture_id WHERE v.kind = 'removed' ORDER BY v.created_at DESC LIMIT 20"
+                "SELECT p.url, v.version, v.kind, v.created_at, c.status, c.reason, c.location FROM versions v JOIN pages p ON p.id = v.page_id "
+                "JOIN captures c ON c.id = v.capture_id WHERE v.kind IN ('removed', 'moved') ORDER BY v.created_at DESC LIMIT 20"
             )
         ),
     }
@@ -60,7 +60,7 @@ def format_summary(data: dict) -> str:
     if data["removals"]:
         lines.append("removals:")
         lines += [
-            f"  v{r['version']} removed  {r['url']}  ({r['reason']}, {r['created_at']})"
+            f"  v{r['version']} {r['kind']:<8} {r['url']}  ({r['reason']}, {r['created_at']})"
             for r in data["removals"]
         ]
     return "\n".join(lines)
@@ -123,7 +123,8 @@ def _content_versions(db: sqlite_utils.Database, page_id: int) -> list[int]:
     return [
         r["version"]
         for r in db.query(
-            "SELECT version FROM versions WHERE page_id = ? AND kind != 'removed' ORDER BY version", [page_id]
+            "SELECT version FROM versions WHERE page_id = ? AND kind IN ('first', 'changed', 'restored') ORDER BY version",
+            [page_id],
         )
     ]
 

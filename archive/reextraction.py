@@ -6,6 +6,7 @@ import json
 
 import sqlite_utils
 
+from archive.db import write_transaction
 from archive.search import index_short, unindex_short
 from archive.store import ArticleFields, changed_fields, content_hash, utc_now
 
@@ -17,7 +18,7 @@ def versions_to_reextract(
     sql = (
         "SELECT v.id AS version_id, v.rules_hash, p.url, p.source, c.digest, c.headers FROM versions v "
         "JOIN pages p ON p.id = v.page_id JOIN captures c ON c.id = v.capture_id "
-        "WHERE v.kind != 'removed' AND c.digest IS NOT NULL"
+        "WHERE v.kind IN ('first', 'changed', 'restored') AND c.digest IS NOT NULL"
     )
     params: list[object] = []
     if not everything:
@@ -35,7 +36,7 @@ def apply_reextraction(db: sqlite_utils.Database, version_id: int, article: Arti
     The source did not change (same capture), only our extractor did: this is recorded as a re-extraction,
     never as a new version.
     """
-    with db.atomic():
+    with write_transaction(db):
         old = dict(db["versions"].get(version_id))
         new_row = article.as_row()
         fields = changed_fields(old, new_row)

@@ -6,6 +6,7 @@ import os
 
 import sqlite_utils
 
+from archive.db import write_transaction
 from archive.store import utc_now
 
 
@@ -28,7 +29,7 @@ def mark_interrupted_runs(db: sqlite_utils.Database) -> int:
         for row in db.query("SELECT id, pid FROM runs WHERE status = 'running'")
         if not _pid_alive(row["pid"])
     ]
-    with db.atomic():
+    with write_transaction(db):
         for run_id in stale:
             db.execute(
                 "UPDATE runs SET status = 'interrupted', reason = 'process ended before the run finished', "
@@ -40,7 +41,7 @@ def mark_interrupted_runs(db: sqlite_utils.Database) -> int:
 
 def start_run(db: sqlite_utils.Database, source: str, kind: str = "crawl", pid: int | None = None) -> int:
     mark_interrupted_runs(db)
-    with db.atomic():
+    with write_transaction(db):
         cursor = db.execute(
             "INSERT INTO runs (source, kind, started_at, status, pid) VALUES (?, ?, ?, 'running', ?)",
             [source, kind, utc_now(), pid if pid is not None else os.getpid()],
@@ -48,13 +49,24 @@ def start_run(db: sqlite_utils.Database, source: str, kind: str = "crawl", pid: 
     return int(cursor.lastrowid)
 
 
+RUN_FACTS = ("unstored", "list_pages", "links_found")
+
+
 def finish_run(
-    db: sqlite_utils.Database, run_id: int, status: str = "finished", reason: str | None = None
+    db: sqlite_utils.Database,
+    run_id: int,
+    status: str = "finished",
+    reason: str | None = None,
+    **facts: int,
 ) -> dict:
-    with db.atomic():
+    """Close a run with its status, reason and what the crawl knew at the end (``RUN_FACTS``)."""
+    unknown = set(facts) - set(RUN_FACTS)
+    assert not unknown, unknown
+    assignments = "".join(f", {name} = ?" for name in facts)
+    with write_transaction(db):
         db.execute(
-            "UPDATE runs SET status = ?, reason = ?, finished_at = ? WHERE id = ?",
-            [status, reason, utc_now(), run_id],
+            f"UPDATE runs SET status = ?, reason = ?, finished_at = ?{assignments} WHERE id = ?",
+            [status, reason, utc_now(), *facts.values(), run_id],
         )
     return dict(db["runs"].get(run_id))
 
@@ -69,7 +81,7 @@ def record_process_exit(
     reason: str | None = None,
 ) -> int:
     """Attach a crawl process's outcome to the run it recorded; if it died before recording one, add the row."""
-    with db.atomic():
+    with write_transaction(db):
         rows = list(
             db.query(
                 "SELECT id, status FROM runs WHERE source = ? AND started_at >= ? ORDER BY id DESC LIMIT 1",

@@ -1,10 +1,14 @@
-"""Record a capture and, when the article really changed, a version.
+"""Record a fetch's captures and, when an article really changed, a version.
 
-Rules (one transaction per call, so a crash never leaves half a version):
-- every fetch is a capture; its raw bytes are stored once, compressed, by sha256;
+Rules (each fetch is recorded all or nothing, inside one write transaction):
+- every response is a capture with its outcome; its raw bytes are stored once, compressed, by sha256;
+- a page is one article however its URL is spelled (``archive.urls.page_key``);
 - an article whose normalised fields hash differently from the page's last version gets a new version;
-- a page that is gone (404/410, redirect to a non-article page) gets a dated ``removed`` version, and a
-  ``restored`` one when it comes back;
+  whitespace and layout never do;
+- a page that is gone (404/410, a soft 404, a redirect to a page that is not an article) gets a dated
+  ``removed`` version, and a page that redirects to another article a ``moved`` one naming the target;
+  a page that comes back with text gets ``restored``;
+- redirect hops are captures of their own URL, linked to the capture that led to them;
 - failures and challenge pages are captures with a reason, never versions.
 """
 
@@ -21,7 +25,9 @@ from typing import Literal
 
 import sqlite_utils
 
+from archive.db import write_transaction
 from archive.search import index_short
+from archive.urls import page_key
 
 HASHED_FIELDS = ("title", "body", "published", "source_name", "author")
 STORED_FIELDS = (*HASHED_FIELDS, "published_precision", "editor", "court")
@@ -34,9 +40,16 @@ RUN_COUNTERS = (
     "restored",
     "unchanged",
     "failures",
+    "moved",
 )
+CONTENT_KINDS = ("first", "changed", "restored")  # versions with text
+GONE_KINDS = ("removed", "moved")  # versions that record the text's absence
 
-Outcome = Literal["article", "gone", "failed", "challenge"]
+# article: extracted text; gone: the article is not there (404/410, soft 404, redirect to a non-article);
+# moved: it redirects to another article (Capture.location); redirect: a hop on the way to the final
+# response, no verdict of its own; not-article: a page that is not an article, reached by a redirect;
+# failed / challenge: nothing could be read, with the reason.
+Outcome = Literal["article", "gone", "moved", "redirect", "not-article", "failed", "challenge"]
 
 
 def utc_now() -> str:
@@ -45,17 +58,19 @@ def utc_now() -> str:
 
 @dataclass
 class Capture:
-    """One fetch, as received."""
+    """One response (or failed fetch), as received."""
 
-    url: str
+    url: str  # the URL fetched
     source: str
     status: int | None
     final_url: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
-    raw: bytes | None = None
+    raw: bytes | None = field(default=None, repr=False)
     encoding: str | None = None
     reason: str | None = None
     fetched_at: str = field(default_factory=utc_now)
+    location: str | None = None  # where a redirect (or meta refresh) pointed
+    page_url: str | None = None  # the page this capture belongs to, when not url (rel=canonical)
 
 
 @dataclass
@@ -79,19 +94,36 @@ class ArticleFields:
 
 
 @dataclass
+class Recorded:
+    """One capture of a fetch with the verdict the crawler reached on it."""
+
+    capture: Capture
+    outcome: Outcome
+    article: ArticleFields | None = None
+
+
+@dataclass
 class RecordResult:
-    outcome: str  # first | changed | unchanged | removed | restored | gone | failed | challenge
+    outcome: str  # first | changed | unchanged | removed | moved | restored | gone | redirect | ...
     page_id: int
     version: int | None = None
     changed_fields: list[str] = field(default_factory=list)
+    capture_id: int | None = None
+
+
+_WHITESPACE = re.compile(r"\s+")
+# a space beside a Chinese character or punctuation mark is layout: Chinese text has no word spaces
+_CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\u2018-\u201f\u2026"
+_SPACE_BY_CJK = re.compile(rf"(?<=[{_CJK}]) | (?=[{_CJK}])")
 
 
 def normalise_text(value: str | None) -> str:
-    """Unicode NFKC, whitespace folded per line, blank lines dropped: layout noise never makes a version."""
+    """Unicode NFKC, whitespace folded per line (and dropped beside Chinese characters), blank lines dropped:
+    layout noise, such as a space added after 。, never makes a version."""
     if not value:
         return ""
     value = unicodedata.normalize("NFKC", value)
-    lines = (re.sub(r"\s+", " ", line).strip() for line in value.splitlines())
+    lines = (_SPACE_BY_CJK.sub("", _WHITESPACE.sub(" ", line).strip()) for line in value.splitlines())
     return "\n".join(line for line in lines if line)
 
 
@@ -129,26 +161,28 @@ def get_blob(db: sqlite_utils.Database, digest: str) -> bytes:
     return zlib.decompress(data) if rows[0]["compression"] == "zlib" else bytes(data)
 
 
-def _bump(db: sqlite_utils.Database, run_id: int, *counters: str) -> None:
+def _bump(db: sqlite_utils.Database, run_id: int, counters: list[str]) -> None:
     for counter in counters:
-        assert counter in RUN_COUNTERS
-        db.execute(f"UPDATE runs SET {counter} = {counter} + 1 WHERE id = ?", [run_id])
+        assert counter in RUN_COUNTERS, counter
+    assignments = ", ".join(f"{c} = {c} + {counters.count(c)}" for c in dict.fromkeys(counters))
+    db.execute(f"UPDATE runs SET {assignments} WHERE id = ?", [run_id])
 
 
 def _page(db: sqlite_utils.Database, capture: Capture) -> tuple[dict, bool]:
-    rows = list(db.query("SELECT * FROM pages WHERE url = ?", [capture.url]))
+    key = page_key(capture.page_url or capture.url)
+    rows = list(db.query("SELECT * FROM pages WHERE url_key = ?", [key]))
     if rows:
         return rows[0], False
     cursor = db.execute(
-        "INSERT INTO pages (url, source, first_seen, last_seen, state) VALUES (?, ?, ?, ?, 'new')",
-        [capture.url, capture.source, capture.fetched_at, capture.fetched_at],
+        "INSERT INTO pages (url, url_key, source, first_seen, last_seen, state) VALUES (?, ?, ?, ?, ?, 'new')",
+        [capture.page_url or capture.url, key, capture.source, capture.fetched_at, capture.fetched_at],
     )
     return dict(db["pages"].get(cursor.lastrowid)), True
 
 
-def _last_version(db: sqlite_utils.Database, page_id: int, with_content: bool = False) -> dict | None:
-    """The page's newest version; with_content: the newest that has text (not a removal)."""
-    where = " AND kind != 'removed'" if with_content else ""
+def last_version(db: sqlite_utils.Database, page_id: int, with_content: bool = False) -> dict | None:
+    """The page's newest version; with_content: the newest that has text (not a removal or move)."""
+    where = " AND kind IN ('first', 'changed', 'restored')" if with_content else ""
     rows = list(
         db.query(f"SELECT * FROM versions WHERE page_id = ?{where} ORDER BY version DESC LIMIT 1", [page_id])
     )
@@ -156,12 +190,17 @@ def _last_version(db: sqlite_utils.Database, page_id: int, with_content: bool = 
 
 
 def _insert_capture(
-    db: sqlite_utils.Database, run_id: int, page_id: int, capture: Capture, outcome: str
+    db: sqlite_utils.Database,
+    run_id: int,
+    page_id: int,
+    capture: Capture,
+    outcome: str,
+    redirected_from: int | None,
 ) -> int:
     digest = put_blob(db, capture.raw) if capture.raw else None
     cursor = db.execute(
         "INSERT INTO captures (page_id, run_id, url, fetched_at, status, final_url, headers, digest, size, "
-        "encoding, outcome, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "encoding, outcome, reason, location, redirected_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             page_id,
             run_id,
@@ -175,9 +214,11 @@ def _insert_capture(
             capture.encoding,
             outcome,
             capture.reason,
+            capture.location,
+            redirected_from,
         ],
     )
-    return int(cursor.lastrowid)
+    return int(cursor.lastrowid or 0)
 
 
 def _insert_version(
@@ -190,6 +231,7 @@ def _insert_version(
     article: ArticleFields | None,
     fields_changed: list[str],
 ) -> None:
+    previous = last_version(db, page_id, with_content=True)
     row: dict[str, object] = {
         "page_id": page_id,
         "version": number,
@@ -197,6 +239,7 @@ def _insert_version(
         "capture_id": capture_id,
         "created_at": created_at,
         "changed_fields": json.dumps(fields_changed),
+        "previous_id": previous["id"] if previous else None,
     }
     if article is not None:
         row.update(article.as_row())
@@ -207,8 +250,90 @@ def _insert_version(
     columns = ", ".join(row)
     marks = ", ".join("?" for _ in row)
     cursor = db.execute(f"INSERT INTO versions ({columns}) VALUES ({marks})", list(row.values()))
-    index_short(db, int(cursor.lastrowid), row.get("title"), row.get("body"))  # type: ignore[arg-type]
+    index_short(db, int(cursor.lastrowid or 0), row.get("title"), row.get("body"))  # type: ignore[arg-type]
     db.execute("UPDATE pages SET current_version = ? WHERE id = ?", [number, page_id])
+
+
+def _record_one(
+    db: sqlite_utils.Database, run_id: int, entry: Recorded, redirected_from: int | None
+) -> RecordResult:
+    capture, outcome, article = entry.capture, entry.outcome, entry.article
+    page, is_new = _page(db, capture)
+    page_id = int(page["id"])
+    counters = ["captures"] + (["new_pages"] if is_new else [])
+    last = last_version(db, page_id)
+    number = (last["version"] if last else 0) + 1
+    had_text = last is not None and last["kind"] in CONTENT_KINDS
+    state, error, moved_to = page["state"], capture.reason, page.get("moved_to")
+    if outcome == "article":
+        assert article is not None, "an article outcome needs the extracted fields"
+        new_row = article.as_row()
+        if last is None:
+            kind, fields = "first", changed_fields(None, new_row)
+        elif last["kind"] in GONE_KINDS:
+            kind, fields = "restored", changed_fields(last_version(db, page_id, with_content=True), new_row)
+        elif last["content_hash"] != content_hash(new_row):
+            kind, fields = "changed", changed_fields(last, new_row)
+        else:
+            kind, fields = "unchanged", []
+        capture_id = _insert_capture(
+            db, run_id, page_id, capture, "unchanged" if kind == "unchanged" else "version", redirected_from
+        )
+        if kind == "unchanged":
+            counters.append("unchanged")
+            result = RecordResult("unchanged", page_id, last["version"] if last else None, [], capture_id)
+        else:
+            _insert_version(db, page_id, number, kind, capture_id, capture.fetched_at, article, fields)
+            counters += ["new_versions"] + ([kind] if kind in ("changed", "restored") else [])
+            result = RecordResult(kind, page_id, number, fields, capture_id)
+        state, error, moved_to = "live", None, None
+    elif outcome in ("gone", "moved"):
+        kind = "removed" if outcome == "gone" else "moved"
+        capture_id = _insert_capture(db, run_id, page_id, capture, outcome, redirected_from)
+        if had_text:
+            _insert_version(db, page_id, number, kind, capture_id, capture.fetched_at, None, [])
+            db.execute("UPDATE captures SET outcome = ? WHERE id = ?", [kind, capture_id])
+            counters += ["new_versions", kind]
+            result = RecordResult(kind, page_id, number, [], capture_id)
+        else:
+            result = RecordResult(outcome, page_id, last["version"] if last else None, [], capture_id)
+        state = "removed" if outcome == "gone" else "moved"
+        moved_to = capture.location if outcome == "moved" else None
+    elif outcome in ("redirect", "not-article"):
+        capture_id = _insert_capture(db, run_id, page_id, capture, outcome, redirected_from)
+        result = RecordResult(outcome, page_id, last["version"] if last else None, [], capture_id)
+        if state == "new":
+            state = outcome
+        error = capture.reason if outcome == "not-article" else page["last_error"]
+    else:
+        capture_id = _insert_capture(db, run_id, page_id, capture, outcome, redirected_from)
+        counters.append("failures")
+        result = RecordResult(outcome, page_id, last["version"] if last else None, [], capture_id)
+        state = "failed" if state == "new" else state
+    db.execute(
+        "UPDATE pages SET last_seen = ?, last_status = ?, state = ?, last_error = ?, moved_to = ? WHERE id = ?",
+        [capture.fetched_at, capture.status, state, error, moved_to, page_id],
+    )
+    _bump(db, run_id, counters)
+    return result
+
+
+def record_fetch(db: sqlite_utils.Database, run_id: int, entries: list[Recorded]) -> list[RecordResult]:
+    """Record one fetch: its redirect hops in order, then the final response. All or nothing.
+
+    Runs inside the caller's write transaction when there is one (a batch), else in its own.
+    """
+    if not db.conn.in_transaction:
+        with write_transaction(db):
+            return record_fetch(db, run_id, entries)
+    results: list[RecordResult] = []
+    with db.atomic():  # a savepoint: a failure here leaves the rest of the batch intact
+        previous: int | None = None
+        for entry in entries:
+            result = _record_one(db, run_id, entry, previous)
+            previous = result.capture_id
+            results.append(result)
+    return results
 
 
 def record(
@@ -219,67 +344,12 @@ def record(
     article: ArticleFields | None = None,
 ) -> RecordResult:
     """Store one capture and decide whether it makes a version. All or nothing."""
-    with db.atomic():
-        page, is_new = _page(db, capture)
-        page_id = int(page["id"])
-        counters = ["captures"] + (["new_pages"] if is_new else [])
-        last = _last_version(db, page_id)
-        result: RecordResult
-        if outcome == "article":
-            assert article is not None, "an article outcome needs the extracted fields"
-            new_row = article.as_row()
-            new_hash = content_hash(new_row)
-            if last is None:
-                kind, fields = "first", changed_fields(None, new_row)
-            elif last["kind"] == "removed":
-                previous = _last_version(db, page_id, with_content=True)
-                kind, fields = "restored", changed_fields(previous, new_row)
-            elif last["content_hash"] != new_hash:
-                kind, fields = "changed", changed_fields(last, new_row)
-            else:
-                kind, fields = "unchanged", []
-            capture_id = _insert_capture(
-                db, run_id, page_id, capture, "unchanged" if kind == "unchanged" else "version"
-            )
-            if kind == "unchanged":
-                counters.append("unchanged")
-                result = RecordResult("unchanged", page_id, last["version"] if last else None)
-            else:
-                number = (last["version"] if last else 0) + 1
-                _insert_version(db, page_id, number, kind, capture_id, capture.fetched_at, article, fields)
-                counters += ["new_versions"] + (
-                    {"changed": ["changed"], "restored": ["restored"]}.get(kind, [])
-                )
-                result = RecordResult(kind, page_id, number, fields)
-            state, error = "live", None
-        elif outcome == "gone":
-            capture_id = _insert_capture(db, run_id, page_id, capture, "gone")
-            if last is not None and last["kind"] != "removed":
-                number = last["version"] + 1
-                _insert_version(db, page_id, number, "removed", capture_id, capture.fetched_at, None, [])
-                db.execute("UPDATE captures SET outcome = 'removed' WHERE id = ?", [capture_id])
-                counters += ["new_versions", "removed"]
-                result = RecordResult("removed", page_id, number)
-            else:
-                result = RecordResult("gone", page_id, last["version"] if last else None)
-            state, error = "removed", capture.reason
-        else:
-            _insert_capture(db, run_id, page_id, capture, outcome)
-            counters.append("failures")
-            result = RecordResult(outcome, page_id, last["version"] if last else None)
-            state = page["state"] if page["state"] not in (None, "new") else "failed"
-            error = capture.reason
-        db.execute(
-            "UPDATE pages SET last_seen = ?, last_status = ?, state = ?, last_error = ? WHERE id = ?",
-            [capture.fetched_at, capture.status, state, error, page_id],
-        )
-        _bump(db, run_id, *counters)
-    return result
+    return record_fetch(db, run_id, [Recorded(capture, outcome, article)])[0]
 
 
 def known_urls(db: sqlite_utils.Database, source: str, include_removed: bool = True) -> list[str]:
     """URLs of pages of a source that have at least one version (what a revisit checks again)."""
     sql = "SELECT url FROM pages WHERE source = ? AND current_version IS NOT NULL"
     if not include_removed:
-        sql += " AND state != 'removed'"
+        sql += " AND state NOT IN ('removed', 'moved')"
     return [row["url"] for row in db.query(sql + " ORDER BY last_seen", [source])]

@@ -1,4 +1,6 @@
-"""The one item every spider yields: a fetched page as received, or the reason it could not be fetched."""
+"""The one item every spider yields: a fetch of an article URL, its redirect hops and its final response,
+or the reason it could not be fetched. Plain data, so it crosses process boundaries (the extraction pool,
+Redis) unchanged; raw bytes never appear in its repr, so a log line cannot carry a page."""
 
 from __future__ import annotations
 
@@ -12,16 +14,45 @@ def utc_now() -> str:
 
 
 @dataclass
+class Hop:
+    """A response that sent us elsewhere: an HTTP redirect, or a page whose meta refresh names another URL."""
+
+    url: str
+    status: int
+    location: str  # absolute
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = field(default=b"", repr=False)
+    fetched_at: str = field(default_factory=utc_now)
+    how: str = "redirect"  # redirect | meta refresh
+
+
+@dataclass
+class NotFoundSample:
+    """How a site answers for a page that does not exist, probed once per crawl and host: a real 404, a 200
+    page (a soft 404, whose text is kept to recognise it), or a redirect (to its home page, usually)."""
+
+    status: int | None
+    location: str | None = None
+    text: str | None = field(default=None, repr=False)
+
+
+@dataclass
 class FetchedPage:
     url: str  # the article URL as requested: the page's identity in the archive
     source: str
     family: str
     court: str
-    status: int | None = None
-    final_url: str | None = None
+    status: int | None = None  # of the final response
+    final_url: str | None = None  # the URL of the final response; None when a redirect chain ended unfollowed
     headers: dict[str, str] = field(default_factory=dict)
-    body: bytes | None = None
+    body: bytes | None = field(default=None, repr=False)
     reason: str | None = None  # why the fetch failed (timeout, size, redirect loop …)
-    redirected_away: bool = False  # a redirect ended on a page that is not an article
+    hops: list[Hop] = field(default_factory=list)
     revisit: bool = False
     fetched_at: str = field(default_factory=utc_now)
+    # what the classifier needs to know about the site (from the spider, never from a pipeline branch)
+    allowed_hosts: tuple[str, ...] = ()
+    article_pattern: str | None = None
+    list_urls: tuple[str, ...] = ()
+    not_found: NotFoundSample | None = None
+    truncated: bool = False  # the connection ended before the announced length (Scrapy's dataloss flag)

@@ -1,90 +1,97 @@
-"""FetchedPage → extraction → archive. No site-specific branches: site knowledge arrives in the item."""
+"""FetchedPage → classification (in the extraction pool) → the archive writer. No site-specific branches:
+site knowledge arrives in the item.
+
+Every item becomes captures, whatever happens on the way: classification never raises, a store error turns
+into a failed capture, and what cannot be stored at all (a lock never released, a full disk) fails the run
+with the count and the first error. A full disk ends the crawl at once.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
+from scrapy.utils.defer import deferred_from_coro
 
-from archive import ArticleFields, Capture, finish_run, open_archive, record, start_run
-from crawler.extract import ExtractionError, detect_challenge, extract_decoded
-from crawler.extract.decode import decode_html, looks_binary
+from archive import finish_run, open_archive, start_run
+from archive.db import ArchiveError
+from archive.writer import ArchiveWriter
 from crawler.items import FetchedPage
-from crawler.records import article_fields
+from crawler.pool import ExtractionPool, default_workers
+from crawler.records import to_records
 
 if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
-GONE_STATUSES = {404, 410}
-MIN_ARTICLE_CHARS = 20
+
+# Spider close reasons that are not failures of the site or of us
+OPERATOR_STOPS = {"shutdown": "stopped by a signal (an operator, or the daemon shutting down)"}
+DISK_FULL = "disk_full"
+NOTEWORTHY = ("changed", "removed", "moved", "restored")
 
 
-def classify(item: FetchedPage) -> tuple[str, ArticleFields | None, Capture]:
-    """Decide what a fetch is: an article, a removal, a challenge or a failure (with its reason)."""
-    capture = Capture(
-        url=item.url,
-        source=item.source,
-        status=item.status,
-        final_url=item.final_url,
-        headers=item.headers,
-        raw=item.body,
-        reason=item.reason,
-        fetched_at=item.fetched_at,
-    )
-    if item.reason or item.status is None:
-        capture.reason = item.reason or "no response"
-        return "failed", None, capture
-    if item.status in GONE_STATUSES:
-        # an anti-bot page can answer 404 too (one whose script sends the browser home): not a removal.
-        # A short 404 page is normal, so the empty-shell verdict does not apply here.
-        challenge = detect_challenge(item.status, item.headers, decode_html(item.body or b"").text)
-        if challenge and not challenge.startswith("empty shell"):
-            capture.reason = f"HTTP {item.status} {challenge}"
-            return "challenge", None, capture
-        capture.reason = f"HTTP {item.status}"
-        return "gone", None, capture
-    if item.redirected_away:
-        capture.reason = f"redirected to a non-article page {item.final_url}"
-        return "gone", None, capture
-    raw = item.body or b""
-    if not raw:
-        capture.reason = "empty body (0 bytes)"
-        return "failed", None, capture
-    if looks_binary(raw):
-        capture.reason = f"binary body served as {item.headers.get('Content-Type', 'unknown type')}"
-        return "failed", None, capture
-    decoded = decode_html(raw, item.headers.get("Content-Type"))
-    capture.encoding = decoded.encoding
-    challenge = detect_challenge(item.status, item.headers, decoded.text)
-    if challenge:
-        capture.reason = challenge
-        return "challenge", None, capture
-    if item.status >= 400:
-        capture.reason = f"HTTP {item.status}"
-        return "failed", None, capture
-    try:
-        article = extract_decoded(decoded, item.url, family=item.family, court_hint=item.court)
-    except ExtractionError as exc:
-        capture.reason = str(exc)
-        return "failed", None, capture
-    if len(article.body) < MIN_ARTICLE_CHARS:
-        capture.reason = f"no article text found ({len(article.body)} characters after extraction)"
-        return "failed", None, capture
-    fields = article_fields(article)
-    if decoded.note:
-        capture.reason = f"decoding: {decoded.note}"
-    return "article", fields, capture
+@dataclass
+class RunFacts:
+    """What a run knows when it closes, to decide whether it succeeded."""
+
+    kind: str  # crawl | revisit
+    close_reason: str
+    counts: dict[str, Any]
+    list_pages_ok: int = 0
+    list_errors: tuple[str, ...] = ()
+    links_found: int = 0
+    unstored: int = 0
+    first_store_error: str | None = None
+    first_failure: str | None = None
+
+
+def run_verdict(facts: RunFacts) -> tuple[str, str | None]:
+    """finished, stopped or failed, with the reason. A run fails when it lost fetches, when it could not
+    read its list (no list page fetched, or pages without a single article link), or when every fetch failed.
+    """
+    counts = facts.counts
+    if facts.close_reason == DISK_FULL or facts.unstored:
+        return "failed", (
+            f"{facts.unstored} fetches could not be stored ({facts.first_store_error or facts.close_reason})"
+        )
+    if facts.close_reason in OPERATOR_STOPS:
+        return "stopped", OPERATOR_STOPS[facts.close_reason]
+    if facts.close_reason != "finished":
+        return "failed", f"spider closed: {facts.close_reason}"
+    if facts.kind == "crawl":
+        if not facts.list_pages_ok:
+            errors = facts.list_errors
+            return "failed", (
+                f"no list page could be fetched ({len(errors)} errors; first: {errors[0]})"
+                if errors
+                else "no list page could be fetched"
+            )
+        if not facts.links_found:
+            return "failed", (
+                f"the list ({facts.list_pages_ok} pages read) had no article links: the site changed its layout "
+                "or served a block page; check the source's selectors and article_pattern"
+            )
+    if counts.get("captures") and counts.get("failures") == counts.get("captures"):
+        return "failed", f"all {counts['captures']} fetches failed (first: {facts.first_failure})"
+    return "finished", None
 
 
 class ArchivePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.db_path = crawler.settings.get("ARCHIVE_DB")
-        self.db = None
+        workers = crawler.settings.getint("EXTRACT_WORKERS", -1)
+        self.workers = default_workers() if workers < 0 else workers
+        self.pool: ExtractionPool | None = None
+        self.writer: ArchiveWriter | None = None
         self.run_id: int | None = None
+        self.first_failure: str | None = None
+        self._closing: asyncio.Task[None] | None = None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -93,54 +100,133 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         spider = self.crawler.spider
-        self.db = open_archive(self.db_path)
-        kind = "revisit" if getattr(spider, "revisit", "none") in ("only", "due") else "crawl"
-        self.run_id = start_run(self.db, spider.name, kind)
-        logger.info("archive %s: run %d of %s started", self.db_path, self.run_id, spider.name)
+        db = open_archive(self.db_path)
+        try:
+            kind = "revisit" if getattr(spider, "revisit", "none") in ("only", "due") else "crawl"
+            self.run_id = start_run(db, spider.name, kind)
+        finally:
+            db.close()
+        self.writer = ArchiveWriter(self.db_path).start()
+        self.pool = ExtractionPool(self.workers)
+        logger.info(
+            "archive %s: run %d of %s started (%d extraction workers)",
+            self.db_path,
+            self.run_id,
+            spider.name,
+            self.workers,
+        )
 
-    def process_item(self, item: FetchedPage) -> FetchedPage:
-        outcome, fields, capture = classify(item)
-        result = record(self.db, self.run_id, capture, outcome, fields)
+    async def process_item(self, item: FetchedPage) -> FetchedPage:
+        assert self.pool is not None and self.writer is not None and self.run_id is not None
+        verdicts = await self.pool.classify(item)
+        records = to_records(item, verdicts)
+        try:
+            results = await asyncio.wrap_future(self.writer.submit(self.run_id, records))
+        except ArchiveError as exc:
+            logger.error("%s: not stored: %s", item.url, exc)
+            if self.writer.full is not None:
+                self._close(DISK_FULL)
+            return self._forget(item)
         stats = self.crawler.stats
-        stats.inc_value(f"courtnews/{result.outcome}")
-        if result.outcome in ("failed", "challenge"):
-            logger.warning("%s: %s (%s)", item.url, result.outcome, capture.reason)
-        elif result.outcome in ("changed", "removed", "restored"):
-            logger.info(
-                "%s: %s (version %s; %s)",
-                item.url,
-                result.outcome,
-                result.version,
-                ", ".join(result.changed_fields),
-            )
+        for record, result in zip(records, results, strict=True):
+            if stats is not None:
+                stats.inc_value(f"courtnews/{result.outcome}")
+            if result.outcome in ("failed", "challenge"):
+                self.first_failure = self.first_failure or f"{record.capture.url}: {record.capture.reason}"
+                logger.warning("%s: %s (%s)", record.capture.url, result.outcome, record.capture.reason)
+            elif result.outcome in NOTEWORTHY:
+                logger.info(
+                    "%s: %s (version %s; %s)",
+                    record.capture.url,
+                    result.outcome,
+                    result.version,
+                    ", ".join(result.changed_fields) or record.capture.reason or "",
+                )
+        return self._forget(item)
+
+    def _close(self, reason: str) -> None:
+        """End the crawl now (not awaited here: closing waits for the items in progress, this one included)."""
+        engine = self.crawler.engine
+        if engine is not None and self._closing is None:
+            logger.error("closing the crawl: %s", reason)
+            self._closing = asyncio.get_running_loop().create_task(engine.close_spider_async(reason=reason))
+
+    @staticmethod
+    def _forget(item: FetchedPage) -> FetchedPage:
         item.body = None  # the bytes are stored; do not keep them in memory or feeds
+        for hop in item.hops:
+            hop.body = b""
         return item
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
-        if self.db is None or self.run_id is None:
+    def close_spider(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+        if self.writer is not None:
+            self.writer.close()  # writes what is queued
+
+    def spider_closed(self, spider: Spider, reason: str) -> Any:
+        return deferred_from_coro(self._finish(spider, reason))
+
+    async def _finish(self, spider: Spider, reason: str) -> None:
+        if self.run_id is None:
             return
-        status, why = ("finished", None) if reason == "finished" else ("failed", f"spider closed: {reason}")
-        errors = getattr(spider, "list_errors", [])
-        if status == "finished" and errors and not getattr(spider, "list_pages_ok", 1):
-            status, why = (
-                "failed",
-                f"no list page could be fetched ({len(errors)} errors; first: {errors[0]})",
+        writer = self.writer
+        try:
+            db = open_archive(self.db_path)
+        except ArchiveError as exc:
+            logger.error("courtnews run %d (%s) could not be closed: %s", self.run_id, spider.name, exc)
+            self._set_exit(spider, "failed")
+            return
+        try:
+            counts = dict(db["runs"].get(self.run_id))
+            facts = RunFacts(
+                kind=counts["kind"],
+                close_reason=reason,
+                counts=counts,
+                list_pages_ok=getattr(spider, "list_pages_ok", 0),
+                list_errors=tuple(getattr(spider, "list_errors", ())),
+                links_found=getattr(spider, "links_found", 0),
+                unstored=writer.unstored if writer else 0,
+                first_store_error=writer.first_error if writer else None,
+                first_failure=self.first_failure,
             )
-        run = finish_run(self.db, self.run_id, status, why)
+            status, why = run_verdict(facts)
+            run = finish_run(
+                db,
+                self.run_id,
+                status,
+                why,
+                unstored=facts.unstored,
+                list_pages=facts.list_pages_ok,
+                links_found=facts.links_found,
+            )
+        except ArchiveError as exc:
+            logger.error("courtnews run %d (%s) could not be closed: %s", self.run_id, spider.name, exc)
+            self._set_exit(spider, "failed")
+            return
+        finally:
+            db.close()
+        self._set_exit(spider, status)
         logger.info(
-            "courtnews run %d (%s) %s: %d captures, %d new pages, %d new versions (%d changed, %d removed, "
-            "%d restored), %d unchanged, %d failures",
+            "courtnews run %d (%s) %s%s: %d captures, %d new pages, %d new versions (%d changed, %d removed, "
+            "%d moved, %d restored), %d unchanged, %d failures, %d unstored",
             run["id"],
             spider.name,
             status,
+            f" ({why})" if why else "",
             run["captures"],
             run["new_pages"],
             run["new_versions"],
             run["changed"],
             run["removed"],
+            run["moved"],
             run["restored"],
             run["unchanged"],
             run["failures"],
+            run["unstored"],
         )
-        self.db.close()
-        self.db = None
+
+    def _set_exit(self, spider: Spider, status: str) -> None:
+        """The run's status for the crawl command's exit code (see crawler/commands/crawl.py)."""
+        if self.crawler.stats is not None:
+            self.crawler.stats.set_value("courtnews/run_status", status)

@@ -7,6 +7,7 @@ import os
 BOT_NAME = "courtnews"
 SPIDER_MODULES = ["crawler.spiders"]
 SPIDER_LOADER_CLASS = "crawler.spiderloader.SourceSpiderLoader"
+COMMANDS_MODULE = "crawler.commands"
 SOURCES_FILE = os.environ.get("COURTNEWS_SOURCES")  # None: the sources.toml shipped at the project root
 ARCHIVE_DB = os.environ.get("COURTNEWS_DB", "data/archive.db")
 
@@ -31,7 +32,13 @@ DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2
-REDIRECT_MAX_TIMES = 5
+REDIRECT_MAX_TIMES = (
+    5  # article redirects are followed by the spider (every hop is recorded), lists by Scrapy
+)
+# a response cut short reaches the pipeline flagged "dataloss" and is recorded as truncated, with its bytes
+DOWNLOAD_FAIL_ON_DATALOSS = False
+# extraction processes (-1: one per CPU; 0: extract inside the crawl process)
+EXTRACT_WORKERS = int(os.environ.get("COURTNEWS_EXTRACT_WORKERS", "-1"))
 # Some government HTTPS servers only offer weak ciphers.
 DOWNLOADER_CLIENT_TLS_CIPHERS = "DEFAULT:@SECLEVEL=1"
 

@@ -158,10 +158,13 @@ def run_crawl(slug: str, db: Path, sources: Path, *spider_args: str, **settings:
 
 @pytest.fixture
 def crawl(tmp_path: Path) -> Callable[..., CrawlResult]:
-    def go(site: Site, *spider_args: str, db: Path | None = None, **settings: str) -> CrawlResult:
+    def go(
+        site: Site, *spider_args: str, db: Path | None = None, expect_exit: int = 0, **settings: str
+    ) -> CrawlResult:
+        """Crawl site; the crawl's exit code must be expect_exit (0 finished, 1 failed, 3 stopped)."""
         sources = write_sources(tmp_path / f"sources-{site.slug}.toml", site)
         result = run_crawl(site.slug, db or tmp_path / "archive.db", sources, *spider_args, **settings)
-        assert result.returncode == 0, result.log[-4000:]
+        assert result.returncode == expect_exit, result.log[-4000:]
         return result
 
     return go

@@ -10,6 +10,7 @@ import pytest
 
 from archive import ArticleFields, Capture, finish_run, known_urls, open_archive, record, start_run, store
 from archive.reextraction import apply_reextraction
+from archive.schema import migrations
 from archive.store import content_hash, get_blob
 
 URL = "https://www.court.gov.cn/zixun/xiangqing/1.html"
@@ -47,7 +48,7 @@ def test_open_sets_wal_and_migrates_once(tmp_path):
     first.close()
     again = open_archive(tmp_path / "a.db")
     names = [r["name"] for r in again.query("SELECT name FROM _sqlite_migrations")]
-    assert names == ["m001_core_tables", "m002_reader_views_and_search", "m003_run_process_outcome"]
+    assert names == [m.name for m in migrations._migrations]  # each step applied once, in order
 
 
 def test_versions_only_when_normalised_fields_change(db, run):

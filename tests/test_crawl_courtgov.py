@@ -117,8 +117,17 @@ def test_redirect_to_a_non_article_page_is_a_removal(site_factory, crawl, tmp_pa
     db = sqlite_utils.Database(tmp_path / "archive.db")
     capture = list(
         db.query(
-            "SELECT outcome, reason, final_url FROM captures WHERE url LIKE '%1004.html' ORDER BY id DESC LIMIT 1"
+            "SELECT id, status, outcome, reason, location FROM captures WHERE url LIKE '%1004.html' "
+            "ORDER BY id DESC LIMIT 1"
         )
     )[0]
-    assert capture["outcome"] == "removed" and "non-article page" in capture["reason"]
-    assert capture["final_url"].endswith("/zixun/gengduo/24.html")
+    # the hop is recorded as it happened: the redirect's own status and Location, on the article's page
+    assert (capture["status"], capture["outcome"]) == (302, "removed")
+    assert capture["location"].endswith("/zixun/gengduo/24.html") and "redirected to" in capture["reason"]
+    # and the response it led to is a capture of the list page's own URL, never a version of the article
+    target = list(
+        db.query("SELECT url, status, outcome FROM captures WHERE redirected_from = ?", [capture["id"]])
+    )
+    assert [(t["url"].rsplit("/", 1)[1], t["status"], t["outcome"]) for t in target] == [
+        ("24.html", 200, "not-article")
+    ]

@@ -47,7 +47,7 @@ def test_a_source_whose_list_cannot_be_fetched_fails_its_run(site_factory, crawl
     site.path("_routes.json").write_text(
         json.dumps({"/index.html": {"status": 412, "file": "challenge412.html"}})
     )
-    crawl(site)
+    crawl(site, expect_exit=1)
     db = sqlite_utils.Database(tmp_path / "archive.db")
     run = list(db.query("SELECT status, reason, captures FROM runs"))[0]
     assert run["status"] == "failed" and run["captures"] == 0

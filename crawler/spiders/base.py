@@ -1,27 +1,45 @@
-"""What every source spider shares: list pages → article pages, revisits, and failure items.
+"""What every source spider shares: list pages → article pages, revisits, redirects, and failure items.
 
 A family subclass only says where a list page keeps its article links and its next page.
+
+Rules:
+- an article is fetched once per run under its page key (``archive.urls.page_key``): ``#comment``,
+  ``?utm_source=`` and http/https spellings are one article;
+- redirects of article requests are followed here, not by Scrapy's middleware, so every hop (its status,
+  headers and Location) reaches the archive; a meta refresh naming another URL is a hop too. Loops, more
+  than ``REDIRECT_MAX_TIMES`` hops and hops to a host outside the allow-list end the fetch with a reason;
+- before the first list page, each site is asked once for a page that cannot exist, so that its own way of
+  saying "not found" (a real 404, a 200 soft 404, a redirect home) is known when articles are judged;
+- 4xx and 5xx responses reach the callback, so removals and server errors are recorded;
+- a response cut short (Scrapy's dataloss flag) is recorded as truncated, never as an article.
 """
 
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import AsyncIterator, Iterable
 from typing import Any, ClassVar
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.http import Request, Response, TextResponse
+from scrapy.utils.response import get_meta_refresh
 from twisted.python.failure import Failure
 
+from archive.urls import page_key
 from crawler.extract.challenge import detect_challenge
-from crawler.items import FetchedPage
+from crawler.items import FetchedPage, Hop, NotFoundSample, utc_now
 from crawler.sources import Source
 
-# 4xx and 5xx reach the callback so removals and server errors are recorded; 3xx are still followed.
-RECORDED_STATUSES = list(range(400, 600))
+RECORDED_STATUSES = list(range(300, 600))  # every non-2xx status reaches the callback
+REDIRECT_STATUSES = {301, 302, 303, 307, 308}
+META_REFRESH_MAX_DELAY = 100  # seconds; a longer refresh is a page reloading itself, not a redirect
+NOT_FOUND_SAMPLE_CHARS = 20_000
 NEXT_PAGE_TEXT = (
     '//a[contains(normalize-space(.), "下一页") or normalize-space(.)="下页" or normalize-space(.)=">"]/@href'
 )
+_TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.S | re.I)
 
 
 def response_headers(response: Response) -> dict[str, str]:
@@ -42,11 +60,16 @@ class SourceSpider(scrapy.Spider):
                 "(archived articles whose next check is due, no list pages)"
             )
         self.revisit = revisit
-        self.article_re = re.compile(self.source.article_pattern or self.default_article_pattern)
-        self.scheduled: set[str] = set()
+        self.article_pattern = self.source.article_pattern or self.default_article_pattern
+        self.article_re = re.compile(self.article_pattern)
+        self.scheduled: set[str] = set()  # page keys of the articles requested in this run
         self.articles_found = 0
+        self.links_found = 0  # article links seen on list pages, new or known
         self.list_pages_ok = 0  # a crawl that reached no list page at all has failed, whatever else happened
         self.list_errors: list[str] = []
+        self.not_found: dict[str, NotFoundSample] = {}  # host → how it answers for a missing page
+        self._probes_pending = 0
+        self._revisits: list[str] = []
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SourceSpider:
@@ -81,7 +104,10 @@ class SourceSpider(scrapy.Spider):
             db.close()
 
     def article_request(self, url: str, revisit: bool = False) -> Request:
-        self.scheduled.add(url)
+        self.scheduled.add(page_key(url))
+        return self._article_request(url, {"revisit": revisit, "article_url": url, "hops": []})
+
+    def _article_request(self, url: str, meta: dict[str, Any]) -> Request:
         return Request(
             url,
             callback=self.parse_article,
@@ -89,23 +115,74 @@ class SourceSpider(scrapy.Spider):
             # the spider dedupes articles itself; the dupefilter would silently swallow a redirect loop
             dont_filter=True,
             priority=10,  # articles before further list pages: bounded memory, early results
-            meta={"handle_httpstatus_list": RECORDED_STATUSES, "revisit": revisit, "article_url": url},
+            meta={**meta, "handle_httpstatus_list": RECORDED_STATUSES, "dont_redirect": True},
         )
 
     def list_requests(self) -> Iterable[Request]:
         for url in self.source.start_urls:
             yield Request(url, callback=self.parse_list, errback=self.list_failed, meta={"list_page": 1})
 
+    def _initial_requests(self) -> list[Request]:
+        requests = list(self.list_requests()) if self.revisit not in ("only", "due") else []
+        requests += [self.article_request(url, revisit=True) for url in self._revisits]
+        if self._revisits:
+            self.logger.info("revisiting %d archived articles of %s", len(self._revisits), self.source.slug)
+        return requests
+
     async def start(self) -> AsyncIterator[Any]:
-        revisits = [u for u in self.revisit_urls() if self.source.allows(u)]
-        self.scheduled.update(revisits)
-        if self.revisit not in ("only", "due"):
-            for request in self.list_requests():
+        self._revisits = [u for u in dict.fromkeys(self.revisit_urls()) if self.source.allows(u)]
+        self.scheduled.update(page_key(u) for u in self._revisits)
+        probes = list(self.not_found_probes())
+        if not probes:
+            for request in self._initial_requests():
                 yield request
-        for url in revisits:
-            yield self.article_request(url, revisit=True)
-        if revisits:
-            self.logger.info("revisiting %d archived articles of %s", len(revisits), self.source.slug)
+            return
+        self._probes_pending = len(probes)
+        for request in probes:
+            yield request
+
+    # ------------------------------------------------------------ how each site says "not found"
+    def not_found_probes(self) -> Iterable[Request]:
+        hosts: dict[str, str] = {}
+        for url in [*self.source.start_urls, *self._revisits]:
+            parts = urlsplit(url)
+            hosts.setdefault(parts.netloc, url)
+        for netloc, url in hosts.items():
+            probe = urljoin(url, f"courtnews-not-found-{secrets.token_hex(6)}.html")
+            yield Request(
+                probe,
+                callback=self.parse_probe,
+                errback=self.probe_failed,
+                dont_filter=True,
+                priority=20,
+                meta={"handle_httpstatus_all": True, "dont_redirect": True, "netloc": netloc},
+            )
+
+    def parse_probe(self, response: Response) -> Iterable[Request]:
+        location = None
+        if response.status in REDIRECT_STATUSES and response.headers.get("Location"):
+            location = response.urljoin(response.headers["Location"].decode("latin-1"))
+        elif isinstance(response, TextResponse):
+            location = self._meta_refresh(response)
+        text = None
+        if response.status == 200 and isinstance(response, TextResponse) and location is None:
+            text = re.sub(r"\s+", "", _TAGS.sub(" ", response.text[:200_000]))[:NOT_FOUND_SAMPLE_CHARS]
+        self.not_found[response.meta["netloc"]] = NotFoundSample(response.status, location, text)
+        self.logger.info(
+            "%s answers a missing page with HTTP %s%s",
+            response.meta["netloc"],
+            response.status,
+            f" → {location}" if location else " (a soft 404)" if text else "",
+        )
+        return self._probe_done()
+
+    def probe_failed(self, failure: Failure) -> Iterable[Request]:
+        self.logger.info("not-found probe %s failed: %s", failure.request.url, failure.getErrorMessage())
+        return self._probe_done()
+
+    def _probe_done(self) -> list[Request]:
+        self._probes_pending -= 1
+        return self._initial_requests() if self._probes_pending == 0 else []
 
     # ------------------------------------------------------------ lists
     def article_links(self, response: Response) -> list[str]:
@@ -127,11 +204,12 @@ class SourceSpider(scrapy.Spider):
             self.logger.error("list page %s is a %s; backing off", response.url, challenge)
             return
         self.list_pages_ok += 1
+        self.links_found += len(articles)
         if not articles:
             self.logger.info("list page %s has no articles: stopping pagination of this list", response.url)
             return
         for url in articles:
-            if url in self.scheduled:
+            if page_key(url) in self.scheduled:
                 continue
             if self.articles_found >= self.source.max_articles:
                 self.logger.info("max_articles=%d reached for %s", self.source.max_articles, self.source.slug)
@@ -159,32 +237,80 @@ class SourceSpider(scrapy.Spider):
         self.logger.error("list page %s failed: %s", failure.request.url, failure.getErrorMessage())
 
     # ------------------------------------------------------------ articles
-    def _item(self, url: str, revisit: bool) -> FetchedPage:
+    def _item(self, meta: dict[str, Any]) -> FetchedPage:
+        url = meta["article_url"]
         return FetchedPage(
             url=url,
             source=self.source.slug,
             family=self.source.family,
             court=self.source.court,
-            revisit=revisit,
+            revisit=meta.get("revisit", False),
+            hops=list(meta.get("hops", [])),
+            allowed_hosts=self.source.allowed_hosts,
+            article_pattern=self.article_pattern,
+            list_urls=self.source.start_urls,
         )
 
-    def parse_article(self, response: Response) -> Iterable[FetchedPage]:
-        url = response.meta.get("article_url", response.url)
-        item = self._item(url, response.meta.get("revisit", False))
+    @staticmethod
+    def _meta_refresh(response: TextResponse) -> str | None:
+        try:
+            delay, target = get_meta_refresh(response)
+        except (ValueError, UnicodeError):
+            return None
+        if target is None or delay is None or delay > META_REFRESH_MAX_DELAY:
+            return None
+        return target if page_key(target) != page_key(response.url) else None
+
+    def parse_article(self, response: Response) -> Iterable[FetchedPage | Request]:
+        meta = response.meta
+        location = None
+        if response.status in REDIRECT_STATUSES and response.headers.get("Location"):
+            location = response.urljoin(response.headers["Location"].decode("latin-1").strip())
+            how = "redirect"
+        elif response.status == 200 and isinstance(response, TextResponse):
+            location = self._meta_refresh(response)
+            how = "meta refresh"
+        if location is not None:
+            hop = Hop(
+                response.url, response.status, location, response_headers(response), response.body, how=how
+            )
+            follow = self._follow(meta, hop)
+            if isinstance(follow, Request):
+                yield follow
+                return
+            # the chain ends without a further response: the reason belongs to the URL asked for
+            item = self._item({**meta, "hops": [*meta.get("hops", []), hop]})
+            item.final_url, item.reason = None, follow
+            yield item
+            return
+        item = self._item(meta)
         item.status = response.status
         item.final_url = response.url
         item.headers = response_headers(response)
         item.body = response.body
-        redirected = response.meta.get("redirect_urls")
-        item.redirected_away = (
-            bool(redirected) and response.url != url and not self.is_article_url(response.url)
-        )
+        item.fetched_at = utc_now()
+        item.truncated = "dataloss" in response.flags
+        item.not_found = self.not_found.get(urlsplit(response.url).netloc)
         yield item
+
+    def _follow(self, meta: dict[str, Any], hop: Hop) -> Request | str:
+        """The request for the next hop, or why the chain ends here."""
+        hops = [*meta.get("hops", []), hop]
+        if page_key(hop.location) in {page_key(h.url) for h in hops}:
+            return f"redirect loop: {' → '.join(h.url for h in hops)} → {hop.location}"
+        if len(hops) > self.settings.getint("REDIRECT_MAX_TIMES", 5):
+            return f"more than {len(hops) - 1} redirects, last to {hop.location}"
+        if not self.source.allows(hop.location):
+            return (
+                f"redirected to {hop.location}: only http/https on the hosts {list(self.source.allowed_hosts)} "
+                "are fetched (add the host to allowed_hosts if it belongs to this court)"
+            )
+        return self._article_request(hop.location, {**meta, "hops": hops})
 
     def article_failed(self, failure: Failure) -> Iterable[FetchedPage]:
         request = failure.request
-        url = request.meta.get("article_url", request.url)
-        item = self._item(url, request.meta.get("revisit", False))
+        item = self._item(request.meta)
+        item.final_url = request.url
         item.reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
-        self.logger.warning("article %s failed: %s", url, item.reason)
+        self.logger.warning("article %s failed: %s", request.url, item.reason)
         yield item

@@ -1,0 +1,337 @@
+"""The archive's schema, as the sequence of migrations that builds it. Each step is frozen once released:
+a change to the schema is a new step, so every archive reaches the same shape whatever its age."""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+MIGRATION_SET = "courtnews"
+migrations = Migrations(MIGRATION_SET)
+
+
+@migrations()
+def m001_core_tables(db: sqlite_utils.Database) -> None:
+    db["runs"].create(
+        {
+            "id": int,
+            "source": str,
+            "kind": str,  # crawl | revisit | reextract
+            "started_at": str,
+            "finished_at": str,
+            "status": str,  # running | finished | failed | interrupted
+            "reason": str,
+            "pid": int,
+            "captures": int,
+            "new_pages": int,
+            "new_versions": int,
+            "changed": int,
+            "removed": int,
+            "restored": int,
+            "unchanged": int,
+            "failures": int,
+        },
+        pk="id",
+        defaults={
+            k: 0
+            for k in (
+                "captures",
+                "new_pages",
+                "new_versions",
+                "changed",
+                "removed",
+                "restored",
+                "unchanged",
+                "failures",
+            )
+        },
+    )
+    db["runs"].create_index(["source", "started_at"])
+    db["pages"].create(
+        {
+            "id": int,
+            "url": str,
+            "source": str,
+            "first_seen": str,
+            "last_seen": str,
+            "last_status": int,
+            "state": str,  # live | removed | failed (never had a version)
+            "current_version": int,
+            "last_error": str,
+        },
+        pk="id",
+        not_null={"url", "source", "first_seen"},
+    )
+    db["pages"].create_index(["url"], unique=True)
+    db["pages"].create_index(["source", "state"])
+    db["blobs"].create(
+        {"digest": str, "size": int, "compression": str, "data": bytes},
+        pk="digest",
+    )
+    db["captures"].create(
+        {
+            "id": int,
+            "page_id": int,
+            "run_id": int,
+            "url": str,
+            "fetched_at": str,
+            "status": int,
+            "final_url": str,
+            "headers": str,  # JSON object of the response headers as received
+            "digest": str,  # sha256 of the raw body, key into blobs
+            "size": int,
+            "encoding": str,
+            "outcome": str,  # version | unchanged | removed | gone | failed | challenge
+            "reason": str,
+        },
+        pk="id",
+        foreign_keys=[("page_id", "pages", "id"), ("run_id", "runs", "id"), ("digest", "blobs", "digest")],
+    )
+    db["captures"].create_index(["page_id", "fetched_at"])
+    db["versions"].create(
+        {
+            "id": int,
+            "page_id": int,
+            "version": int,
+            "kind": str,  # first | changed | removed | restored
+            "capture_id": int,
+            "created_at": str,
+            "content_hash": str,
+            "title": str,
+            "body": str,
+            "published": str,
+            "published_precision": str,
+            "source_name": str,
+            "author": str,
+            "editor": str,
+            "court": str,
+            "changed_fields": str,  # JSON array
+            "removed_blocks": str,  # JSON array of {rule, text}
+            "extractor_version": str,
+            "rules_hash": str,
+        },
+        pk="id",
+        foreign_keys=[("page_id", "pages", "id"), ("capture_id", "captures", "id")],
+    )
+    db["versions"].create_index(["page_id", "version"], unique=True)
+    db["versions"].create_index(["created_at"])
+    db["reextractions"].create(
+        {
+            "id": int,
+            "version_id": int,
+            "at": str,
+            "old_hash": str,
+            "new_hash": str,
+            "changed_fields": str,
+            "extractor_version": str,
+            "rules_hash": str,
+        },
+        pk="id",
+        foreign_keys=[("version_id", "versions", "id")],
+    )
+
+
+@migrations()
+def m002_reader_views_and_search(db: sqlite_utils.Database) -> None:
+    from archive.search import spaced
+
+    db.execute(
+        """CREATE VIEW latest_articles AS
+        SELECT p.id AS page_id, p.url, p.source, p.state, v.id AS version_id, v.version, v.kind,
+               v.title, v.published, v.published_precision, v.source_name, v.author, v.editor, v.court,
+               v.created_at AS version_at, p.first_seen, p.last_seen, v.body
+        FROM pages p JOIN versions v ON v.page_id = p.id
+        WHERE v.version = (SELECT MAX(version) FROM versions WHERE page_id = p.id AND kind != 'removed')"""
+    )
+    db.execute(
+        """CREATE VIEW changes AS
+        SELECT v.id AS version_id, p.url, p.source, v.version, v.kind, v.created_at, v.title, v.court,
+               v.changed_fields, prev.title AS previous_title, prev.id AS previous_version_id
+        FROM versions v JOIN pages p ON p.id = v.page_id
+        LEFT JOIN versions prev ON prev.page_id = v.page_id AND prev.version = (
+            SELECT MAX(version) FROM versions WHERE page_id = v.page_id AND version < v.version AND kind != 'removed')
+        WHERE v.kind IN ('changed', 'restored')"""
+    )
+    db.execute(
+        """CREATE VIEW removals AS
+        SELECT v.id AS version_id, p.url, p.source, v.version, v.created_at AS removed_at, c.status, c.reason,
+               c.final_url, last.title AS last_title, last.court
+        FROM versions v JOIN pages p ON p.id = v.page_id JOIN captures c ON c.id = v.capture_id
+        LEFT JOIN versions last ON last.page_id = v.page_id AND last.version = (
+            SELECT MAX(version) FROM versions WHERE page_id = v.page_id AND version < v.version AND kind != 'removed')
+        WHERE v.kind = 'removed'"""
+    )
+    db["versions"].create_index(["court", "published"])
+    db["versions"].create_index(["kind", "created_at"])
+    db.execute(
+        "CREATE VIRTUAL TABLE versions_fts USING fts5(title, body, content='versions', content_rowid='id', tokenize='trigram')"
+    )
+    db.execute(
+        """CREATE TRIGGER versions_fts_ai AFTER INSERT ON versions BEGIN
+        INSERT INTO versions_fts (rowid, title, body) VALUES (new.id, new.title, new.body); END"""
+    )
+    db.execute(
+        """CREATE TRIGGER versions_fts_ad AFTER DELETE ON versions BEGIN
+        INSERT INTO versions_fts (versions_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body); END"""
+    )
+    db.execute(
+        """CREATE TRIGGER versions_fts_au AFTER UPDATE OF title, body ON versions BEGIN
+        INSERT INTO versions_fts (versions_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body);
+        INSERT INTO versions_fts (rowid, title, body) VALUES (new.id, new.title, new.body); END"""
+    )
+    db.execute("INSERT INTO versions_fts (versions_fts) VALUES ('rebuild')")
+    db.execute(
+        "CREATE VIRTUAL TABLE versions_short_fts USING fts5(title, body, content='', tokenize='unicode61')"
+    )
+    for row in db.query("SELECT id, title, body FROM versions"):
+        db.execute(
+            "INSERT INTO versions_short_fts (rowid, title, body) VALUES (?, ?, ?)",
+            [row["id"], spaced(row["title"]), spaced(row["body"])],
+        )
+
+
+@migrations()
+def m003_run_process_outcome(db: sqlite_utils.Database) -> None:
+    """What the daemon knows about a crawl process: its exit code, log file and why it ran."""
+    db["runs"].add_column("exit_code", int)
+    db["runs"].add_column("log_file", str)
+    db["runs"].add_column("trigger", str)  # schedule | catch-up | revisit | manual
+
+
+@migrations()
+def m004_page_identity_and_redirects(db: sqlite_utils.Database) -> None:
+    """One page per article (a canonical key; old duplicates merged), redirect hops and moves recorded,
+    hashes under the whitespace-blind normalisation, and the counts a run needs to say what it lost."""
+    from archive.urls import page_key
+
+    db["captures"].add_column("location", str)  # where a redirect or meta refresh pointed
+    db["captures"].add_column("redirected_from", int)  # the capture whose redirect led here
+    db["captures"].create_index(["redirected_from"])
+    db["pages"].add_column("url_key", str)
+    db["pages"].add_column("moved_to", str)
+    db["runs"].add_column("moved", int, not_null_default=0)
+    db["runs"].add_column("unstored", int, not_null_default=0)  # fetches that could not be written
+    db["runs"].add_column("list_pages", int, not_null_default=0)
+    db["runs"].add_column("links_found", int, not_null_default=0)
+    groups: dict[str, list[int]] = {}
+    for row in db.query("SELECT id, url FROM pages ORDER BY first_seen, id"):
+        groups.setdefault(page_key(row["url"]), []).append(row["id"])
+    for key, ids in groups.items():
+        db.execute("UPDATE pages SET url_key = ? WHERE id = ?", [key, ids[0]])
+        if len(ids) > 1:
+            merge_pages(db, ids[0], ids[1:])
+    db["pages"].create_index(["url_key"], unique=True)
+    rehash_versions(db)
+    # the version whose text a version follows (or, for a removal or move, the last text archived): the
+    # "previous version with text" every reader needs, stored once instead of a correlated query each time
+    db["versions"].add_column("previous_id", int)
+    db.execute(
+        """UPDATE versions SET previous_id = (
+            SELECT p.id FROM versions p WHERE p.page_id = versions.page_id AND p.version < versions.version
+            AND p.kind IN ('first', 'changed', 'restored') ORDER BY p.version DESC LIMIT 1)"""
+    )
+    # a moved page has no text, like a removed one: the reader views take text only from content versions
+    for view in ("latest_articles", "changes", "removals"):
+        db.execute(f"DROP VIEW IF EXISTS {view}")
+    db.execute(
+        """CREATE VIEW latest_articles AS
+        SELECT p.id AS page_id, p.url, p.source, p.state, v.id AS version_id, v.version, v.kind,
+               v.title, v.published, v.published_precision, v.source_name, v.author, v.editor, v.court,
+               v.created_at AS version_at, p.first_seen, p.last_seen, v.body
+        FROM pages p JOIN versions v ON v.page_id = p.id
+        WHERE v.version = (SELECT MAX(version) FROM versions WHERE page_id = p.id
+                           AND kind IN ('first', 'changed', 'restored'))"""
+    )
+    db.execute(
+        """CREATE VIEW changes AS
+        SELECT v.id AS version_id, p.url, p.source, v.version, v.kind, v.created_at, v.title, v.court,
+               v.changed_fields, prev.title AS previous_title, prev.id AS previous_version_id
+        FROM versions v JOIN pages p ON p.id = v.page_id
+        LEFT JOIN versions prev ON prev.id = v.previous_id
+        WHERE v.kind IN ('changed', 'restored')"""
+    )
+    db.execute(
+        """CREATE VIEW removals AS
+        SELECT v.id AS version_id, p.url, p.source, v.version, v.kind, v.created_at AS removed_at, c.status,
+               c.reason, c.location AS moved_to, c.final_url, last.title AS last_title, last.court
+        FROM versions v JOIN pages p ON p.id = v.page_id JOIN captures c ON c.id = v.capture_id
+        LEFT JOIN versions last ON last.id = v.previous_id
+        WHERE v.kind IN ('removed', 'moved')"""
+    )
+
+
+def rehash_versions(db: sqlite_utils.Database) -> None:
+    """Recompute content hashes with the current normalisation, so the next fetch compares like with like."""
+    from archive.store import content_hash
+
+    for row in list(db.query("SELECT * FROM versions WHERE content_hash IS NOT NULL")):
+        new = content_hash(row)
+        if new != row["content_hash"]:
+            db.execute("UPDATE versions SET content_hash = ? WHERE id = ?", [new, row["id"]])
+
+
+def merge_pages(db: sqlite_utils.Database, survivor: int, others: list[int]) -> None:
+    """Make several pages that are one article one page: captures move to the survivor, versions are put in
+    time order and renumbered, and a version that repeats the text before it (made only because the
+    article was seen under two URLs) becomes an unchanged capture."""
+    import json
+
+    from archive.search import unindex_short
+    from archive.store import CONTENT_KINDS, changed_fields
+
+    ids = [survivor, *others]
+    marks = ",".join("?" for _ in ids)
+    db.execute(f"UPDATE captures SET page_id = ? WHERE page_id IN ({marks})", [survivor, *ids])
+    versions = list(
+        db.query(f"SELECT * FROM versions WHERE page_id IN ({marks}) ORDER BY created_at, id", ids)
+    )
+    db.execute(f"UPDATE versions SET page_id = ?, version = -id WHERE page_id IN ({marks})", [survivor, *ids])
+    number, previous_text, previous_kind = 0, None, None
+    for row in versions:
+        gone = row["kind"] not in CONTENT_KINDS
+        duplicate = (gone and previous_kind in (None, "removed", "moved")) or (
+            not gone
+            and previous_kind in CONTENT_KINDS
+            and row["content_hash"] == previous_text["content_hash"]
+        )
+        if duplicate:
+            db.execute("DELETE FROM reextractions WHERE version_id = ?", [row["id"]])
+            unindex_short(db, row["id"], row["title"], row["body"])
+            db.execute("DELETE FROM versions WHERE id = ?", [row["id"]])
+            db.execute(
+                "UPDATE captures SET outcome = ? WHERE id = ?",
+                ["gone" if gone else "unchanged", row["capture_id"]],
+            )
+            continue
+        number += 1
+        if gone:
+            kind, fields = row["kind"], []
+        elif previous_text is None:
+            kind, fields = "first", changed_fields(None, row)
+        else:
+            kind = "restored" if previous_kind in ("removed", "moved") else "changed"
+            fields = changed_fields(previous_text, row)
+        db.execute(
+            "UPDATE versions SET version = ?, kind = ?, changed_fields = ? WHERE id = ?",
+            [number, kind, json.dumps(fields), row["id"]],
+        )
+        previous_kind = kind
+        if not gone:
+            previous_text = row
+    latest = list(db.query(f"SELECT * FROM pages WHERE id IN ({marks}) ORDER BY last_seen DESC", ids))[0]
+    db.execute(
+        f"UPDATE pages SET first_seen = (SELECT MIN(first_seen) FROM pages WHERE id IN ({marks})), last_seen = ?, "
+        "last_status = ?, last_error = ?, current_version = ?, state = ? WHERE id = ?",
+        [
+            *ids,
+            latest["last_seen"],
+            latest["last_status"],
+            latest["last_error"],
+            number or None,
+            ("removed" if previous_kind == "removed" else "moved" if previous_kind == "moved" else "live")
+            if number
+            else latest["state"],
+            survivor,
+        ],
+    )
+    db.execute(f"DELETE FROM pages WHERE id IN ({','.join('?' for _ in others)})", others)

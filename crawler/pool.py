@@ -1,0 +1,63 @@
+"""Extraction off the reactor: fetches are classified (decoded, extracted, judged) in worker processes, so
+the reactor only fetches and a page that crashes or exhausts a worker cannot take the crawl with it.
+
+Rules: the pool has ``EXTRACT_WORKERS`` processes (default: the CPU count; 0 classifies inline, in the
+crawl process). A worker that dies is replaced and its pages are classified again; a page on which workers
+keep dying is recorded as ``failed`` with that reason. Workers are started fresh (``spawn``), never forked
+from a process running a reactor and threads, and replaced after ``MAX_TASKS_PER_WORKER`` pages so a slow
+leak in a parser cannot grow without bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from crawler.items import FetchedPage
+from crawler.records import Verdict, classify, failed_verdicts
+
+logger = logging.getLogger(__name__)
+MAX_TASKS_PER_WORKER = 500
+ATTEMPTS = 3
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+class ExtractionPool:
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.restarts = 0
+        self._executor: ProcessPoolExecutor | None = self._new() if workers > 0 else None
+
+    def _new(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            max_tasks_per_child=MAX_TASKS_PER_WORKER,
+        )
+
+    async def classify(self, item: FetchedPage) -> list[Verdict]:
+        if self._executor is None:
+            return classify(item)
+        for _attempt in range(ATTEMPTS):
+            executor = self._executor
+            try:
+                return await asyncio.wrap_future(executor.submit(classify, item))
+            except BrokenProcessPool:
+                if self._executor is executor:  # the first page to notice replaces the pool
+                    self.restarts += 1
+                    logger.error("an extraction worker died; starting a new pool (restart %d)", self.restarts)
+                    executor.shutdown(wait=False, cancel_futures=True)
+                    self._executor = self._new()
+        return failed_verdicts(item, f"extraction workers died {ATTEMPTS} times on this page")
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
