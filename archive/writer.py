@@ -7,7 +7,9 @@ Rules:
 - a fetch whose records the store rejects (a bug, a constraint) is stored instead as a ``failed`` capture
   of its first URL with the error as reason: the fetch is never dropped;
 - what cannot be stored at all (the lock never came, the disk is full) is counted in ``unstored`` with the
-  first error, and the caller fails the run; after a full disk nothing more is attempted.
+  first error, and the caller fails the run; after a full disk nothing more is attempted;
+- a reserve file of ``RESERVE_BYTES`` beside the archive is given back when the disk fills, so the run can
+  still be closed with its reason instead of being left ``running``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from archive.store import Recorded, RecordResult, record_fetch
 
 logger = logging.getLogger(__name__)
 BATCH_ATTEMPTS = 3
+RESERVE_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -49,6 +52,17 @@ class ArchiveWriter:
         self._queue: queue.Queue[_Job | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="archive-writer", daemon=True)
         self._db = open_archive(self.path)  # opened (and migrated) here, so a bad archive fails at start
+        self.reserve = self.path.with_name(self.path.name + "-reserve")
+        try:
+            with open(self.reserve, "wb") as fh:
+                fh.write(b"\0" * RESERVE_BYTES)
+        except OSError as exc:
+            self.reserve.unlink(missing_ok=True)
+            self._db.close()
+            raise ArchiveFull(
+                f"{self.path}: less than {RESERVE_BYTES // 1024} KiB free beside the archive ({exc.strerror}); "
+                "free space, then run the crawl again"
+            ) from None
 
     def start(self) -> ArchiveWriter:
         self._thread.start()
@@ -68,6 +82,11 @@ class ArchiveWriter:
             self._queue.put(None)
             self._thread.join()
         self._db.close()
+        self.release_reserve()
+
+    def release_reserve(self) -> None:
+        """Give the reserved space back (done at once when the disk fills, so the run can be closed)."""
+        self.reserve.unlink(missing_ok=True)
 
     # ------------------------------------------------------------ the thread
     def _run(self) -> None:
@@ -103,6 +122,7 @@ class ArchiveWriter:
                     results = [self._record(job) for job in batch]
             except ArchiveFull as exc:
                 self.full = exc
+                self.release_reserve()
                 error = exc
                 break
             except ArchiveBusy as exc:

@@ -100,13 +100,14 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         spider = self.crawler.spider
+        self.writer = ArchiveWriter(self.db_path)  # first: it refuses a bad archive or a full disk
         db = open_archive(self.db_path)
         try:
             kind = "revisit" if getattr(spider, "revisit", "none") in ("only", "due") else "crawl"
             self.run_id = start_run(db, spider.name, kind)
         finally:
             db.close()
-        self.writer = ArchiveWriter(self.db_path).start()
+        self.writer.start()
         self.pool = ExtractionPool(self.workers)
         logger.info(
             "archive %s: run %d of %s started (%d extraction workers)",

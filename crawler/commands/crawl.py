@@ -9,9 +9,12 @@ not start it; 3 it was stopped by a signal before the end.
 from __future__ import annotations
 
 import argparse
+import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
+
+from archive.db import ArchiveError, open_archive
 
 EXIT_CODES = {"finished": 0, "failed": 1, "stopped": 3}
 
@@ -20,7 +23,13 @@ class Command(ScrapyCrawl):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise UsageError("give exactly one spider (a source's slug)")
-        assert self.crawler_process
+        assert self.crawler_process and self.settings is not None
+        try:  # a bad archive path or a full disk is one line, before Scrapy starts
+            open_archive(self.settings.get("ARCHIVE_DB")).close()
+        except ArchiveError as exc:
+            print(f"courtnews: {exc}", file=sys.stderr)
+            self.exitcode = 1
+            return
         crawler = self._create_crawler(args[0])
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()

@@ -2,7 +2,9 @@
 
 It serves the files of a folder as received (no charset added), and a ``_routes.json`` in that folder can
 make a path misbehave the way real court sites do: a status (404, 412, 521, 503), extra headers, a delay
-(timeouts), a redirect, or a Content-Type. POST requests (the 澎湃号 list API) are answered from
+(timeouts), a redirect, a Content-Type, a body cut short (``"truncate": N`` sends N bytes and no
+Content-Length; ``"short": N`` announces the whole length and sends N bytes), or any literal ``"body"``.
+The route ``"*"`` answers for every missing file (a site's soft 404). POST requests (the 澎湃号 list API) are answered from
 ``<path>/page-<pageNum>.json``. The folder is read on every request, so a test can edit or delete a page
 between two crawls.
 """
@@ -40,12 +42,18 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.root / "_routes.json"
         return json.loads(path.read_text("utf-8")) if path.exists() else {}
 
-    def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+    def _send(self, status: int, body: bytes, headers: dict[str, str], route: dict | None = None) -> None:
+        route = route or {}
         try:
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
+            if "truncate" in route:
+                body = body[: int(route["truncate"])]  # no length announced: the close ends the body
+            else:
+                self.send_header("Content-Length", str(len(body)))
+                if "short" in route:
+                    body = body[: int(route["short"])]
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(body)
@@ -63,13 +71,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         path = urlsplit(self.path).path
-        route = self._routes().get(path, {})
+        routes = self._routes()
+        route = routes.get(path, {})
+        if not route and self._file(path) is None and "*" in routes:
+            route = routes["*"]  # how this site answers for a page it does not have
         if route.get("delay"):
             time.sleep(float(route["delay"]))
         headers = dict(route.get("headers", {}))
         if "redirect" in route:
             headers["Location"] = route["redirect"]
             self._send(route.get("status", 302), b"", headers)
+            return
+        if "body" in route:
+            headers.setdefault("Content-Type", route.get("content_type", "text/html"))
+            self._send(route.get("status", 200), route["body"].encode("utf-8"), headers, route)
             return
         target = self._file(route.get("file", path))
         if target is None:
@@ -83,7 +98,7 @@ class _Handler(BaseHTTPRequestHandler):
             "Content-Type",
             route.get("content_type", CONTENT_TYPES.get(target.suffix, "application/octet-stream")),
         )
-        self._send(route.get("status", 200), target.read_bytes(), headers)
+        self._send(route.get("status", 200), target.read_bytes(), headers, route)
 
     do_HEAD = do_GET
 

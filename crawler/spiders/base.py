@@ -296,7 +296,7 @@ class SourceSpider(scrapy.Spider):
     def _follow(self, meta: dict[str, Any], hop: Hop) -> Request | str:
         """The request for the next hop, or why the chain ends here."""
         hops = [*meta.get("hops", []), hop]
-        if page_key(hop.location) in {page_key(h.url) for h in hops}:
+        if hop.location in {h.url for h in hops}:  # the very URL again (http→https of one page is no loop)
             return f"redirect loop: {' → '.join(h.url for h in hops)} → {hop.location}"
         if len(hops) > self.settings.getint("REDIRECT_MAX_TIMES", 5):
             return f"more than {len(hops) - 1} redirects, last to {hop.location}"

@@ -1,0 +1,85 @@
+"""Check that an archive is whole and consistent: what `courtnews verify` reports and the fault tests assert.
+
+Each check names what it found wrong; an archive that passes them all can be cited: every capture's bytes
+are there and hash to their digest, every page's versions are numbered without gaps, and every reader
+structure (the current version, the search indexes) agrees with the versions themselves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+
+import sqlite_utils
+
+from archive.store import get_blob
+
+
+def _integrity(db: sqlite_utils.Database) -> Iterator[str]:
+    for (result,) in db.execute("PRAGMA integrity_check"):
+        if result != "ok":
+            yield f"integrity_check: {result}"
+    for row in db.execute("PRAGMA foreign_key_check"):
+        yield f"foreign key: {row}"
+
+
+def _blobs(db: sqlite_utils.Database) -> Iterator[str]:
+    for row in db.query(
+        "SELECT DISTINCT c.digest FROM captures c LEFT JOIN blobs b ON b.digest = c.digest "
+        "WHERE c.digest IS NOT NULL AND b.digest IS NULL"
+    ):
+        yield f"capture bytes missing: {row['digest']}"
+    for row in db.query("SELECT digest FROM blobs"):
+        raw = get_blob(db, row["digest"])
+        if "sha256:" + hashlib.sha256(raw).hexdigest() != row["digest"]:
+            yield f"blob {row['digest']} does not hash to its digest"
+
+
+def _versions(db: sqlite_utils.Database) -> Iterator[str]:
+    for row in db.query(
+        "SELECT page_id, COUNT(*) AS n, MIN(version) AS lo, MAX(version) AS hi FROM versions GROUP BY page_id"
+    ):
+        if (row["lo"], row["hi"]) != (1, row["n"]):
+            yield f"page {row['page_id']}: versions numbered {row['lo']}..{row['hi']} for {row['n']} versions"
+    for row in db.query(
+        "SELECT p.id, p.current_version, MAX(v.version) AS latest FROM pages p LEFT JOIN versions v "
+        "ON v.page_id = p.id GROUP BY p.id HAVING p.current_version IS NOT latest"
+    ):
+        yield f"page {row['id']}: current_version {row['current_version']} but latest version {row['latest']}"
+    for row in db.query(
+        "SELECT v.id FROM versions v JOIN captures c ON c.id = v.capture_id WHERE c.page_id != v.page_id"
+    ):
+        yield f"version {row['id']} was made by a capture of another page"
+
+
+SEARCH_INDEXES = ("versions_fts", "versions_short_fts")
+
+
+def _search(db: sqlite_utils.Database) -> Iterator[str]:
+    versions = db.execute("SELECT COUNT(*) FROM versions").fetchone()[0]
+    for index in SEARCH_INDEXES:
+        # the docsize shadow table has a row per indexed document (the index itself reads through to versions)
+        indexed = db.execute(f"SELECT COUNT(*) FROM {index}_docsize").fetchone()[0]
+        if versions != indexed:
+            yield f"{index} holds {indexed} rows for {versions} versions"
+
+
+CHECKS: dict[str, Callable[[sqlite_utils.Database], Iterator[str]]] = {
+    "sqlite integrity and foreign keys": _integrity,
+    "raw bytes present and hashing to their digest": _blobs,
+    "versions numbered without gaps, current version, capture of the same page": _versions,
+    "search index in step with versions": _search,
+}
+
+
+def verify(db: sqlite_utils.Database, limit: int = 20) -> dict[str, list[str]]:
+    """Problems found by each check (at most limit each); all lists empty means the archive is sound."""
+    report: dict[str, list[str]] = {}
+    for name, check in CHECKS.items():
+        found: list[str] = []
+        for problem in check(db):
+            found.append(problem)
+            if len(found) >= limit:
+                break
+        report[name] = found
+    return report
