@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# pywb, the web-archive replay tool the WARC test replays with, pins libraries ours cannot share: own venv
+PYWB_VENV := .venv-pywb
+PYWB_STAMP := $(PYWB_VENV)/.installed-stamp
 PIP_VERSION := 26.3
 
 .PHONY: install test demo run serve bench lint format clean
@@ -13,9 +16,15 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
 	@touch $(STAMP)
 
+$(PYWB_STAMP): constraints-pywb.txt
+	@test -x $(PYWB_VENV)/bin/python || $(PYTHON) -m venv $(PYWB_VENV)
+	$(PYWB_VENV)/bin/python -m pip install --quiet --upgrade "pip==$(PIP_VERSION)"
+	$(PYWB_VENV)/bin/python -m pip install --quiet -c constraints-pywb.txt pywb
+	@touch $(PYWB_STAMP)
+
 install: $(STAMP)
 
-test: $(STAMP)
+test: $(STAMP) $(PYWB_STAMP)
 	$(BIN)/python -m pytest
 
 demo: $(STAMP)
@@ -41,4 +50,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) data/demo.db data/demo-site
+	rm -rf $(VENV) $(PYWB_VENV) data/demo.db data/demo-site

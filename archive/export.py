@@ -82,30 +82,50 @@ def export_csv(
 
 # Headers that described the bytes on the wire; the stored body is the decoded payload, so they are replaced.
 _WIRE_HEADERS = {"content-length", "content-encoding", "transfer-encoding"}
+TEXT_URI = "urn:courtnews:text:{capture_id}"
+
+
+def _warcinfo(writer: object, source: str | None, since: str | None) -> object:
+    from importlib.metadata import version
+
+    info = {
+        "software": f"courtnews/{version('courtnews')}",
+        "format": "WARC File Format 1.1",
+        "description": "Captures of Chinese court news as fetched, with the text courtnews extracted from each "
+        f"capture that made a version (records under {TEXT_URI.split('{')[0]}<capture id>)",
+        "isPartOf": f"courtnews archive (source={source or 'all'}, since={since or 'the beginning'})",
+    }
+    return writer.create_warcinfo_record("courtnews.warc.gz", info)  # type: ignore[attr-defined]
 
 
 def export_warc(
     db: sqlite_utils.Database, out: BinaryIO, source: str | None = None, since: str | None = None
 ) -> int:
-    """One response record per capture with bytes (revisit records for payloads already written), and a
-    conversion record with the extracted text for each capture that made a version."""
+    """A warcinfo record, then a record per response as it came over the wire, in fetch order:
+    - ``response`` with the original status line and headers (redirects included, with their Location);
+    - ``revisit`` (identical payload) when the same bytes were already written;
+    - for a capture that made a version, a ``conversion`` record with the extracted title and text under
+      its own URI (``urn:courtnews:text:<capture id>``, pointing at the response by ``WARC-Refers-To``), so
+      replay tools such as pywb never serve the text in place of the page.
+    Fetches that got no response (timeouts, refused hosts) have nothing to replay and are left out."""
     from http.client import responses
 
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
-    writer = WARCWriter(out, gzip=True)
+    writer = WARCWriter(out, gzip=True, warc_version="1.1")
+    writer.write_record(_warcinfo(writer, source, since))
+    records = 1
     written: dict[str, tuple[str, str, str]] = {}  # our digest -> (uri, WARC-Date, WARC-Payload-Digest)
     where, params = _filters(source, since, "c.fetched_at")
-    where = (where + " AND " if where else " WHERE ") + "c.digest IS NOT NULL AND c.status IS NOT NULL"
+    where = (where + " AND " if where else " WHERE ") + "c.status IS NOT NULL"
     sql = (
-        "SELECT c.id, c.url, c.fetched_at, c.status, c.headers, c.digest, v.title, v.body, v.version "
-        "FROM captures c JOIN pages p ON p.id = c.page_id LEFT JOIN versions v ON v.capture_id = c.id AND v.kind != 'removed'"
-        f"{where} ORDER BY c.fetched_at, c.id"
+        "SELECT c.id, c.url, c.fetched_at, c.status, c.headers, c.digest, v.title, v.body "
+        "FROM captures c JOIN pages p ON p.id = c.page_id LEFT JOIN versions v ON v.capture_id = c.id "
+        f"AND v.kind IN ('first', 'changed', 'restored'){where} ORDER BY c.fetched_at, c.id"
     )
-    records = 0
     for row in db.query(sql, params):
-        raw = get_blob(db, row["digest"])
+        raw = get_blob(db, row["digest"]) if row["digest"] else b""
         headers = [
             (k, v) for k, v in json.loads(row["headers"] or "{}").items() if k.lower() not in _WIRE_HEADERS
         ]
@@ -131,24 +151,26 @@ def export_warc(
                 http_headers=http_headers,
                 warc_headers_dict={"WARC-Date": warc_date},
             )
+            if row["digest"]:
+                written[row["digest"]] = (
+                    row["url"],
+                    warc_date,
+                    record.rec_headers.get_header("WARC-Payload-Digest"),
+                )
         writer.write_record(record)
         records += 1
-        if row["digest"] not in written:
-            written[row["digest"]] = (
-                row["url"],
-                warc_date,
-                record.rec_headers.get_header("WARC-Payload-Digest"),
-            )
         if row["body"] is not None:
             text = f"{row['title'] or ''}\n\n{row['body']}".encode()
             conversion = writer.create_warc_record(
-                row["url"],
+                TEXT_URI.format(capture_id=row["id"]),
                 "conversion",
                 payload=io.BytesIO(text),
                 warc_content_type="text/plain; charset=utf-8",
                 warc_headers_dict={
                     "WARC-Date": warc_date,
                     "WARC-Refers-To": record.rec_headers.get_header("WARC-Record-ID"),
+                    "WARC-Refers-To-Target-URI": row["url"],
+                    "WARC-Refers-To-Date": warc_date,
                 },
             )
             writer.write_record(conversion)

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,3 +169,27 @@ def crawl(tmp_path: Path) -> Callable[..., CrawlResult]:
         return result
 
     return go
+
+
+@pytest.fixture(scope="session")
+def hostile_archive(tmp_path_factory) -> tuple[Path, str]:
+    """The archive left by crawling tests/hostile_site.py, turning every misbehaviour on, and revisiting."""
+    from tests import hostile_site
+
+    tmp = tmp_path_factory.mktemp("hostile")
+    root = tmp / "site"
+    written = hostile_site.build(root)
+    server = serve(root)
+    try:
+        site = Site("court-gov-cn", root, server)
+        sources = write_sources(tmp / "sources.toml", site)
+        db_path = tmp / "archive.db"
+        first = run_crawl("court-gov-cn", db_path, sources)
+        assert first.returncode == 0, first.log[-3000:]
+        time.sleep(1.1)  # captures of one URL in two crawls never share a second (WARC dates are seconds)
+        hostile_site.apply_phase2(root, written)
+        second = run_crawl("court-gov-cn", db_path, sources, "revisit=all")
+        assert second.returncode == 0, second.log[-3000:]
+    finally:
+        server.stop()
+    return db_path, server.base_url

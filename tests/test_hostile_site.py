@@ -8,33 +8,14 @@ import pytest
 import sqlite_utils
 
 from archive.urls import page_key
-from crawler.demo.server import serve
 from crawler.demo.sitegen import article_path
 from tests import hostile_site
-from tests.conftest import Site
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory):
-    """Crawl the site, turn every case on, revisit everything: the archive both crawls left."""
-    from tests.conftest import run_crawl, write_sources
-
-    tmp = tmp_path_factory.mktemp("hostile")
-    root = tmp / "site"
-    written = hostile_site.build(root)
-    server = serve(root)
-    try:
-        site = Site("court-gov-cn", root, server)
-        sources = write_sources(tmp / "sources.toml", site)
-        db_path = tmp / "archive.db"
-        first = run_crawl("court-gov-cn", db_path, sources)
-        assert first.returncode == 0, first.log[-3000:]
-        hostile_site.apply_phase2(root, written)
-        second = run_crawl("court-gov-cn", db_path, sources, "revisit=all")
-        assert second.returncode == 0, second.log[-3000:]
-    finally:
-        server.stop()
-    return sqlite_utils.Database(db_path), site.base_url
+def hostile(hostile_archive):
+    db_path, base_url = hostile_archive
+    return sqlite_utils.Database(db_path), base_url
 
 
 def page(db, base_url, article_id):
