@@ -24,8 +24,11 @@ $(PYWB_STAMP): constraints-pywb.txt
 
 install: $(STAMP)
 
+# test files run in parallel, each file on one worker (pytest-xdist)
+TEST_WORKERS ?= auto
+
 test: $(STAMP) $(PYWB_STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 demo: $(STAMP)
 	$(BIN)/courtnews demo
