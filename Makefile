@@ -8,7 +8,7 @@ PYWB_VENV := .venv-pywb
 PYWB_STAMP := $(PYWB_VENV)/.installed-stamp
 PIP_VERSION := 26.3
 
-.PHONY: install test demo run serve bench lint format clean
+.PHONY: install test soak demo run serve bench lint format clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ TEST_WORKERS ?= auto
 
 test: $(STAMP) $(PYWB_STAMP)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+
+# the fault tests with more iterations (200 kill -9 loops): run before a release, not on every change
+soak: $(STAMP)
+	COURTNEWS_SOAK=1 $(BIN)/python -m pytest tests/test_faults.py
 
 demo: $(STAMP)
 	$(BIN)/courtnews demo
