@@ -56,3 +56,14 @@ def due_pages(
             due.append({**row, "due": when})
     due.sort(key=lambda row: row["due"])
     return due[:limit]
+
+
+def due_counts(
+    db: sqlite_utils.Database, now: datetime | None = None, offsets: tuple[timedelta, ...] = DEFAULT_OFFSETS
+) -> dict[str, int]:
+    """How many archived pages of each source are due for a check: each source gets its own revisit batch,
+    so one large source never starves the others."""
+    counts: dict[str, int] = {}
+    for row in due_pages(db, now=now, offsets=offsets, limit=2**62):
+        counts[row["source"]] = counts.get(row["source"], 0) + 1
+    return counts

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from crawler.demo.server import serve  # noqa: E402
 from crawler.demo.sitegen import synthetic_articles, write_site  # noqa: E402
-from crawler.runner import crawl_command  # noqa: E402
+from crawler.process import crawl_process  # noqa: E402
 
 FAST = {
     "DOWNLOAD_DELAY": "0",
@@ -43,13 +43,18 @@ print(json.dumps({"code": code, "seconds": time.perf_counter() - start,
 
 
 def crawl(sources: Path, db: Path, extra: dict[str, str]) -> dict:
-    cmd = crawl_command("bench-court", db, sources, settings={**FAST, **extra})
+    process = crawl_process("bench-court", db, sources, settings={**FAST, **extra})
     out = subprocess.run(
-        [sys.executable, "-c", MEASURE, *cmd], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-c", MEASURE, *process.command],
+        cwd=process.cwd,
+        env=process.env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     if result["code"] != 0:
-        raise SystemExit(f"crawl failed with exit {result['code']}: {' '.join(cmd)}")
+        raise SystemExit(f"crawl failed with exit {result['code']}: {' '.join(process.command)}")
     return result
 
 

@@ -1,15 +1,51 @@
-"""The courtnews command line: a thin click layer over the library. Every command's help has an example."""
+"""The courtnews command line: a thin click layer over the library. Every command's help has an example.
+
+Every error is one line on standard error and exit status 1; a command that writes a file writes it whole
+or not at all (a temporary file renamed at the end). Commands that read the archive open it read-only.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import re
 import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import IO, Any
+from zoneinfo import ZoneInfo
 
 import click
+import sqlite_utils
 
 from archive import open_archive, resolve_db_path
-from crawler.sources import SourcesError, load_sources, resolve_sources_path
+from archive.db import ArchiveError, open_reader
+from crawler.families import FAMILY_NAMES
+from crawler.sources import (
+    SourcesError,
+    load_daemon_config,
+    load_sources,
+    parse_duration,
+    resolve_sources_path,
+)
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+class _Group(click.Group):
+    """Turns the library's one-line errors (and file errors) into click's: one line, exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (ArchiveError, SourcesError) as exc:
+            raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}") from None
+
 
 DB_OPTION = click.option(
     "--db",
@@ -23,11 +59,45 @@ SOURCES_OPTION = click.option(
     "sources_path",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Sources file (default: $COURTNEWS_SOURCES or sources.toml).",
+    help="Sources file (default: $COURTNEWS_SOURCES or the one shipped with courtnews).",
+)
+OUTPUT_OPTION = click.option(
+    "--output",
+    "-o",
+    "output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default=None,
+    help="Write to this file (default: standard output); written whole or not at all.",
 )
 
 
-def _progress(total: int, label: str):
+class Since(click.ParamType):
+    """A date (2024-01-01, Beijing time), a moment (2024-01-01T08:00+08:00) or a duration back from now
+    (7d, 12h, 30m), as the UTC timestamp the archive stores."""
+
+    name = "since"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip()
+        moment: datetime | None = None
+        if re.fullmatch(r"\d+\s*[smhd]", text):
+            moment = datetime.now(UTC) - timedelta(seconds=parse_duration(text, "--since"))
+        else:
+            with contextlib.suppress(ValueError):
+                moment = datetime.fromisoformat(text)
+                if moment.tzinfo is None:
+                    moment = moment.replace(tzinfo=CHINA)
+        if moment is None:
+            self.fail(
+                f"{text!r} is neither a date (2024-01-01), a moment (2024-01-01T08:00+08:00) nor a duration "
+                "(7d, 12h, 30m)",
+                param,
+                ctx,
+            )
+        return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _progress(total: int, label: str):  # type: ignore[no-untyped-def]
     """A bar on a terminal; on a pipe or in a log, no bar (the command prints its summary at the end)."""
     return click.progressbar(length=total, label=label, file=sys.stderr if sys.stderr.isatty() else _Null())
 
@@ -44,13 +114,38 @@ class _Null:
 
 
 def _load_sources(path: str | None) -> dict:
+    return load_sources(path)
+
+
+@contextlib.contextmanager
+def output_to(path: str | None, binary: bool = False) -> Iterator[IO[Any]]:
+    """Standard output, or a file written whole or not at all: a temporary file beside it, renamed at the
+    end, removed on any error (a device such as /dev/null is written directly)."""
+    if path in (None, "-"):
+        stream = sys.stdout.buffer if binary else sys.stdout
+        yield stream
+        stream.flush()
+        return
+    target = Path(path)
+    if target.exists() and not target.is_file():
+        with open(target, "wb" if binary else "w", encoding=None if binary else "utf-8") as device:
+            yield device
+        return
+    part = target.with_name(f".{target.name}.part-{os.getpid()}")
     try:
-        return load_sources(path)
-    except SourcesError as exc:
-        raise click.ClickException(str(exc)) from None
+        with open(part, "wb" if binary else "w", encoding=None if binary else "utf-8") as handle:
+            yield handle
+        os.replace(part, target)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
 
 
-@click.group()
+def _reader(db_path: str | None) -> sqlite_utils.Database:
+    return open_reader(db_path)
+
+
+@click.group(cls=_Group)
 @click.version_option(package_name="courtnews")
 def main() -> None:
     """courtnews: crawl Chinese court news into a versioned SQLite archive."""
@@ -61,7 +156,7 @@ def main() -> None:
 def sources(sources_path: str | None) -> None:
     """Check the sources file and list its sources.
 
-    Example: courtnews sources --sources sources.toml
+    Example: courtnews sources --sources /etc/courtnews/sources.toml
     """
     loaded = _load_sources(sources_path)
     click.echo(f"{resolve_sources_path(sources_path)}: {len(loaded)} sources, all valid")
@@ -85,17 +180,21 @@ def sources(sources_path: str | None) -> None:
 def crawl(slug: str, revisit: str, db_path: str | None, sources_path: str | None) -> None:
     """Crawl one source into the archive (runs `scrapy crawl SLUG` in its own process).
 
+    Exit status: 0 the run finished, 1 it failed (the reason is its last log line), 3 it was stopped.
+
     Example: courtnews crawl court-gov-cn-news --revisit all --db data/archive.db
     """
-    from crawler.runner import run_crawl
+    from crawler.process import crawl_process, run_crawl
 
     loaded = _load_sources(sources_path)
     if slug not in loaded:
         raise click.ClickException(f"unknown source {slug!r}; `courtnews sources` lists them")
-    sources_file = resolve_sources_path(sources_path).resolve()
-    outcome = run_crawl(slug, resolve_db_path(db_path).resolve(), sources_file, revisit=revisit)
-    if outcome.returncode != 0:
-        raise click.ClickException(f"crawl of {slug} exited with {outcome.returncode}; see the log above")
+    db = resolve_db_path(db_path).resolve()
+    open_archive(db).close()  # a bad path or a full disk is one line here, before Scrapy starts
+    code, _ = run_crawl(crawl_process(slug, db, resolve_sources_path(sources_path), revisit=revisit))
+    if code != 0:
+        click.echo(f"Error: the crawl of {slug} exited with {code}; see its log above", err=True)
+        sys.exit(code if code > 0 else 1)
 
 
 @main.command()
@@ -127,8 +226,7 @@ def summary(db_path: str | None, as_json: bool) -> None:
     from archive.query import format_summary
     from archive.query import summary as archive_summary
 
-    db = open_archive(db_path)
-    data = archive_summary(db)
+    data = archive_summary(_reader(db_path))
     click.echo(json.dumps(data, ensure_ascii=False, indent=2) if as_json else format_summary(data))
 
 
@@ -139,7 +237,7 @@ def summary(db_path: str | None, as_json: bool) -> None:
 )
 @click.option(
     "--family",
-    type=click.Choice(["courtgov", "chinacourt", "thepaper", "govcms"]),
+    type=click.Choice(FAMILY_NAMES),
     default=None,
     help="Use this site family's recipe first.",
 )
@@ -214,8 +312,8 @@ def reextract(db_path: str | None, sources_path: str | None, source: str | None,
     from crawler.reextract import pending
     from crawler.reextract import reextract as run
 
-    db = open_archive(db_path)
     loaded = _load_sources(sources_path)
+    db = open_archive(db_path)
     rows = pending(db, source, everything)
     with _progress(len(rows), "re-extracting") as bar:
         result = run(db, loaded, rows, progress=bar.update)
@@ -225,62 +323,52 @@ def reextract(db_path: str | None, sources_path: str | None, source: str | None,
     )
 
 
-# ---------------------------------------------------------------- reading the archive
-def _open_existing(db_path: str | None):
-    path = resolve_db_path(db_path)
-    if not path.exists():
-        raise click.ClickException(
-            f"{path}: no archive here; crawl first (`courtnews crawl SLUG`) or pass --db PATH"
-        )
-    return open_archive(path)
+# ---------------------------------------------------------------- reading the archive (read-only)
+def _not_in_archive(call):  # type: ignore[no-untyped-def]
+    from archive.query import NotInArchive
 
-
-def _output(path: str | None, binary: bool = False):
-    if path is None:
-        return sys.stdout.buffer if binary else sys.stdout
-    return open(path, "wb" if binary else "w", encoding=None if binary else "utf-8")  # noqa: SIM115 - closed by caller
-
-
-OUTPUT_OPTION = click.option(
-    "--output",
-    "-o",
-    "output",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Write to this file (default: standard output).",
-)
+    try:
+        return call()
+    except NotInArchive as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.command()
 @click.argument("url")
 @DB_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def history(url: str, db_path: str | None, as_json: bool) -> None:
+@OUTPUT_OPTION
+def history(url: str, db_path: str | None, as_json: bool, output: str | None) -> None:
     """Every version of one article: when, what kind, which fields changed.
 
     Example: courtnews history https://www.court.gov.cn/zixun/xiangqing/1.html --db data/archive.db
     """
-    from archive.query import NotInArchive
     from archive.query import history as page_history
 
-    try:
-        rows = page_history(_open_existing(db_path), url)
-    except NotInArchive as exc:
-        raise click.ClickException(str(exc)) from None
-    if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    for row in rows:
-        fields = ", ".join(row["changed_fields"])
-        click.echo(
-            f"v{row['version']:<3} {row['kind']:<9} {row['created_at']}  HTTP {row['status']}  {row['title'] or ''}"
-            + (f"  [{fields}]" if row["kind"] != "first" and fields else "")
-        )
+    rows = _not_in_archive(lambda: page_history(_reader(db_path), url))
+    with output_to(output) as out:
+        if as_json:
+            out.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+            return
+        for row in rows:
+            fields = ", ".join(row["changed_fields"])
+            out.write(
+                f"v{row['version']:<3} {row['kind']:<9} {row['created_at']}  HTTP {row['status']}  "
+                f"{row['title'] or ''}"
+                + (f"  [{fields}]" if row["kind"] != "first" and fields else "")
+                + "\n"
+            )
 
 
 @main.command()
 @click.argument("url")
-@click.option("--version", "number", type=int, default=None, help="Version number (default: the latest).")
+@click.option(
+    "--version",
+    "number",
+    type=click.IntRange(1, 2**31),
+    default=None,
+    help="Version number (default: the latest).",
+)
 @click.option("--raw", is_flag=True, help="Write the raw bytes of the capture that made the version.")
 @DB_OPTION
 @OUTPUT_OPTION
@@ -289,35 +377,31 @@ def show(url: str, number: int | None, raw: bool, db_path: str | None, output: s
 
     Example: courtnews show https://www.court.gov.cn/zixun/xiangqing/1.html --version 1 --raw -o v1.html
     """
-    from archive.query import NotInArchive, version
+    from archive.query import version
     from archive.store import get_blob
 
-    db = _open_existing(db_path)
-    try:
-        row = version(db, url, number)
-    except NotInArchive as exc:
-        raise click.ClickException(str(exc)) from None
+    db = _reader(db_path)
+    row = _not_in_archive(lambda: version(db, url, number))
     if raw:
         if not row["digest"]:
             raise click.ClickException(f"version {row['version']} of {url} has no stored bytes")
-        out = _output(output, binary=True)
-        out.write(get_blob(db, row["digest"]))
-        out.flush()
+        data = get_blob(db, row["digest"])
+        with output_to(output, binary=True) as out:
+            out.write(data)
         return
-    out = _output(output)
-    out.write(
-        f"{url}  v{row['version']} {row['kind']}  captured {row['fetched_at']} (HTTP {row['status']})\n"
-    )
-    for key in ("title", "published", "source_name", "author", "editor", "court", "extractor_version"):
-        if row.get(key):
-            out.write(f"{key}: {row[key]}\n")
-    out.write("\n" + (row["body"] or "(no text: the page was removed)") + "\n")
-    out.flush()
+    with output_to(output) as out:
+        out.write(
+            f"{url}  v{row['version']} {row['kind']}  captured {row['fetched_at']} (HTTP {row['status']})\n"
+        )
+        for key in ("title", "published", "source_name", "author", "editor", "court", "extractor_version"):
+            if row.get(key):
+                out.write(f"{key}: {row[key]}\n")
+        out.write("\n" + (row["body"] or "(no text: the page was removed)") + "\n")
 
 
 @main.command()
 @click.argument("url")
-@click.argument("versions", nargs=-1, type=int)
+@click.argument("versions", nargs=-1, type=click.IntRange(1, 2**31))
 @click.option(
     "--html", "as_html", is_flag=True, help="Write a side-by-side HTML page instead of a unified diff."
 )
@@ -328,23 +412,20 @@ def diff(url: str, versions: tuple[int, ...], as_html: bool, db_path: str | None
 
     Example: courtnews diff https://www.court.gov.cn/zixun/xiangqing/1.html 1 2 --html -o diff.html
     """
-    from archive.query import NotInArchive, diff_pair, html_diff, unified_diff
+    from archive.query import diff_pair, html_diff, unified_diff
 
     if len(versions) not in (0, 2):
         raise click.UsageError("give two version numbers (A B), or none for the last two")
-    try:
-        old, new = diff_pair(_open_existing(db_path), url, *(versions or (None, None)))
-    except NotInArchive as exc:
-        raise click.ClickException(str(exc)) from None
-    out = _output(output)
-    out.write(html_diff(old, new, url) if as_html else unified_diff(old, new))
-    out.flush()
+    old, new = _not_in_archive(lambda: diff_pair(_reader(db_path), url, *(versions or (None, None))))
+    text = html_diff(old, new, url) if as_html else unified_diff(old, new)
+    with output_to(output) as out:
+        out.write(text)
 
 
 @main.command()
 @click.argument("query")
 @DB_OPTION
-@click.option("--limit", default=50, show_default=True)
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100_000))
 def search(query: str, db_path: str | None, limit: int) -> None:
     """Full-text search of titles and bodies; Chinese substrings of any length (法院, 赌, 开设赌场罪).
 
@@ -352,7 +433,7 @@ def search(query: str, db_path: str | None, limit: int) -> None:
     """
     from archive.search import search as run_search
 
-    for row in run_search(_open_existing(db_path), query, limit):
+    for row in run_search(_reader(db_path), query, limit):
         marker = "" if row["is_current"] else " (older version)"
         click.echo(f"{row['created_at']}  v{row['version']} {row['title']}  {row['url']}{marker}")
 
@@ -364,67 +445,142 @@ def search(query: str, db_path: str | None, limit: int) -> None:
 @click.option("--source", default=None, help="Only this source (slug).")
 @click.option(
     "--since",
+    type=Since(),
     default=None,
-    help="Only versions (or captures, for WARC) at or after this date, e.g. 2024-01-01.",
+    help="Only versions (captures, for WARC) since a date (2024-01-01, Beijing time) or for a duration (7d).",
 )
 @DB_OPTION
 @OUTPUT_OPTION
 def export(fmt: str, source: str | None, since: str | None, db_path: str | None, output: str | None) -> None:
-    """Export versions as JSONL or CSV, or captures as gzipped WARC (response, revisit, conversion records).
+    """Export versions as JSONL or CSV, or captures as gzipped WARC (warcinfo, response, revisit, conversion).
 
     Example: courtnews export --format warc --source court-gov-cn-news --since 2024-01-01 -o court.warc.gz
     """
     from archive.export import export_csv, export_jsonl, export_warc
 
-    db = _open_existing(db_path)
-    out = _output(output, binary=fmt == "warc")
-    count = {"jsonl": export_jsonl, "csv": export_csv, "warc": export_warc}[fmt](db, out, source, since)
-    out.flush()
-    if output:
-        out.close()
+    db = _reader(db_path)
+    with output_to(output, binary=fmt == "warc") as out:
+        count = {"jsonl": export_jsonl, "csv": export_csv, "warc": export_warc}[fmt](db, out, source, since)
     click.echo(f"exported {count} {'records' if fmt == 'warc' else 'versions'} as {fmt}", err=True)
 
 
 @main.command()
 @click.option("--source", default=None, help="Only this source (slug).")
 @click.option("--court", default=None, help="Only this court, e.g. 最高人民法院.")
-@click.option("--limit", default=50, show_default=True)
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
 @DB_OPTION
 @OUTPUT_OPTION
 def feed(source: str | None, court: str | None, limit: int, db_path: str | None, output: str | None) -> None:
-    """An Atom feed of new, changed, restored and removed articles.
+    """An Atom feed of new, changed, restored, moved and removed articles.
 
     Example: courtnews feed --court 最高人民法院 -o supreme-court.atom
     """
     from archive.feed import atom_feed
 
-    out = _output(output)
-    out.write(atom_feed(_open_existing(db_path), source, court, limit) + "\n")
-    out.flush()
+    xml = atom_feed(_reader(db_path), source, court, limit)
+    with output_to(output) as out:
+        out.write(xml + "\n")
 
 
 @main.command()
 @DB_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8001, show_default=True, type=int)
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535))
 def serve(db_path: str | None, host: str, port: int) -> None:
-    """Open the archive in Datasette with the project's titles, facets and canned queries.
+    """Open the archive in Datasette with the project's titles, facets and canned queries (read-only).
 
     Example: courtnews serve --db data/demo.db --port 8001
     """
-    import os
     import tempfile
 
     from crawler.serve import datasette_command, write_metadata
 
     path = resolve_db_path(db_path)
-    if not path.exists():
-        raise click.ClickException(f"{path}: no archive here; run `make demo` or crawl first")
-    open_archive(path).close()  # bring the schema up to date before Datasette reads it
+    _reader(path).close()  # a missing, foreign, newer or outdated file is refused here, untouched
     metadata = write_metadata(path, Path(tempfile.mkdtemp(prefix="courtnews-")) / "metadata.json")
     command = datasette_command(path, metadata, host, port)
     click.echo(f"Datasette on http://{host}:{port}/{path.stem} (Ctrl-C stops it)")
     os.execv(command[0], command)
+
+
+@main.command()
+@DB_OPTION
+def verify(db_path: str | None) -> None:
+    """Check the archive is whole: SQLite integrity, every raw page present and hashing to its digest,
+    versions numbered without gaps, search indexes in step. Exit 1 if anything is wrong.
+
+    Example: courtnews verify --db /var/lib/courtnews/archive.db
+    """
+    from archive.verify import verify as check
+
+    report = check(_reader(db_path))
+    for name, problems in report.items():
+        click.echo(f"{'ok  ' if not problems else 'FAIL'} {name}")
+        for problem in problems:
+            click.echo(f"     {problem}")
+    if any(report.values()):
+        sys.exit(1)
+
+
+# ---------------------------------------------------------------- maintenance (writes)
+@main.command()
+@DB_OPTION
+def migrate(db_path: str | None) -> None:
+    """Bring an existing archive's schema up to date (crawls and the daemon do this on their own).
+
+    Example: courtnews migrate --db /var/lib/courtnews/archive.db
+    """
+    from archive.db import pending_migrations
+
+    path = resolve_db_path(db_path)
+    if not path.is_file():
+        raise click.ClickException(f"{path}: no archive here; pass --db PATH")
+    before = pending_migrations(_reader_for_migration(path))
+    open_archive(path).close()
+    click.echo(f"{path}: {len(before)} schema steps applied" + (f" ({', '.join(before)})" if before else ""))
+
+
+def _reader_for_migration(path: Path) -> sqlite_utils.Database:
+    import sqlite3
+
+    return sqlite_utils.Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
+
+
+@main.command()
+@DB_OPTION
+@click.option(
+    "--older-than",
+    default="90d",
+    show_default=True,
+    help="Captures younger than this are all kept (a duration: 90d, 12h).",
+)
+@click.option(
+    "--vacuum", is_flag=True, help="Then checkpoint the WAL and VACUUM (the daemon does both weekly)."
+)
+@click.option("--dry-run", is_flag=True, help="Say what would be deleted, delete nothing.")
+def prune(db_path: str | None, older_than: str, vacuum: bool, dry_run: bool) -> None:
+    """Thin old captures that made no version to one per page and month, and drop unreferenced raw bytes.
+    Every version and the capture (with its redirect hops) that made it are kept.
+
+    Example: courtnews prune --db /var/lib/courtnews/archive.db --older-than 90d --vacuum
+    """
+    from archive.maintenance import prune as run_prune
+    from archive.maintenance import vacuum as run_vacuum
+
+    keep = timedelta(seconds=parse_duration(older_than, "--older-than"))
+    path = resolve_db_path(db_path)
+    if not path.is_file():
+        raise click.ClickException(f"{path}: no archive here; pass --db PATH")
+    db = open_archive(path)
+    result = run_prune(db, keep, dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    click.echo(
+        f"{path}: {verb} {result.captures_deleted} captures and {result.blobs_deleted} raw pages; "
+        f"{result.captures_kept} captures kept"
+    )
+    if vacuum and not dry_run:
+        before, after = run_vacuum(db, path)
+        click.echo(f"{path}: vacuum {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")
 
 
 # ---------------------------------------------------------------- the scheduled service
@@ -438,24 +594,20 @@ def serve(db_path: str | None, host: str, port: int) -> None:
     help="Per-run crawl logs (default: logs/ beside the archive).",
 )
 def daemon(db_path: str | None, sources_path: str | None, log_dir: str | None) -> None:
-    """Run the scheduled service: each source on its cadence, revisits of archived articles, until SIGTERM.
+    """Run the scheduled service: each source on its cadence, revisits of archived articles, weekly prune and
+    vacuum, until SIGTERM (SIGHUP re-reads the sources file).
 
-    Example: courtnews daemon --db /srv/courtnews/archive.db --sources sources.toml
+    Example: courtnews daemon --db /srv/courtnews/archive.db --sources /etc/courtnews/sources.toml
     """
     from crawler.daemon import Daemon, DaemonLocked, configure_logging
-    from crawler.sources import load_daemon_config
 
     loaded = _load_sources(sources_path)
     sources_file = resolve_sources_path(sources_path).resolve()
+    config = load_daemon_config(sources_file)
     db = resolve_db_path(db_path).resolve()
+    open_archive(db).close()  # create or upgrade it before anything is scheduled
     configure_logging()
-    service = Daemon(
-        loaded,
-        db,
-        sources_file,
-        load_daemon_config(sources_file),
-        Path(log_dir or db.parent / "logs").resolve(),
-    )
+    service = Daemon(loaded, db, sources_file, config, Path(log_dir or db.parent / "logs").resolve())
     try:
         service.run()
     except DaemonLocked as exc:
@@ -467,30 +619,50 @@ def daemon(db_path: str | None, sources_path: str | None, log_dir: str | None) -
 @SOURCES_OPTION
 @click.option(
     "--fail-after",
-    type=int,
+    type=click.IntRange(1, 1000),
     default=None,
-    help="Exit 1 when a source's last N runs all failed (default: [daemon] fail_after, 3).",
+    help="A source fails when its last N runs all failed (default: [daemon] fail_after, 3).",
+)
+@click.option(
+    "--without-daemon", is_flag=True, help="Do not require a running daemon (crawls run from cron)."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def status(db_path: str | None, sources_path: str | None, fail_after: int | None, as_json: bool) -> None:
-    """Each source's last run, outcome, next run and totals; exits 1 when a source keeps failing (for monitoring).
+def status(
+    db_path: str | None, sources_path: str | None, fail_after: int | None, without_daemon: bool, as_json: bool
+) -> None:
+    """Each source's last run, next run, totals and problems; exit 1 when anything needs attention (a source
+    failing, overdue or stuck, or no daemon running), for monitoring.
 
     Example: courtnews status --db /srv/courtnews/archive.db --fail-after 3
     """
-    from crawler.sources import load_daemon_config
+    from dataclasses import asdict
+
+    from crawler.daemon import lock_holder
     from crawler.status import format_status, source_status
 
     loaded = _load_sources(sources_path)
     config = load_daemon_config(sources_path)
-    rows = source_status(_open_existing(db_path), loaded, config, fail_after or config.fail_after)
-    click.echo(
-        json.dumps(rows, ensure_ascii=False, indent=2, default=str) if as_json else format_status(rows)
-    )
-    failing = [row["source"] for row in rows if row["failing"]]
-    if failing:
+    path = resolve_db_path(db_path)
+    rows = source_status(_reader(path), path, loaded, config, fail_after or config.fail_after)
+    holder = lock_holder(path)
+    daemon_line = f"daemon: running (pid {holder})" if holder else "daemon: not running"
+    problems = [f"{row.source}: {problem}" for row in rows for problem in row.problems]
+    if not holder and not without_daemon:
+        problems.insert(0, "daemon: not running (start it, or pass --without-daemon if crawls run from cron)")
+    if as_json:
         click.echo(
-            f"failing: {', '.join(failing)} (last {fail_after or config.fail_after} runs failed)", err=True
+            json.dumps(
+                {"daemon": holder, "sources": [asdict(r) for r in rows], "problems": problems},
+                ensure_ascii=False,
+                indent=2,
+                default=str,
+            )
         )
+    else:
+        click.echo(format_status(rows, daemon_line, config.timezone))
+    for problem in problems:
+        click.echo(f"needs attention: {problem}", err=True)
+    if problems:
         sys.exit(1)
 
 

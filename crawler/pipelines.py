@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,9 +19,12 @@ from scrapy.utils.defer import deferred_from_coro
 
 from archive import finish_run, open_archive, start_run
 from archive.db import ArchiveError
+from archive.runs import claim_run
 from archive.writer import ArchiveWriter
+from crawler.extensions import PARENT_GONE
 from crawler.items import FetchedPage
 from crawler.pool import ExtractionPool, default_workers
+from crawler.process import process_is_crawl
 from crawler.records import to_records
 
 if TYPE_CHECKING:
@@ -30,7 +34,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # Spider close reasons that are not failures of the site or of us
-OPERATOR_STOPS = {"shutdown": "stopped by a signal (an operator, or the daemon shutting down)"}
+OPERATOR_STOPS = {
+    "shutdown": "stopped by a signal (an operator, or the daemon shutting down)",
+    PARENT_GONE: "stopped: the daemon that started it ended",
+}
 DISK_FULL = "disk_full"
 NOTEWORTHY = ("changed", "removed", "moved", "restored")
 
@@ -103,8 +110,12 @@ class ArchivePipeline:
         self.writer = ArchiveWriter(self.db_path)  # first: it refuses a bad archive or a full disk
         db = open_archive(self.db_path)
         try:
-            kind = "revisit" if getattr(spider, "revisit", "none") in ("only", "due") else "crawl"
-            self.run_id = start_run(db, spider.name, kind)
+            given = self.crawler.settings.getint("RUN_ID", 0)  # the daemon creates the run it watches
+            if given:
+                self.run_id = int(claim_run(db, given, os.getpid())["id"])
+            else:
+                kind = "revisit" if getattr(spider, "revisit", "none") in ("only", "due") else "crawl"
+                self.run_id = start_run(db, spider.name, kind, is_alive=process_is_crawl)
         finally:
             db.close()
         self.writer.start()

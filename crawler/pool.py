@@ -2,7 +2,8 @@
 the reactor only fetches and a page that crashes or exhausts a worker cannot take the crawl with it.
 
 Rules: the pool has ``EXTRACT_WORKERS`` processes (default: the CPU count; 0 classifies inline, in the
-crawl process). A worker that dies is replaced and its pages are classified again; a page on which workers
+crawl process). A worker ends when the crawl process that started it ends, however it ends (kill -9
+included): the kernel's parent-death signal, and a watch on the parent as a second line. A worker that dies is replaced and its pages are classified again; a page on which workers
 keep dying is recorded as ``failed`` with that reason. Workers are started fresh (``spawn``), never forked
 from a process running a reactor and threads, and replaced after ``MAX_TASKS_PER_WORKER`` pages so a slow
 leak in a parser cannot grow without bound.
@@ -11,9 +12,14 @@ leak in a parser cannot grow without bound.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
 import logging
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -22,6 +28,7 @@ from crawler.records import Verdict, classify, failed_verdicts
 
 logger = logging.getLogger(__name__)
 MAX_TASKS_PER_WORKER = 500
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 ATTEMPTS = 3
 
 
@@ -40,6 +47,8 @@ class ExtractionPool:
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             max_tasks_per_child=MAX_TASKS_PER_WORKER,
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
         )
 
     async def classify(self, item: FetchedPage) -> list[Verdict]:
@@ -61,3 +70,18 @@ class ExtractionPool:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+
+
+def _die_with_parent(parent: int) -> None:
+    """In a worker: end when the crawl process is gone, so a killed crawl leaves no worker behind."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()

@@ -8,15 +8,22 @@ BOT_NAME = "courtnews"
 SPIDER_MODULES = ["crawler.spiders"]
 SPIDER_LOADER_CLASS = "crawler.spiderloader.SourceSpiderLoader"
 COMMANDS_MODULE = "crawler.commands"
-SOURCES_FILE = os.environ.get("COURTNEWS_SOURCES")  # None: the sources.toml shipped at the project root
+SOURCES_FILE = os.environ.get("COURTNEWS_SOURCES")  # None: the sources file shipped in the package
 ARCHIVE_DB = os.environ.get("COURTNEWS_DB", "data/archive.db")
+RUN_ID = 0  # set by the daemon: the run row it created for this crawl (0: the crawl creates its own)
 
 USER_AGENT = "courtnews/0.1 (archive of public court news; contact: set COURTNEWS_CONTACT)"
 if os.environ.get("COURTNEWS_CONTACT"):
     USER_AGENT = f"courtnews/0.1 (archive of public court news; contact: {os.environ['COURTNEWS_CONTACT']})"
 ROBOTSTXT_OBEY = True
 COOKIES_ENABLED = True
+# nothing listens and nothing leaves the allow-list: no telnet console, no remote-control server (it also
+# leaves a token file behind on every kill)
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+EXTENSIONS = {"crawler.extensions.ParentWatch": 10, "crawler.extensions.LogLimit": 0}
+PARENT_PID = 0  # set by the daemon: the crawl stops when that process is gone
+LOG_MAX_BYTES = 20 * 1024 * 1024  # a crawl's log stops growing here; 0: no limit
 
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
@@ -32,9 +39,8 @@ DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2
-REDIRECT_MAX_TIMES = (
-    5  # article redirects are followed by the spider (every hop is recorded), lists by Scrapy
-)
+# article redirects are followed by the spider (every hop is recorded), list redirects by Scrapy
+REDIRECT_MAX_TIMES = 5
 # a response cut short reaches the pipeline flagged "dataloss" and is recorded as truncated, with its bytes
 DOWNLOAD_FAIL_ON_DATALOSS = False
 # extraction processes (-1: one per CPU; 0: extract inside the crawl process)

@@ -1,6 +1,10 @@
-"""Load and validate the sources file: which courts to crawl, how, and how often.
+"""Load and validate the sources file: which courts to crawl, how, and how often; and how the daemon runs.
 
-Errors name the file, the source and the field, and say what to write instead.
+Every key and its default is declared once, on the ``Source`` and ``DaemonConfig`` dataclasses below; the
+``[defaults]`` table of the file overrides a source default for all sources. Every value is checked for its
+type and meaning when the file is read (a CSS selector that does not parse, a regular expression that does
+not compile, ``crawl_timeout = true``), and each mistake is one line naming the file, the source and the
+key, and saying what to write instead.
 """
 
 from __future__ import annotations
@@ -8,48 +12,19 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, field, fields
+from importlib import resources
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-FAMILIES = ("courtgov", "chinacourt", "thepaper", "govcms")
+from crawler.families import FAMILIES, FAMILY_NAMES
+
 ALLOWED_SCHEMES = ("http", "https")
-DEFAULT_SOURCES = Path(__file__).resolve().parent.parent / "sources.toml"
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{1,62}$")
 _INTERVAL = re.compile(r"^(\d+)\s*([smhd])$")
-
-SOURCE_KEYS = {
-    "slug",
-    "court",
-    "family",
-    "start_urls",
-    "allowed_hosts",
-    "max_list_pages",
-    "max_articles",
-    "schedule",
-    "article_pattern",
-    "selectors",
-    "pph_id",
-    "api_url",
-    "download_delay",
-    "notes",
-}
-SELECTOR_KEYS = {"items", "next_page", "article_links"}
-
-
-DAEMON_KEYS = {
-    "timezone",
-    "max_concurrent",
-    "crawl_timeout",
-    "misfire_grace",
-    "jitter",
-    "revisit_every",
-    "revisit_offsets",
-    "revisit_batch",
-    "grace_period",
-    "fail_after",
-    "catch_up_delay",
-}
+SELECTOR_KEYS = ("items", "next_page", "article_links")
 
 
 class SourcesError(ValueError):
@@ -67,36 +42,35 @@ class Schedule:
 
 @dataclass(frozen=True)
 class Source:
-    slug: str
+    """One [[source]] of the sources file. Keys without a default are required."""
+
+    slug: str  # names the source, its fixture and its tests
     court: str
-    family: str
+    family: str  # one of crawler.families.FAMILIES
     start_urls: tuple[str, ...]
-    allowed_hosts: tuple[str, ...]
-    max_list_pages: int = 3
-    max_articles: int = 200
+    allowed_hosts: tuple[str, ...]  # only these hosts, over http/https, are ever fetched
+    max_list_pages: int = 3  # pagination depth (a list also stops at an empty page)
+    max_articles: int = 200  # articles fetched per run
     schedule: Schedule = Schedule("6h", interval_seconds=6 * 3600)
-    article_pattern: str | None = None  # regex an article URL must match
-    selectors: dict[str, str] = field(default_factory=dict)  # govcms list selectors
+    article_pattern: str | None = None  # regex an article URL must match (each family has a default)
+    selectors: dict[str, str] = field(default_factory=dict)  # govcms list selectors (CSS)
     pph_id: str | None = None  # 澎湃号 account id
     api_url: str | None = None  # 澎湃号 list API (overridable for tests)
-    download_delay: float | None = None
+    download_delay: float | None = None  # seconds between requests to the site
+    notes: str | None = None  # free text for the people who maintain the file
 
     def allows(self, url: str) -> bool:
         parts = urlsplit(url)
         return parts.scheme in ALLOWED_SCHEMES and (parts.hostname or "") in self.allowed_hosts
 
 
-def parse_duration(text: str, where: str) -> int:
-    """'45s', '30m', '6h', '1d' -> seconds."""
-    match = _INTERVAL.match(str(text).strip())
-    if not match or int(match.group(1)) <= 0:
-        raise SourcesError(f"{where}: {text!r} is not a duration such as '45s', '30m', '6h' or '1d'")
-    return int(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+SOURCE_KEYS = tuple(f.name for f in fields(Source))
+REQUIRED_KEYS = tuple(f.name for f in fields(Source) if f.default is MISSING and f.default_factory is MISSING)
 
 
 @dataclass(frozen=True)
 class DaemonConfig:
-    """How the scheduled service runs; the [daemon] table of the sources file, every key optional."""
+    """How the scheduled service runs: the [daemon] table of the sources file, every key optional."""
 
     timezone: str = "Asia/Shanghai"
     max_concurrent: int = 2  # crawls at once, all sources together
@@ -109,66 +83,32 @@ class DaemonConfig:
     grace_period: int = 60  # seconds running crawls get to finish after SIGTERM
     fail_after: int = 3  # `courtnews status` fails when a source's last N runs all failed
     catch_up_delay: int = 30  # after a restart, overdue sources start within this many seconds
+    maintenance: str = "30 4 * * 0"  # when prune and vacuum run (cron, Asia/Shanghai): Sundays 04:30
+    retention: int = 90 * 86400  # captures younger than this are all kept (see `courtnews prune`)
+    keep_logs: int = 50  # per-run crawl logs kept per source
+    log_max_bytes: int = 20 * 1024 * 1024  # a crawl's log stops growing here (one line says so)
 
 
-def parse_daemon(raw: dict, path: Path) -> DaemonConfig:
-    where = f"{path}: [daemon]"
-    unknown = set(raw) - DAEMON_KEYS
-    if unknown:
+DAEMON_KEYS = tuple(f.name for f in fields(DaemonConfig))
+
+
+# ---------------------------------------------------------------- value checks
+def parse_duration(value: object, where: str) -> int:
+    """'45s', '30m', '6h', '1d' or a whole number of seconds -> seconds."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    match = _INTERVAL.match(value.strip()) if isinstance(value, str) else None
+    if not match or int(match.group(1)) <= 0:
         raise SourcesError(
-            f"{where}: unknown key(s) {sorted(unknown)}; allowed keys are {sorted(DAEMON_KEYS)}"
+            f"{where} must be a duration such as '45s', '30m', '6h' or '1d', or whole seconds (got {value!r})"
         )
-    values: dict = {}
-    for key in (
-        "crawl_timeout",
-        "misfire_grace",
-        "jitter",
-        "revisit_every",
-        "grace_period",
-        "catch_up_delay",
-    ):
-        if key in raw:
-            values[key] = (
-                raw[key]
-                if isinstance(raw[key], int) and raw[key] >= 0
-                else parse_duration(raw[key], f"{where} {key}")
-            )
-    for key in ("max_concurrent", "revisit_batch", "fail_after"):
-        if key in raw:
-            if not isinstance(raw[key], int) or isinstance(raw[key], bool) or raw[key] < 1:
-                raise SourcesError(f"{where}: {key} must be a positive whole number (got {raw[key]!r})")
-            values[key] = raw[key]
-    if "revisit_offsets" in raw:
-        offsets = raw["revisit_offsets"]
-        if not isinstance(offsets, list) or not offsets:
-            raise SourcesError(
-                f"{where}: revisit_offsets must be a list such as ['1h', '6h', '1d', '3d', '7d', '30d']"
-            )
-        values["revisit_offsets"] = tuple(
-            sorted(parse_duration(o, f"{where} revisit_offsets") for o in offsets)
-        )
-    if "timezone" in raw:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(str(raw["timezone"]))
-        except (ZoneInfoNotFoundError, ValueError):
-            raise SourcesError(
-                f"{where}: timezone {raw['timezone']!r} is unknown; use a name such as 'Asia/Shanghai'"
-            ) from None
-        values["timezone"] = str(raw["timezone"])
-    return DaemonConfig(**values)
+    return int(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
 
 
-def load_daemon_config(path: str | os.PathLike[str] | None = None) -> DaemonConfig:
-    path = resolve_sources_path(path)
-    with open(path, "rb") as fh:
-        data = tomllib.load(fh)
-    return parse_daemon(data.get("daemon", {}), path)
-
-
-def parse_schedule(text: str, where: str) -> Schedule:
-    text = str(text).strip()
+def parse_schedule(value: object, where: str) -> Schedule:
+    if not isinstance(value, str):
+        raise SourcesError(f"{where} must be a text such as '6h' or '0 */6 * * *' (got {value!r})")
+    text = value.strip()
     if _INTERVAL.match(text):
         return Schedule(text, interval_seconds=parse_duration(text, where))
     if len(text.split()) == 5:
@@ -177,7 +117,7 @@ def parse_schedule(text: str, where: str) -> Schedule:
         try:
             CronTrigger.from_crontab(text)
         except ValueError as exc:
-            raise SourcesError(f"{where}: schedule {text!r} is not a valid cron expression ({exc})") from exc
+            raise SourcesError(f"{where}: schedule {text!r} is not a valid cron expression ({exc})") from None
         return Schedule(text, cron=text)
     raise SourcesError(
         f"{where}: schedule {text!r} is neither an interval like '6h', '30m', '1d' nor a cron expression "
@@ -185,120 +125,207 @@ def parse_schedule(text: str, where: str) -> Schedule:
     )
 
 
-def _check_url(url: object, where: str, hosts: tuple[str, ...]) -> str:
-    if not isinstance(url, str):
-        raise SourcesError(f"{where}: expected a URL string, got {url!r}")
-    parts = urlsplit(url)
+def _positive_int(value: object, where: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise SourcesError(f"{where} must be a positive whole number (got {value!r})")
+    return value
+
+
+def _text(value: object, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise SourcesError(f"{where} must be a non-empty text in quotes (got {value!r})")
+    return value.strip()
+
+
+def _regex(value: object, where: str) -> str:
+    text = _text(value, where)
+    try:
+        re.compile(text)
+    except re.error as exc:
+        raise SourcesError(f"{where}: {text!r} is not a valid regular expression ({exc})") from None
+    return text
+
+
+def _css(value: object, where: str) -> str:
+    from cssselect import GenericTranslator, SelectorError
+
+    text = _text(value, where)
+    try:
+        GenericTranslator().css_to_xpath(text)
+    except SelectorError as exc:
+        raise SourcesError(f"{where}: {text!r} is not a valid CSS selector ({exc})") from None
+    return text
+
+
+def _selectors(value: object, where: str) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise SourcesError(f'{where} must be a table such as {{ article_links = "ul.list li a" }}')
+    unknown = sorted(set(value) - set(SELECTOR_KEYS))
+    if unknown:
+        raise SourcesError(f"{where}: unknown key(s) {unknown}; selectors may have {list(SELECTOR_KEYS)}")
+    return {key: _css(css, f"{where}.{key}") for key, css in value.items()}
+
+
+def _hosts(value: object, where: str) -> tuple[str, ...]:
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(h, str) and h and "/" not in h and ":" not in h for h in value)
+    ):
+        raise SourcesError(
+            f"{where} must be a list of host names such as ['www.court.gov.cn'] (got {value!r})"
+        )
+    return tuple(h.lower() for h in value)
+
+
+def _url(value: object, where: str, hosts: tuple[str, ...]) -> str:
+    if not isinstance(value, str):
+        raise SourcesError(f"{where}: expected a URL in quotes, got {value!r}")
+    parts = urlsplit(value)
     if parts.scheme not in ALLOWED_SCHEMES:
         raise SourcesError(
-            f"{where}: {url!r} uses scheme {parts.scheme or '(none)'!r}; only http and https are fetched. "
+            f"{where}: {value!r} uses scheme {parts.scheme or '(none)'!r}; only http and https are fetched. "
             "Write the site's http(s) address."
         )
     if (parts.hostname or "") not in hosts:
         raise SourcesError(
-            f"{where}: host {parts.hostname!r} of {url!r} is not in allowed_hosts {list(hosts)}; add it there."
+            f"{where}: host {parts.hostname!r} of {value!r} is not in allowed_hosts {list(hosts)}; add it there."
         )
-    return url
+    return value
 
 
-def _source(raw: dict, index: int, defaults: dict, path: Path) -> Source:
-    slug = raw.get("slug")
-    where = f"{path}: source #{index + 1}" + (f" ({slug!r})" if slug else "")
-    unknown = set(raw) - SOURCE_KEYS
-    if unknown:
+def _urls(value: object, where: str, hosts: tuple[str, ...]) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
         raise SourcesError(
-            f"{where}: unknown key(s) {sorted(unknown)}; allowed keys are {sorted(SOURCE_KEYS)}"
+            f"{where} must be a list of URLs such as ['https://www.court.gov.cn/…'] (got {value!r})"
         )
+    return tuple(_url(u, f"{where}[{i}]", hosts) for i, u in enumerate(value))
+
+
+def _delay(value: object, where: str) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+        raise SourcesError(f"{where} must be a number of seconds >= 0 (got {value!r})")
+    return float(value)
+
+
+def _account(value: object, where: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
+        raise SourcesError(f"{where} must be the account id as text or a number (got {value!r})")
+    return str(value).strip()
+
+
+# ---------------------------------------------------------------- sources
+def _source(raw: object, index: int, defaults: dict[str, Any], path: Path) -> Source:
+    if not isinstance(raw, dict):
+        raise SourcesError(f"{path}: source #{index + 1} must be a table under [[source]] (got {raw!r})")
+    slug = raw.get("slug")
+    where = f"{path}: source #{index + 1}" + (f" ({slug!r})" if isinstance(slug, str) else "")
+    unknown = sorted(set(raw) - set(SOURCE_KEYS))
+    if unknown:
+        raise SourcesError(f"{where}: unknown key(s) {unknown}; allowed keys are {list(SOURCE_KEYS)}")
     merged = {**defaults, **raw}
     if not isinstance(slug, str) or not _SLUG.match(slug):
         raise SourcesError(f"{where}: slug must be 2-63 lowercase letters, digits, '-' or '_' (got {slug!r})")
-    for key in ("court", "family", "start_urls", "allowed_hosts"):
-        if not merged.get(key):
+    for key in REQUIRED_KEYS:
+        if key not in merged:
             raise SourcesError(f"{where}: missing required key {key!r}")
-    family = merged["family"]
+    key = lambda name: f"{where}: {name}"  # noqa: E731
+    family = _text(merged["family"], key("family"))
     if family not in FAMILIES:
-        raise SourcesError(f"{where}: family {family!r} is unknown; use one of {', '.join(FAMILIES)}")
-    hosts = merged["allowed_hosts"]
-    if not isinstance(hosts, list) or not all(isinstance(h, str) and h and "/" not in h for h in hosts):
-        raise SourcesError(
-            f"{where}: allowed_hosts must be a list of host names such as ['www.court.gov.cn']"
-        )
-    hosts_t = tuple(h.lower() for h in hosts)
-    urls = merged["start_urls"]
-    if not isinstance(urls, list):
-        raise SourcesError(f"{where}: start_urls must be a list of URLs")
-    start_urls = tuple(_check_url(u, f"{where}: start_urls[{i}]", hosts_t) for i, u in enumerate(urls))
-    for key in ("max_list_pages", "max_articles"):
-        value = merged.get(key, 3 if key == "max_list_pages" else 200)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise SourcesError(f"{where}: {key} must be a positive whole number (got {value!r})")
-    pattern = merged.get("article_pattern")
-    if pattern is not None:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
+        raise SourcesError(f"{where}: family {family!r} is unknown; use one of {', '.join(FAMILY_NAMES)}")
+    hosts = _hosts(merged["allowed_hosts"], key("allowed_hosts"))
+    values: dict[str, Any] = {
+        "slug": slug,
+        "court": _text(merged["court"], key("court")),
+        "family": family,
+        "allowed_hosts": hosts,
+        "start_urls": _urls(merged["start_urls"], key("start_urls"), hosts),
+    }
+    checks: dict[str, Callable[[object, str], object]] = {
+        "max_list_pages": _positive_int,
+        "max_articles": _positive_int,
+        "schedule": parse_schedule,
+        "article_pattern": _regex,
+        "selectors": _selectors,
+        "pph_id": _account,
+        "api_url": lambda value, where: _url(value, where, hosts),
+        "download_delay": _delay,
+        "notes": _text,
+    }
+    for name, check in checks.items():
+        if name in merged:
+            values[name] = check(merged[name], key(name))
+    for requirement in FAMILIES[family].required:
+        table, _, inner = requirement.partition(".")
+        present = values.get(table) if not inner else (values.get(table) or {}).get(inner)
+        if not present:
             raise SourcesError(
-                f"{where}: article_pattern {pattern!r} is not a valid regular expression ({exc})"
-            ) from exc
-    selectors = merged.get("selectors") or {}
-    if not isinstance(selectors, dict) or set(selectors) - SELECTOR_KEYS:
-        raise SourcesError(f"{where}: selectors may only have the keys {sorted(SELECTOR_KEYS)}")
-    if family == "govcms" and "article_links" not in selectors:
+                f"{where}: a {family} source needs {requirement} ({FAMILIES[family].description})"
+            )
+    return Source(**values)
+
+
+def _table(data: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
+    value = data.get(name, {})
+    if not isinstance(value, dict):
         raise SourcesError(
-            f"{where}: a govcms source needs selectors.article_links (a CSS selector of article <a> tags)"
+            f"{path}: {name} must be a table, written [{name}] on a line of its own (got {value!r})"
         )
-    if family == "thepaper" and not merged.get("pph_id"):
-        raise SourcesError(f"{where}: a thepaper source needs pph_id, the 澎湃号 account id")
-    api_url = merged.get("api_url")
-    if api_url is not None:
-        _check_url(api_url, f"{where}: api_url", hosts_t)
-    delay = merged.get("download_delay")
-    if delay is not None and (not isinstance(delay, int | float) or delay < 0):
-        raise SourcesError(f"{where}: download_delay must be a number of seconds >= 0")
-    return Source(
-        slug=slug,
-        court=str(merged["court"]),
-        family=family,
-        start_urls=start_urls,
-        allowed_hosts=hosts_t,
-        max_list_pages=merged.get("max_list_pages", 3),
-        max_articles=merged.get("max_articles", 200),
-        schedule=parse_schedule(merged.get("schedule", "6h"), where),
-        article_pattern=pattern,
-        selectors=dict(selectors),
-        pph_id=str(merged["pph_id"]) if merged.get("pph_id") else None,
-        api_url=api_url,
-        download_delay=float(delay) if delay is not None else None,
-    )
+    return value
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise SourcesError(
+            f"{path}: sources file not found; set COURTNEWS_SOURCES or pass --sources PATH"
+        ) from None
+    except OSError as exc:
+        raise SourcesError(f"{path}: cannot be read ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SourcesError(
+            f"{path}: not UTF-8 text (a binary file, or saved as UTF-16/GBK?); save it as UTF-8 TOML"
+        ) from None
+    try:
+        return tomllib.loads(text.removeprefix("\ufeff"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SourcesError(f"{path}: not valid TOML ({exc})") from None
+
+
+def default_sources_path() -> Path:
+    """The sources file shipped with courtnews (package data: present in every install)."""
+    return Path(str(resources.files("crawler") / "sources.toml"))
 
 
 def resolve_sources_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    return Path(explicit or os.environ.get("COURTNEWS_SOURCES") or DEFAULT_SOURCES)
+    """An explicit path, else $COURTNEWS_SOURCES, else the shipped sources file."""
+    return Path(explicit or os.environ.get("COURTNEWS_SOURCES") or default_sources_path())
 
 
 def load_sources(path: str | os.PathLike[str] | None = None) -> dict[str, Source]:
     """Read the sources file into Source objects keyed by slug; raise SourcesError on any mistake."""
     path = resolve_sources_path(path)
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise SourcesError(
-            f"{path}: sources file not found; set COURTNEWS_SOURCES or pass the path"
-        ) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SourcesError(f"{path}: not valid TOML ({exc})") from exc
-    unknown = set(data) - {"defaults", "source", "daemon"}
+    data = _read(path)
+    unknown = sorted(set(data) - {"defaults", "source", "daemon"})
     if unknown:
         raise SourcesError(
-            f"{path}: unknown top-level key(s) {sorted(unknown)}; use [defaults], [[source]] and [daemon]"
+            f"{path}: unknown top-level key(s) {unknown}; use [defaults], [[source]] and [daemon]"
         )
-    parse_daemon(data.get("daemon", {}), path)
-    defaults = data.get("defaults", {})
-    if set(defaults) - SOURCE_KEYS:
-        raise SourcesError(f"{path}: [defaults] has unknown key(s) {sorted(set(defaults) - SOURCE_KEYS)}")
+    parse_daemon(_table(data, "daemon", path), path)
+    defaults = _table(data, "defaults", path)
+    unknown = sorted(set(defaults) - set(SOURCE_KEYS) | (set(defaults) & {"slug"}))
+    if unknown:
+        raise SourcesError(f"{path}: [defaults] has key(s) {unknown} that cannot be defaults")
+    entries = data.get("source", [])
+    if isinstance(entries, dict):
+        raise SourcesError(f"{path}: write each source under [[source]] (double brackets), not [source]")
+    if not isinstance(entries, list):
+        raise SourcesError(f"{path}: source must be a list of [[source]] tables (got {entries!r})")
     sources: dict[str, Source] = {}
-    for index, raw in enumerate(data.get("source", [])):
+    for index, raw in enumerate(entries):
         source = _source(raw, index, defaults, path)
         if source.slug in sources:
             raise SourcesError(f"{path}: slug {source.slug!r} appears twice; slugs must be unique")
@@ -306,3 +333,67 @@ def load_sources(path: str | os.PathLike[str] | None = None) -> dict[str, Source
     if not sources:
         raise SourcesError(f"{path}: no [[source]] entries")
     return sources
+
+
+# ---------------------------------------------------------------- the daemon
+def _offsets(value: object, where: str) -> tuple[int, ...]:
+    if not isinstance(value, list) or not value:
+        raise SourcesError(
+            f"{where} must be a list such as ['1h', '6h', '1d', '3d', '7d', '30d'] (got {value!r})"
+        )
+    return tuple(sorted(parse_duration(v, f"{where}[{i}]") for i, v in enumerate(value)))
+
+
+def _timezone(value: object, where: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    text = _text(value, where)
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SourcesError(f"{where}: {text!r} is unknown; use a name such as 'Asia/Shanghai'") from None
+    return text
+
+
+def _cron(value: object, where: str) -> str:
+    schedule = parse_schedule(value, where)
+    if not schedule.cron:
+        raise SourcesError(f"{where} must be a cron expression such as '30 4 * * 0' (got {value!r})")
+    return schedule.cron
+
+
+DAEMON_CHECKS: dict[str, Callable[[object, str], object]] = {
+    "timezone": _timezone,
+    "max_concurrent": _positive_int,
+    "crawl_timeout": parse_duration,
+    "misfire_grace": parse_duration,
+    "jitter": parse_duration,
+    "revisit_every": parse_duration,
+    "revisit_offsets": _offsets,
+    "revisit_batch": _positive_int,
+    "grace_period": parse_duration,
+    "fail_after": _positive_int,
+    "catch_up_delay": parse_duration,
+    "maintenance": _cron,
+    "retention": parse_duration,
+    "keep_logs": _positive_int,
+    "log_max_bytes": _positive_int,
+}
+assert set(DAEMON_CHECKS) == set(DAEMON_KEYS), "every [daemon] key has a check"
+
+
+def parse_daemon(raw: dict[str, Any], path: Path) -> DaemonConfig:
+    where = f"{path}: [daemon]"
+    unknown = sorted(set(raw) - set(DAEMON_KEYS))
+    if unknown:
+        raise SourcesError(f"{where}: unknown key(s) {unknown}; allowed keys are {list(DAEMON_KEYS)}")
+    values = {name: DAEMON_CHECKS[name](value, f"{where} {name}") for name, value in raw.items()}
+    for name in ("crawl_timeout", "revisit_every", "grace_period"):
+        if name in values and values[name] == 0:
+            raise SourcesError(f"{where} {name} must be longer than 0 seconds")
+    return DaemonConfig(**values)
+
+
+def load_daemon_config(path: str | os.PathLike[str] | None = None) -> DaemonConfig:
+    path = resolve_sources_path(path)
+    return parse_daemon(_table(_read(path), "daemon", path), path)

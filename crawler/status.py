@@ -1,100 +1,116 @@
-"""`courtnews status`: what the daemon has done and will do, source by source, for people and monitors."""
+"""`courtnews status`: what the daemon has done and will do, source by source, for people and monitors.
+
+A source needs attention (and `status` exits 1) when:
+- its last ``fail_after`` runs, list crawls and revisits alike, all failed or were interrupted (runs an
+  operator or a shutdown stopped do not count);
+- it is overdue: no successful list crawl within twice its cadence (or never one);
+- a run of it is stuck: still ``running`` though its process is gone, or running past the crawl timeout;
+and the whole service needs attention when no daemon holds the archive (unless --without-daemon).
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from crawler.daemon import cadence, last_success, source_trigger
+from archive.runs import last_success, open_runs, recent_runs, source_totals
+from crawler.process import process_is_crawl
+from crawler.scheduling import cadence, next_run
 from crawler.sources import DaemonConfig, Source
+
+RUN_FIELDS = (
+    "id", "kind", "trigger", "started_at", "finished_at", "status", "exit_code", "captures", "new_versions",
+    "removed", "moved", "failures", "unstored", "reason",
+)  # fmt: skip
+
+
+@dataclass
+class SourceStatus:
+    source: str
+    schedule: str
+    last_run: dict | None
+    last_success: str | None
+    next_run: str
+    pages: int
+    versions: int
+    problems: list[str] = field(default_factory=list)
+
+
+def _parse(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
 
 def source_status(
     db: sqlite_utils.Database,
+    db_path: Path,
     sources: dict[str, Source],
     config: DaemonConfig,
     fail_after: int,
     now: datetime | None = None,
-) -> list[dict]:
+) -> list[SourceStatus]:
     now = now or datetime.now(UTC)
+    tz = ZoneInfo(config.timezone)
+    running = {}
+    for run in open_runs(db):
+        running.setdefault(run["source"], []).append(run)
     rows = []
     for slug, source in sources.items():
-        runs = list(
-            db.query(
-                "SELECT * FROM runs WHERE source = ? ORDER BY started_at DESC, id DESC LIMIT ?",
-                [slug, max(fail_after, 1)],
-            )
-        )
-        last = runs[0] if runs else None
+        runs = recent_runs(db, slug, max(fail_after, 1) * 4)
+        judged = [r for r in runs if r["status"] != "stopped" and r["status"] != "running"][:fail_after]
         success = last_success(db, slug)
-        if success is None or now - success > cadence(source, now, config):
-            next_run = "soon (overdue: runs once when the daemon starts)"
-        else:
-            trigger = source_trigger(source, replace(config, jitter=0))
-            upcoming = (
-                trigger.get_next_fire_time(None, now)
-                if source.schedule.cron
-                else success + cadence(source, now, config)
+        totals = source_totals(db, slug)
+        status = SourceStatus(
+            source=slug,
+            schedule=source.schedule.text,
+            last_run={k: runs[0][k] for k in RUN_FIELDS} if runs else None,
+            last_success=success.astimezone(tz).isoformat(timespec="minutes") if success else None,
+            next_run=next_run(source, now, config).astimezone(tz).isoformat(timespec="minutes"),
+            pages=totals["pages"],
+            versions=totals["versions"],
+        )
+        if len(judged) >= fail_after and all(r["status"] in ("failed", "interrupted") for r in judged):
+            status.problems.append(
+                f"failing: its last {fail_after} runs failed (last: {judged[0]['reason']})"
             )
-            next_run = upcoming.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-        totals = next(
-            iter(
-                db.query(
-                    "SELECT COUNT(DISTINCT p.id) AS pages, COUNT(v.id) AS versions FROM pages p LEFT JOIN versions v ON v.page_id = p.id "
-                    "WHERE p.source = ?",
-                    [slug],
+        limit = 2 * cadence(source, now, config)
+        if success is None:
+            status.problems.append("overdue: no successful list crawl yet")
+        elif now - success > limit:
+            status.problems.append(f"overdue: last successful list crawl {_ago(now - success)} ago")
+        for run in running.get(slug, []):
+            age = now - _parse(run["started_at"])
+            if not process_is_crawl(run["pid"], db_path):
+                status.problems.append(
+                    f"stuck: run {run['id']} is 'running' but its process {run['pid']} is gone"
                 )
-            )
-        )
-        rows.append(
-            {
-                "source": slug,
-                "schedule": source.schedule.text,
-                "last_run": last
-                and {
-                    k: last[k]
-                    for k in (
-                        "id",
-                        "kind",
-                        "trigger",
-                        "started_at",
-                        "finished_at",
-                        "status",
-                        "exit_code",
-                        "captures",
-                        "new_versions",
-                        "removed",
-                        "failures",
-                        "reason",
-                    )
-                },
-                "next_run": next_run,
-                "pages": totals["pages"],
-                "versions": totals["versions"],
-                "failing": len(runs) >= fail_after
-                and all(r["status"] in ("failed", "interrupted") for r in runs),
-            }
-        )
+            elif age > timedelta(seconds=config.crawl_timeout + config.grace_period):
+                status.problems.append(f"stuck: run {run['id']} has been running for {_ago(age)}")
+        rows.append(status)
     return rows
 
 
-def format_status(rows: list[dict]) -> str:
+def _ago(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.1f} h"
+
+
+def format_status(rows: list[SourceStatus], daemon: str, timezone: str) -> str:
+    tz = ZoneInfo(timezone)
     lines = [
-        f"{'source':<26}{'last run (UTC)':<22}{'outcome':<13}{'next run':<24}{'pages':>7}{'versions':>9}"
+        daemon,
+        f"{'source':<26}{'last run (' + timezone + ')':<32}{'next run':<20}{'pages':>7}{'versions':>9}",
     ]
     for row in rows:
-        last = row["last_run"]
-        outcome = (
-            "never run"
-            if not last
-            else f"{last['status']}"
-            + (f" ({last['exit_code']})" if last.get("exit_code") not in (None, 0) else "")
-        )
-        when = last["started_at"] if last else "-"
+        last = row.last_run
+        outcome = "never run" if not last else f"{last['kind']} {last['status']}"
+        when = _parse(last["started_at"]).astimezone(tz).strftime("%m-%d %H:%M") if last else ""
         lines.append(
-            f"{row['source']:<26}{when:<22}{outcome:<13}{row['next_run'][:23]:<24}{row['pages']:>7}{row['versions']:>9}"
-            + ("  FAILING" if row["failing"] else "")
+            f"{row.source:<26}{(when + ' ' + outcome).strip():<32}{row.next_run[:16].replace('T', ' '):<20}"
+            f"{row.pages:>7}{row.versions:>9}"
         )
+        lines += [f"    ! {problem}" for problem in row.problems]
     return "\n".join(lines)

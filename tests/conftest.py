@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from crawler.demo.server import FixtureServer, serve
-from crawler.runner import crawl_command
+from crawler.process import crawl_process
 from tests.seed_layouts import next_data_page
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -148,12 +148,18 @@ TEST_SETTINGS = {
 }
 
 
+def crawl_env() -> dict[str, str]:
+    """The test process's environment without an operator's COURTNEWS_* settings."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("COURTNEWS_")}
+
+
 def run_crawl(slug: str, db: Path, sources: Path, *spider_args: str, **settings: str) -> CrawlResult:
-    """A real `scrapy crawl` in its own process, as the daemon and users run it."""
+    """A real `scrapy crawl` in its own process, as the daemon and users run it (courtnews's crawl process)."""
     revisit = next((a.split("=", 1)[1] for a in spider_args if a.startswith("revisit=")), "none")
-    cmd = crawl_command(slug, db, sources, revisit, {**TEST_SETTINGS, **settings})
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COURTNEWS_")}
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+    process = crawl_process(slug, db, sources, revisit, {**TEST_SETTINGS, **settings}, env=crawl_env())
+    proc = subprocess.run(
+        process.command, cwd=process.cwd, env=process.env, capture_output=True, text=True, timeout=120
+    )
     return CrawlResult(proc.returncode, proc.stdout + proc.stderr)
 
 

@@ -8,8 +8,8 @@ import sqlite3
 import subprocess
 import time
 
-from crawler.runner import crawl_command
-from tests.conftest import ROOT, TEST_SETTINGS, write_sources
+from crawler.process import crawl_process
+from tests.conftest import TEST_SETTINGS, crawl_env, write_sources
 
 
 def test_kill_minus_nine_mid_crawl(site_factory, tmp_path, crawl):
@@ -18,10 +18,20 @@ def test_kill_minus_nine_mid_crawl(site_factory, tmp_path, crawl):
     site.path("_routes.json").write_text(json.dumps({"/zixun/xiangqing/1004.html": {"delay": 30}}))
     db_path = tmp_path / "archive.db"
     sources = write_sources(tmp_path / "sources.toml", site)
-    cmd = crawl_command(
-        "court-gov-cn", db_path, sources, settings={**TEST_SETTINGS, "DOWNLOAD_TIMEOUT": "60"}
+    process = crawl_process(
+        "court-gov-cn",
+        db_path,
+        sources,
+        settings={**TEST_SETTINGS, "DOWNLOAD_TIMEOUT": "60"},
+        env=crawl_env(),
     )
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        process.command,
+        cwd=process.cwd,
+        env=process.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

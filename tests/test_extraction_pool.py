@@ -13,7 +13,7 @@ import sqlite_utils
 
 from crawler.items import FetchedPage
 from crawler.records import classify
-from tests.test_faults import court_sites, start_crawl
+from tests.generated_sites import court_sites, pool_workers, start_crawl
 
 
 def archived(db_path: Path) -> dict[str, tuple]:
@@ -43,13 +43,6 @@ def test_the_pool_archives_exactly_what_inline_extraction_archives(tmp_path):
     assert len(inline) == 60 and inline == pooled
 
 
-def _pool_workers(pid: int) -> list[int]:
-    children = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        children += [int(c) for c in (task / "children").read_text().split()]
-    return [c for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
-
-
 def _captures(db: Path) -> int:
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
@@ -67,7 +60,7 @@ def test_a_killed_extraction_worker_loses_no_page(tmp_path):
         deadline = time.monotonic() + 60
         while not killed and time.monotonic() < deadline and crawl.poll() is None:
             archive_rows = _captures(db)
-            workers = _pool_workers(crawl.pid)
+            workers = pool_workers(crawl.pid)
             if workers and archive_rows >= 20:  # mid-crawl: some pages stored, most still to come
                 os.kill(workers[0], signal.SIGKILL)
                 killed += 1

@@ -18,55 +18,10 @@ import pytest
 import sqlite_utils
 
 from archive.db import open_reader
-from archive.verify import verify
-from crawler.demo.server import FixtureServer, serve
-from crawler.demo.sitegen import synthetic_articles, write_site
-from crawler.runner import crawl_command
-from tests.conftest import ROOT, TEST_SETTINGS
+from tests.generated_sites import assert_sound, court_sites, pool_workers, start_crawl
 
 SOAK = os.environ.get("COURTNEWS_SOAK") == "1"
 KILL_LOOPS = 200 if SOAK else 20
-
-
-def court_sites(tmp_path: Path, sizes: list[int]) -> tuple[list[FixtureServer], Path]:
-    """Generated court sites of the given sizes, one source each (slugs court-0, court-1, …)."""
-    servers, entries = [], []
-    for index, size in enumerate(sizes):
-        root = tmp_path / f"site-{index}"
-        articles = synthetic_articles(size, seed=index)
-        for n, article in enumerate(articles):
-            article.id = 100000 * (index + 1) + n
-        write_site(root, articles)
-        servers.append(serve(root))
-        entries.append(
-            f"""[[source]]
-slug = "court-{index}"
-court = "某某市中级人民法院"
-family = "courtgov"
-start_urls = ["{servers[-1].base_url}/zixun/gengduo/24.html"]
-allowed_hosts = ["127.0.0.1"]
-max_list_pages = {size // 20 + 1}
-max_articles = {size}
-"""
-        )
-    sources = tmp_path / "sources.toml"
-    sources.write_text("\n".join(entries), "utf-8")
-    return servers, sources
-
-
-def start_crawl(slug: str, db: Path, sources: Path, *, log: Path, **settings: str) -> subprocess.Popen:
-    cmd = crawl_command(slug, db, sources, "none", {**TEST_SETTINGS, "DOWNLOAD_TIMEOUT": "10", **settings})
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COURTNEWS_")}
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT)  # noqa: SIM115
-
-
-def assert_sound(db_path: Path) -> None:
-    db = open_reader(db_path)
-    try:
-        report = verify(db)
-    finally:
-        db.close()
-    assert not any(report.values()), report
 
 
 @pytest.mark.parametrize("crawls", [2, 3])
@@ -133,13 +88,15 @@ def test_kill_9_at_random_moments_never_leaves_a_broken_archive(tmp_path):
     servers, sources = court_sites(tmp_path, [200])
     db = tmp_path / "archive.db"
     rng = random.Random(20261125)
+    workers: list[int] = []
     try:
         for loop in range(KILL_LOOPS):
             crawl = start_crawl(
-                "court-0", db, sources, log=tmp_path / f"kill-{loop}.log", EXTRACT_WORKERS="0"
+                "court-0", db, sources, log=tmp_path / f"kill-{loop}.log", EXTRACT_WORKERS="1"
             )
             time.sleep(rng.uniform(0.3, 3.0))
-            crawl.send_signal(signal.SIGKILL)
+            workers += pool_workers(crawl.pid)
+            os.kill(crawl.pid, signal.SIGKILL)  # the crawl process only: its workers must go by themselves
             crawl.wait()
             assert_sound(db)
         # the next crawl marks the killed runs interrupted and completes the archive
@@ -148,6 +105,8 @@ def test_kill_9_at_random_moments_never_leaves_a_broken_archive(tmp_path):
     finally:
         for server in servers:
             server.stop()
+    time.sleep(1.5)
+    assert workers and not [pid for pid in workers if Path(f"/proc/{pid}").exists()], "orphaned pool workers"
     archive = sqlite_utils.Database(db)
     statuses = [r["status"] for r in archive.query("SELECT status FROM runs ORDER BY id")]
     assert statuses[-1] == "finished" and "running" not in statuses

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.sources import SourcesError, load_sources, parse_schedule
+from crawler.sources import SourcesError, default_sources_path, load_sources, parse_schedule
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = """
@@ -28,7 +28,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_shipped_sources_cover_the_required_sites():
-    sources = load_sources(ROOT / "sources.toml")
+    sources = load_sources(default_sources_path())
     hosts = {host for s in sources.values() for host in s.allowed_hosts}
     assert (
         "www.court.gov.cn" in hosts and "www.chinacourt.org" in hosts and "www.chinagscourt.gov.cn" in hosts
@@ -41,7 +41,7 @@ def test_scrapy_list_shows_every_source():
     out = subprocess.run(
         [sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True, check=True
     )
-    assert out.stdout.split() == sorted(load_sources(ROOT / "sources.toml"))
+    assert out.stdout.split() == sorted(load_sources(default_sources_path()))
 
 
 @pytest.mark.parametrize(
@@ -116,3 +116,67 @@ def test_sources_command_lists_and_checks(tmp_path):
         main, ["sources", "--sources", str(write(tmp_path, GOOD.replace("courtgov", "nope")))]
     )
     assert bad.exit_code != 0 and "family 'nope' is unknown" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("content", "names"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", ["not UTF-8 text"]),
+        (GOOD.encode("utf-16"), ["not UTF-8 text"]),
+        (("daemon = 5\n" + GOOD).encode(), ["daemon must be a table"]),
+        (("defaults = 3\n" + GOOD).encode(), ["defaults must be a table"]),
+        (GOOD.replace("[[source]]", "[source]").encode(), ["[[source]] (double brackets)"]),
+        (
+            GOOD.replace('family = "courtgov"', 'family = "courtgov"\narticle_pattern = 5').encode(),
+            ["'a-court'", "article_pattern", "non-empty text"],
+        ),
+        (
+            GOOD.replace(
+                'family = "courtgov"', 'family = "govcms"\nselectors = { article_links = "ul[[[" }'
+            ).encode(),
+            ["'a-court'", "selectors.article_links", "not a valid CSS selector"],
+        ),
+        (
+            (GOOD + "[daemon]\ncrawl_timeout = true\n").encode(),
+            ["[daemon] crawl_timeout", "must be a duration"],
+        ),
+        (
+            (GOOD + '[daemon]\nmax_concurrent = "2"\n').encode(),
+            ["[daemon] max_concurrent", "positive whole number"],
+        ),
+        (
+            GOOD.replace(
+                'allowed_hosts = ["www.court.gov.cn"]', 'allowed_hosts = "www.court.gov.cn"'
+            ).encode(),
+            ["'a-court'", "allowed_hosts", "list of host names"],
+        ),
+        (
+            GOOD.replace('family = "courtgov"', 'family = "courtgov"\nmax_articles = true').encode(),
+            ["'a-court'", "max_articles", "positive whole number"],
+        ),
+        (
+            GOOD.replace('family = "courtgov"', 'family = "courtgov"\ndownload_delay = "1s"').encode(),
+            ["'a-court'", "download_delay", "number of seconds"],
+        ),
+        (
+            GOOD.replace('family = "courtgov"', 'family = "courtgov"\nschedule = 6').encode(),
+            ["'a-court'", "schedule", "must be a text"],
+        ),
+    ],
+)
+def test_bad_files_and_values_are_one_line_naming_file_source_and_key(tmp_path, content, names):
+    """Each of these was a traceback (or silently accepted) before: now one line, and the CLI exits 1."""
+    from click.testing import CliRunner
+
+    from crawler.cli import main
+
+    path = tmp_path / "sources.toml"
+    path.write_bytes(content)
+    with pytest.raises(SourcesError) as err:
+        load_sources(path)
+    message = str(err.value)
+    assert "\n" not in message and message.startswith(str(path))
+    for name in names:
+        assert name in message
+    result = CliRunner().invoke(main, ["sources", "--sources", str(path)])
+    assert result.exit_code == 1 and result.output.strip() == f"Error: {message}"

@@ -12,7 +12,7 @@ from archive import open_archive
 from archive.query import format_summary, summary
 from crawler.demo.server import serve
 from crawler.demo.sitegen import DemoArticle, article_path, load_articles, write_site
-from crawler.runner import run_crawl
+from crawler.process import crawl_process, run_crawl
 
 SEED_FILE = Path(__file__).with_name("seed_article.txt")
 SLUG = "demo-court"
@@ -90,11 +90,10 @@ def run_demo(data_dir: Path) -> Path:
 
 
 def _crawl(db_path: Path, sources: Path, log: Path, revisit: str) -> None:
-    outcome = run_crawl(
-        SLUG, db_path, sources, revisit=revisit, log_file=log, timeout=300, settings=LOCAL_SETTINGS
-    )
-    if outcome.returncode != 0:
-        raise click.ClickException(f"the demo crawl failed (exit {outcome.returncode}); see {log}")
+    process = crawl_process(SLUG, db_path, sources, revisit=revisit, settings=LOCAL_SETTINGS, log_file=log)
+    code, _ = run_crawl(process, timeout=300)
+    if code != 0:
+        raise click.ClickException(f"the demo crawl failed (exit {code}); see {log}")
     summary_line = next(
         (line for line in log.read_text("utf-8", "replace").splitlines() if "courtnews run" in line), ""
     )

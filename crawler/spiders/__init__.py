@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from crawler.families import FAMILY_NAMES
 from crawler.spiders.base import SourceSpider
 from crawler.spiders.chinacourt import ChinaCourtSpider
 from crawler.spiders.courtgov import CourtGovSpider
@@ -14,3 +15,4 @@ FAMILY_SPIDERS: dict[str, type[SourceSpider]] = {
     "thepaper": ThePaperSpider,
     "govcms": GovCmsSpider,
 }
+assert tuple(FAMILY_SPIDERS) == FAMILY_NAMES, "every family in crawler/families.py has exactly one spider"
