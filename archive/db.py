@@ -148,6 +148,27 @@ def pending_migrations(db: sqlite_utils.Database) -> list[str]:
     return [m.name for m in migrations.pending(db)]
 
 
+def _check_connection(db_path: Path) -> sqlite_utils.Database:
+    """A connection that only looks: immutable when all the data is in the file (no -wal beside it) or the
+    file may not be written here, so looking leaves no -wal/-shm file behind."""
+    whole = not Path(f"{db_path}-wal").exists()
+    immutable = {"immutable": "1"} if whole or not _writable(db_path) else {}
+    return _connect(_uri(db_path, mode="ro", **immutable), db_path)
+
+
+def _refuse_foreign(db_path: Path) -> None:
+    """Refuse, before anything is written, a file that is not a courtnews archive or is from a newer one."""
+    check = _check_connection(db_path)
+    try:
+        problem = schema_problem(check, db_path)
+    except sqlite3.Error as exc:
+        raise storage_error(exc, db_path) from None
+    finally:
+        check.close()
+    if problem:
+        raise ArchiveError(problem)
+
+
 def open_archive(path: str | os.PathLike[str] | None = None) -> sqlite_utils.Database:
     """Open the archive for writing, creating it if needed and bringing its schema up to date."""
     db_path = resolve_db_path(path)
@@ -155,6 +176,10 @@ def open_archive(path: str | os.PathLike[str] | None = None) -> sqlite_utils.Dat
         db_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ArchiveError(f"{db_path}: cannot create its folder ({exc.strerror})") from None
+    if db_path.exists() and not _writable(db_path):
+        raise ArchiveError(
+            f"{db_path}: the file or its folder is read-only; writing the archive needs write access"
+        )
     db = _connect(_uri(db_path), db_path)
     try:
         problem = schema_problem(db, db_path)
@@ -181,40 +206,49 @@ def open_archive(path: str | os.PathLike[str] | None = None) -> sqlite_utils.Dat
     return db
 
 
+def _writable(path: Path) -> bool:
+    """Whether this archive may be written here: the mount and folder allow it, and the file's mode says so
+    (root may write a file of mode 444, but its owner made it read-only for a reason)."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK) and bool(path.stat().st_mode & 0o222)
+
+
 def open_reader(path: str | os.PathLike[str] | None = None) -> sqlite_utils.Database:
     """Open an existing archive read-only: nothing is created, migrated or written.
 
     Refuses a missing file, a file that is not a courtnews archive, an archive from a newer courtnews, and
-    an archive whose schema is older than this courtnews (a writer upgrades it: `courtnews migrate`).
+    an archive whose schema is older than this courtnews (a writer upgrades it: `courtnews migrate`). A file
+    nobody here may write (a read-only file or mount) is read as immutable, so no -wal/-shm file appears
+    beside it; so is any archive while it is being checked, when all its data is in the file (no -wal).
     """
     db_path = resolve_db_path(path)
     if not db_path.is_file():
         raise ArchiveError(
             f"{db_path}: no archive here; crawl first (`courtnews crawl SLUG`) or pass --db PATH"
         )
+    writable = _writable(db_path)
+    whole = not Path(f"{db_path}-wal").exists()
+    check = _connect(
+        _uri(db_path, mode="ro", **({"immutable": "1"} if whole or not writable else {})), db_path
+    )
     try:
-        db = _connect(_uri(db_path, mode="ro"), db_path)
-    except ArchiveError:
-        if os.access(db_path.parent, os.W_OK) and os.access(db_path, os.W_OK):
-            raise
-        # a read-only mount or file: no process can be writing it, so reading it as immutable is safe
-        db = _connect(_uri(db_path, mode="ro", immutable="1"), db_path)
-    try:
-        problem = schema_problem(db, db_path)
-        if problem is None and not {r[0] for r in db.execute("SELECT name FROM sqlite_master")}:
+        problem = schema_problem(check, db_path)
+        if problem is None and not {r[0] for r in check.execute("SELECT name FROM sqlite_master")}:
             problem = f"{db_path}: an empty file, not a courtnews archive; pass the archive's path with --db"
-        if problem is None and pending_migrations(db):
+        if problem is None and pending_migrations(check):
             problem = (
                 f"{db_path}: an archive from an older courtnews; run `courtnews migrate --db {db_path}` "
                 "(it writes) before reading it"
             )
-        if problem:
-            raise ArchiveError(problem)
-        db.execute("PRAGMA query_only = ON")
     except sqlite3.Error as exc:
-        db.close()
+        check.close()
         raise storage_error(exc, db_path) from None
-    except BaseException:
-        db.close()
-        raise
+    if problem:
+        check.close()
+        raise ArchiveError(problem)
+    if writable:  # a writer may come: read through SQLite's locks (this may create -wal/-shm beside it)
+        check.close()
+        db = _connect(_uri(db_path, mode="ro"), db_path)
+    else:
+        db = check
+    db.execute("PRAGMA query_only = ON")
     return db

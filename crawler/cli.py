@@ -127,18 +127,21 @@ def output_to(path: str | None, binary: bool = False) -> Iterator[IO[Any]]:
         stream.flush()
         return
     target = Path(path)
-    if target.exists() and not target.is_file():
-        with open(target, "wb" if binary else "w", encoding=None if binary else "utf-8") as device:
-            yield device
-        return
-    part = target.with_name(f".{target.name}.part-{os.getpid()}")
     try:
-        with open(part, "wb" if binary else "w", encoding=None if binary else "utf-8") as handle:
-            yield handle
-        os.replace(part, target)
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
+        if target.exists() and not target.is_file():
+            with open(target, "wb" if binary else "w", encoding=None if binary else "utf-8") as device:
+                yield device
+            return
+        part = target.with_name(f".{target.name}.part-{os.getpid()}")
+        try:
+            with open(part, "wb" if binary else "w", encoding=None if binary else "utf-8") as handle:
+                yield handle
+            os.replace(part, target)
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
+    except OSError as exc:  # name the file the user gave, not our temporary one
+        raise OSError(exc.errno, exc.strerror, str(target)) from None
 
 
 def _reader(db_path: str | None) -> sqlite_utils.Database:

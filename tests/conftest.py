@@ -6,6 +6,8 @@ import json
 import os
 import shutil
 import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,6 +21,32 @@ from tests.seed_layouts import next_data_page
 
 ROOT = Path(__file__).resolve().parent.parent
 SITES = Path(__file__).resolve().parent / "sites"
+
+# Every Python process the suite starts (crawls, the daemon, Datasette) loads tests/network_audit, which
+# refuses and records any connection or lookup beyond 127.0.0.1; this process audits itself the same way.
+AUDIT = Path(__file__).resolve().parent / "network_audit"
+os.environ.setdefault(
+    "NETWORK_AUDIT_LOG",
+    str(
+        Path(tempfile.gettempdir())
+        / f"courtnews-network-{os.environ.get('PYTEST_XDIST_TESTRUNUID', os.getpid())}.log"
+    ),
+)
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(AUDIT), os.environ.get("PYTHONPATH")]))
+sys.path.insert(0, str(AUDIT))
+import sitecustomize  # noqa: E402,F401 - installs the audit hook in this process
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """After the whole run (on the xdist controller, once): fail if anything reached beyond 127.0.0.1."""
+    if hasattr(session.config, "workerinput"):
+        return
+    log = Path(os.environ["NETWORK_AUDIT_LOG"])
+    if log.exists() and log.read_text("utf-8").strip():
+        print(f"\nnetwork audit: requests left 127.0.0.1 during the suite:\n{log.read_text('utf-8')}")
+        session.exitstatus = 1
+    log.unlink(missing_ok=True)
+
 
 # slug -> how its sources entry looks, given the fixture server's base URL
 SOURCE_TEMPLATES: dict[str, dict] = {
