@@ -38,6 +38,46 @@ COURT_REASONING = re.compile(
     r"被告|原告|上诉人|申请人|当事人|辩称|诉称|(?:本院|法院)(?:经审理|认为|判决|审理|查明)|判决|判令|裁定|审理|侵权责任|注意义务"
 )
 
+# Visit counters, one wording each (tests/test_rules.py holds a line for every one and body sentences that
+# look like them). N is a count as sites print it: 123, 1,024, 1.2万, 10万+.
+_N = r"(?<![\d,.])\d[\d,.]{0,12}\s*(?:万|千|[kKwW])?\+?"  # bounded: a run of digits costs linear time
+VIEW_COUNTER_WORDINGS: tuple[tuple[str, str], ...] = (
+    (
+        "您是第N个访问者",
+        rf"(?:您|你)是(?:本文|本页|本帖|本站)?(?:的)?第\s*{_N}\s*(?:个|位|名)?\s*(?:阅览者|访问者|访客|读者|浏览者)",
+    ),
+    (
+        "已被阅读N次",
+        rf"(?:本文|本页|本帖|该文|此文)?(?:已被|已)?(?:浏览|阅读|点击|访问|围观)(?:了)?\s*{_N}\s*次",
+    ),
+    ("已有N人阅读", rf"已有\s*{_N}\s*(?:人|次|位)(?:阅读|浏览|围观|点击|访问|看过)"),
+    (
+        "阅读/浏览/点击/访问(次数/量/数)：N",
+        rf"(?:阅读|浏览|点击|访问|查看|阅览)(?:次数|量|数|人次|率)?\s*[:：]?\s*[（(\[]?\s*{_N}\s*[)）\]]?\s*(?:次|人次)?",
+    ),
+    ("浏览次数：(empty, filled by a script)", r"(?:阅读|浏览|点击|访问)(?:次数|量|数|人次)\s*[:：]?"),
+    ("N 阅读", rf"{_N}\s*(?:人|次)?\s*(?:阅读|浏览|围观)(?:量)?"),
+    ("人气/热度：N", rf"(?:人气|热度)\s*[:：]?\s*{_N}"),
+    ("N views", rf"{_N}\s*(?:views?|reads?|hits?|pageviews)\b"),
+)
+# what stands beside a counter on its line: comment and like counts, font-size switches, separators
+_COUNTER_COMPANIONS = (
+    rf"(?:评论|点赞|赞|收藏|分享|转发|回复|留言)(?:数|量)?\s*[:：]?\s*[（(\[]?\s*{_N}\s*[)）\]]?",
+    r"[【\[]?\s*(?:字体|字号)\s*[:：]?\s*[【\[]?\s*大\s*[|｜\s]?\s*中\s*[|｜\s]?\s*小\s*[】\]]?\s*[】\]]?",
+    r"[【\[]?(?:打印|关闭|收藏|关闭窗口|打印本页)[】\]]?",
+)
+COUNTER = re.compile("|".join(rf"(?:{pattern})" for _, pattern in VIEW_COUNTER_WORDINGS))
+_COUNTER_OR_COMPANION = "|".join([*(p for _, p in VIEW_COUNTER_WORDINGS), *_COUNTER_COMPANIONS])
+COUNTER_LINE = re.compile(
+    rf"^(?=.*(?:{COUNTER.pattern}))(?:\s*[|｜/·•,，;；]?\s*(?:{_COUNTER_OR_COMPANION}))+\s*[|｜/·•]?\s*$"
+)
+
+
+def without_counters(text: str) -> str:
+    """A byline or date line with its visit counter cut out ('来源：某法院 浏览次数：123' → '来源：某法院')."""
+    return COUNTER.sub(" ", text) if text else text
+
+
 LINE_RULES: tuple[LineRule, ...] = (
     LineRule(
         "summary-line",
@@ -146,14 +186,11 @@ LINE_RULES: tuple[LineRule, ...] = (
     ),
     LineRule(
         "view-counter",
-        "visit counters (浏览次数：123, 您是本文第 154 个阅览者, 已被阅读 56 次) change on every visit: kept, "
-        "each revisit would archive a new version of an unchanged article",
-        re.compile(
-            r"^(?:您|你)是(?:本文|本页|本帖|本站)?(?:的)?第\s*\d+\s*(?:个|位|名)?\s*(?:阅览者|访问者|访客|读者|浏览者)|"
-            r"^(?:本文|本页|本帖|该文|此文)?(?:已被|已)?(?:浏览|阅读|点击|访问|围观)(?:了)?\s*\d+\s*次$|"
-            r"^(?:浏览|阅读|点击|访问)(?:次数|量|数|人次)\s*[:：]?\s*\d*\s*次?$|^(?:浏览|阅读|点击)\s*[:：]\s*\d*\s*次?$"
-        ),
-        max_len=40,
+        "visit counters (浏览次数：123, 已有56人阅读, 阅读数 1.2万, 人气：88, 1,024 views), alone or with the "
+        "comment count and font-size chrome beside them, change on every visit: kept, each revisit would "
+        "archive a new version of an unchanged article",
+        COUNTER_LINE,
+        max_len=80,
     ),
     LineRule(
         "reprint-notice",
@@ -259,9 +296,11 @@ def cut_related(lines: list[str]) -> tuple[list[str], list[Removed]]:
     Such lists close many news pages inside the same container as the article; a heading followed by real
     paragraphs (a court article quoting 相关链接 in the middle) is left alone.
     """
-    for index, line in enumerate(lines):
-        rest = lines[index + 1 :]
-        if RELATED_HEADING.match(line.strip()) and all(_is_headline(item) for item in rest):
+    headlines_from = len(lines)  # every line from here to the end is headline-length (one pass: linear)
+    while headlines_from > 0 and _is_headline(lines[headlines_from - 1]):
+        headlines_from -= 1
+    for index in range(max(0, headlines_from - 1), len(lines)):
+        if RELATED_HEADING.match(lines[index].strip()):
             return lines[:index], [Removed("related-links", " / ".join(lines[index:])[:AUDIT_EXCERPT])]
     return lines, []
 

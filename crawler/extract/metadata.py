@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from crawler.extract.line_rules import without_counters
+
 CHINA_OFFSET = "+08:00"
 
 _DATE_RE = re.compile(
@@ -112,11 +114,20 @@ def date_from_url(url: str) -> ParsedDate | None:
     return None
 
 
-def date_from_epoch_ms(value: int | str | None) -> ParsedDate | None:
-    try:
-        stamp = int(value) / 1000  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+EPOCH_MS_RANGE = (631_152_000_000, 4_102_444_800_000)  # 1990-01-01 to 2100-01-01, as _valid() allows
+
+
+def date_from_epoch_ms(value: object) -> ParsedDate | None:
+    """A publishTime in milliseconds; anything else (a string of text, a list, 10^20) is no date."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
+    try:
+        millis = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not EPOCH_MS_RANGE[0] <= millis < EPOCH_MS_RANGE[1]:
+        return None
+    stamp = millis / 1000
     moment = datetime.fromtimestamp(stamp, timezone(timedelta(hours=8)))
     return ParsedDate(moment.isoformat(timespec="seconds"), "second")
 
@@ -172,7 +183,8 @@ def clean_name(value: str | None) -> str | None:
 
 
 def find_source(text: str) -> str | None:
-    match = SOURCE_RE.search(text)
+    """The 来源 of a byline line; a visit counter printed on the same line is never part of it."""
+    match = SOURCE_RE.search(without_counters(text))
     return match.group(1).strip() if match else None
 
 
@@ -188,7 +200,7 @@ def find_authors(text: str, in_body: bool = False) -> str | None:
     """Names after 作者/记者/通讯员/文 labels, joined with '、'. in_body: only unmistakable bylines."""
     names: list[str] = []
     pattern = BODY_BYLINE_RE if in_body else AUTHOR_RE
-    for match in pattern.finditer(text):
+    for match in pattern.finditer(without_counters(text)):
         for name in "、".join(clean_name(group) or "" for group in match.groups() if group).split("、"):
             if name and name not in names and not _NOT_A_NAME.search(name):
                 names.append(name)
@@ -200,7 +212,7 @@ _NOT_A_NAME = re.compile(r"(?:报道|摄影|摄|讯|报|电|作者|评论员|撰
 
 
 def find_editor(text: str) -> str | None:
-    match = EDITOR_RE.search(text)
+    match = EDITOR_RE.search(without_counters(text))
     return clean_name(match.group(1)) if match else None
 
 
