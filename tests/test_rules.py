@@ -254,3 +254,54 @@ def test_the_page_numbers_of_a_pager_close_no_body():
     assert cut_page_numbers([*body, "1", "2", "3"])[0] == body
     assert cut_page_numbers([*body, "2019"])[0] == [*body, "2019"]  # a lone number may be text
     assert cut_page_numbers([*body, "3", "1"])[0] == [*body, "3", "1"]  # not counting up from 1
+
+
+# every counter wording of the rule table, as sites print it (alone, or with its companions on the line)
+COUNTER_EXAMPLES = {
+    "您是第N个访问者": ["您是本文第 154 个阅览者", "你是第 344522 位访问者"],
+    "已被阅读N次": ["本文已被阅读 56 次", "已浏览 1,024 次"],
+    "已有N人阅读": ["已有1234人阅读", "已有 3.2万 人浏览"],
+    "阅读/浏览/点击/访问(次数/量/数)：N": [
+        "阅读 2381",
+        "阅读：56",
+        "浏览量：123 | 评论：4",
+        "阅读数 1.2万",
+        "点击数：88",
+        "访问量：12",
+        "浏览次数：1024",
+        "阅读(1024)",
+        "【字体：大 中 小】 浏览次数：123 【打印】",
+    ],
+    "浏览次数：(empty, filled by a script)": ["浏览次数：", "点击量："],
+    "N 阅读": ["10万+ 阅读", "2381 浏览"],
+    "人气/热度：N": ["人气：88", "热度 999"],
+    "N views": ["1,024 views", "37 reads"],
+}
+COUNTER_LOOK_ALIKES = [
+    "本案阅卷笔录共计300余页，合议庭逐页审查。",
+    "旁听群众达200人次。",
+    "旁听群众达200人次",
+    "阅读理解",
+    "浏览",
+    "点击量居全省法院首位",
+    "该案庭审直播累计观看人次达12万，点击量居全省法院首位。",
+    "2381",
+]
+
+
+def test_every_counter_wording_has_examples():
+    from crawler.extract.line_rules import VIEW_COUNTER_WORDINGS
+
+    assert set(COUNTER_EXAMPLES) == {name for name, _ in VIEW_COUNTER_WORDINGS}
+
+
+@pytest.mark.parametrize("line", [line for lines in COUNTER_EXAMPLES.values() for line in lines])
+def test_counter_lines_go(line):
+    kept, removed = filter_lines(["法院依法审理此案。", line])
+    assert kept == ["法院依法审理此案。"]
+    assert [r.rule for r in removed] in (["view-counter"], ["print-share-chrome"])
+
+
+@pytest.mark.parametrize("line", COUNTER_LOOK_ALIKES)
+def test_counter_look_alikes_stay(line):
+    assert filter_lines([line])[0] == [line]
