@@ -11,10 +11,17 @@ from crawler.extract.challenge import detect_challenge
 from crawler.extract.decode import Decoded, decode_html
 from crawler.extract.errors import ExtractionError, NotAnArticle, PageTooLarge, Truncated
 
-EXTRACTOR_VERSION = "1.2.0"  # 1.2: pages refused with reasons (not an article, too large, truncated), more counters
+EXTRACTOR_VERSION = (
+    "1.2.0"  # 1.2: pages refused with reasons (not an article, too large, truncated), more counters
+)
 
 
-NOT_RULES = {"__init__.py", "evaluate.py", "errors.py"}  # the index, the corpus scorer and the error types
+NOT_RULES = {
+    "__init__.py",
+    "evaluate.py",
+    "errors.py",
+    "spamgen.py",
+}  # index, scorer, error types, spam generator
 
 
 def _meaning(source: str) -> str:

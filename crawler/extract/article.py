@@ -27,6 +27,7 @@ from crawler.extract.refusals import (
     check_truncated,
     survey,
 )
+from crawler.extract.spam_dom import drop_spam_lines
 from crawler.extract.text import element_lines, xml_safe
 
 MIN_RECIPE_CHARS = 20
@@ -291,6 +292,8 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
     article.title = (next_data.name if next_data else None) or _title(doc, tags, title_selectors)
     page_lines = element_lines(doc.body) if doc.body is not None else []
     article.removed_blocks = prune(doc, url)
+    spam_removed, spam_lines = drop_spam_lines(doc, element_lines(doc.body) if doc.body is not None else [])
+    article.removed_blocks += spam_removed
 
     chosen = None
     if next_data:
@@ -319,7 +322,7 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
 
     # metadata is never read from a line a rule removed as junk ("作者本人观点" in a disclaimer is no byline);
     # dates and summaries are the exception, those rules remove them from the body because they are metadata
-    junk = {r.text for r in dropped if r.rule not in METADATA_RULES}
+    junk = {r.text for r in dropped if r.rule not in METADATA_RULES} | spam_lines
     around = _windows([line for line in page_lines if line not in junk], lines, article.title)
     body_set = set(lines)
     near_text = " ".join(around.before_body[::-1] + around.after_title)

@@ -6,6 +6,7 @@ The metric is the corpus's own: character 4-gram sets with whitespace removed, p
 from __future__ import annotations
 
 import json
+import random
 import re
 import statistics
 import time
@@ -16,6 +17,7 @@ from pathlib import Path
 from crawler.extract.article import extract_html
 from crawler.extract.decode import decode_html
 from crawler.extract.metadata import parse_date
+from crawler.extract.spamgen import POSITIONS, inject
 from crawler.extract.text import grams
 
 _WS = re.compile(r"\s+")
@@ -54,6 +56,7 @@ class CorpusPage:
     id: str
     raw: bytes
     truth: dict
+    text: str | None = None  # already decoded (an injected page); else raw is decoded
 
 
 def read_corpus(folder: Path) -> Iterator[CorpusPage]:
@@ -101,7 +104,7 @@ def _timed(fn: Callable[[], object]) -> tuple[object, float]:
 def evaluate_page(page: CorpusPage) -> PageResult:
     import trafilatura
 
-    text = decode_html(page.raw).text
+    text = page.text if page.text is not None else decode_html(page.raw).text
     truth = page.truth
     base_text, base_ms = _timed(lambda: trafilatura.extract(text))
     try:
@@ -136,9 +139,30 @@ def evaluate_page(page: CorpusPage) -> PageResult:
     return result
 
 
-def evaluate(folder: Path, progress: Callable[[int], None] | None = None) -> dict:
+def injected_pages(folder: Path, variants: int = 2, seed: int = 13) -> Iterator[CorpusPage]:
+    """The corpus's pages with generated content-farm spam inserted (crawler/extract/spamgen.py), each page in
+    `variants` positions taken in turn: the truth is unchanged, and every injected credential line must not
+    reach the body. Pages whose text is not written verbatim in their markup are skipped."""
+    rng = random.Random(seed)
+    for number, page in enumerate(read_corpus(folder)):
+        truth_lines = [line for line in (page.truth.get("text") or "").splitlines() if line.strip()]
+        if not truth_lines:
+            continue
+        text = decode_html(page.raw).text
+        for variant in range(variants):
+            position = POSITIONS[(number * variants + variant) % len(POSITIONS)]
+            injected = inject(text, truth_lines, rng, position)
+            if injected is None:
+                continue
+            html, block = injected
+            truth = dict(page.truth, must_not=[*page.truth.get("must_not", []), *block.must_not])
+            yield CorpusPage(f"{page.id}+{position}", b"", truth, text=html)
+
+
+def evaluate(folder: Path, progress: Callable[[int], None] | None = None, inject_spam: bool = False) -> dict:
+    """The report on a corpus folder; with inject_spam, on its pages with generated spam inserted."""
     results = []
-    for page in read_corpus(folder):
+    for page in injected_pages(folder) if inject_spam else read_corpus(folder):
         results.append(evaluate_page(page))
         if progress:
             progress(1)

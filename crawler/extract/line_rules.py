@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from crawler.extract.node_rules import AUDIT_EXCERPT, Removed
+from crawler.extract.spam_blocks import judge_dumps
 
 
 @dataclass(frozen=True)
@@ -88,12 +89,17 @@ LINE_RULES: tuple[LineRule, ...] = (
     ),
     LineRule(
         "giveaway-offer",
-        "account-giveaway spam sells memberships by day and price ('迅雷会员25天/4.5元'), or sends readers to "
-        "'本站' links to buy; a court report quoting a price has neither the N天/N元 form nor the call to buy",
+        "account-giveaway spam sells memberships by day and price ('迅雷会员25天/4.5元'), sends readers to '本站' "
+        "links to buy, or shares accounts ('VIP账号免费分享，每日更新', 'Free … premium accounts'); a court report "
+        "quoting a price or warning against such offers (提醒, 谨防, 诈骗) is neither",
         re.compile(
-            r"\d+\s*天\s*/\s*\d+(?:\.\d+)?\s*元|独享\s*\d+\s*天|请点本站.{0,10}(?:链接|购买)|本站上边链接"
+            r"\d+\s*天\s*/\s*\d+(?:\.\d+)?\s*元|独享\s*\d+\s*天|请点本站.{0,10}(?:链接|购买)|本站上边链接|"
+            r"(?:会员|VIP|vip|账号|帐号).{0,6}(?:免费|共享|分享|赠送)(?:.{0,8}(?:每日更新|先到先得|最新可用|更新\)|更新）))|"
+            r"(?:免费|今日|每日).{0,12}(?:会员|VIP|vip)(?:账号|帐号).{0,16}(?:分享|共享|更新|可用)|"
+            r"(?i:\bfree\b.{0,30}\b(?:premium|vip)\b.{0,12}\baccounts?\b|\baccounts?\b.{0,20}\b(?:updated daily|giveaway)\b)"
         ),
         max_len=80,
+        unless=re.compile(rf"提醒|切勿|谨防|警惕|诈骗|骗局|不要|小心|防范|{COURT_REASONING.pattern}"),
     ),
     LineRule(
         "contact-ad",
@@ -108,19 +114,26 @@ LINE_RULES: tuple[LineRule, ...] = (
     ),
     LineRule(
         "credential-header",
-        "a bare '随机账号密码机器码:' label introduces lists of leaked credentials",
+        "a bare label such as '随机账号密码机器码:', '账号 密码', '帐号|密码|到期时间', '以下账号随机分享：' or 'Accounts:' "
+        "introduces a list of leaked credentials; it is a label alone, never a sentence",
         re.compile(
-            r"^(?:随机|免费|共享)?(?:会员)?(?:账号|帐号)(?:和|及|与)?密码(?:机器码)?(?:分享|如下)?\s*[:：]?$"
+            r"^(?:随机|免费|共享)?(?:会员)?(?:账号|帐号)\s*(?:和|及|与|[|｜/:：、\s])?\s*密码(?:机器码)?(?:分享|如下)?"
+            r"(?:\s*[|｜/\s]\s*(?:到期时间|有效期|备注|到期))*\s*[:：]?$|"
+            r"^(?:以下|下面|今日|最新|本期)?.{0,6}(?:账号|帐号).{0,8}(?:分享|共享|如下|更新|列表)\s*[:：]$|"
+            r"^(?i:accounts?|account list|user(?:name)?\s*[/|]\s*pass(?:word)?)\s*[:：]?$"
         ),
-        max_len=20,
+        max_len=24,
     ),
     LineRule(
         "popup-leftover",
-        "login/register pop-up residue such as '会员登录关闭', '注册会员关闭': UI words only, no sentence",
+        "login/register pop-up residue such as '会员登录关闭', '注册会员关闭', '登录 | 注册', 'Login Register Close': "
+        "UI words only, no sentence",
         re.compile(
-            r"^(?:(?:会员|用户|账号|帐号)?(?:登录|登陆|注册|关闭|忘记密码|找回密码|记住我|验证码|用户名|密码|立即|提交|取消|退出)\s*){2,}$"
+            r"^(?:(?:会员|用户|账号|帐号)?(?:登录|登陆|注册|关闭|忘记密码|找回密码|记住我|验证码|用户名|密码|立即|提交|取消|退出)"
+            r"\s*[|｜/·×]?\s*){2,}$|^(?i:(?:log\s*in|sign\s*in|sign\s*up|register|close|forgot password|remember me)"
+            r"\s*[|/·×]?\s*){2,}$"
         ),
-        max_len=16,
+        max_len=24,
     ),
     LineRule(
         "platform-disclaimer",
@@ -233,17 +246,9 @@ LINE_RULES: tuple[LineRule, ...] = (
 
 METADATA_RULES = {"bare-timestamp", "summary-line"}  # lines dropped from the body that still carry metadata
 
-# A line of random 'user password' tokens: 1–4 ASCII tokens, each mixing letters and digits.
-_CREDENTIAL_TOKEN = re.compile(r"^(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{3,}$")
-
-
-def is_credential_line(line: str) -> bool:
-    tokens = line.split()
-    return 1 <= len(tokens) <= 4 and all(_CREDENTIAL_TOKEN.match(t) for t in tokens)
-
 
 def filter_lines(lines: list[str], rules: Iterable[LineRule] = LINE_RULES) -> tuple[list[str], list[Removed]]:
-    """Drop junk lines; a run of credential-token lines counts as spam only beside other spam or in a run of 2+."""
+    """Drop junk lines: each line rule on its own line, then credential dumps judged as blocks (spam_blocks)."""
     rules = tuple(rules)
     verdicts: list[str | None] = []
     for line in lines:
@@ -258,20 +263,8 @@ def filter_lines(lines: list[str], rules: Iterable[LineRule] = LINE_RULES) -> tu
                 verdict = rule.name
                 break
         verdicts.append(verdict)
-    # credential lines: judged with their neighbours, since one line like 'GB2312' alone proves nothing
-    spam_rules = {"giveaway-offer", "credential-header", "popup-leftover"}
-    n = len(lines)
-    cred = [verdicts[i] is None and is_credential_line(lines[i]) for i in range(n)]
-    for i in range(n):
-        if not cred[i]:
-            continue
-        j = i
-        while j > 0 and (cred[j - 1] or verdicts[j - 1] in spam_rules | {"credential-lines"}):
-            j -= 1
-        neighbour_spam = any(verdicts[k] in spam_rules for k in range(max(0, j - 2), min(n, i + 3)))
-        run = (i > 0 and cred[i - 1]) or (i + 1 < n and cred[i + 1])
-        if neighbour_spam or run:
-            verdicts[i] = "credential-lines"
+    # credential dumps: judged as blocks with their neighbours, since one line like 'GB2312' proves nothing
+    verdicts = judge_dumps(lines, verdicts)
     # a bare timestamp is only junk; keep it out of the body wherever it stands
     kept = [line for line, verdict in zip(lines, verdicts, strict=True) if verdict is None]
     removed = [Removed(v, line.strip()) for line, v in zip(lines, verdicts, strict=True) if v is not None]
