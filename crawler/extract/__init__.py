@@ -10,6 +10,7 @@ from crawler.extract.article import Article, extract_bytes, extract_decoded, ext
 from crawler.extract.challenge import detect_challenge
 from crawler.extract.decode import Decoded, decode_html
 from crawler.extract.errors import ExtractionError, NotAnArticle, PageTooLarge, Truncated
+from crawler.extract.posts import Comment
 
 EXTRACTOR_VERSION = (
     "1.2.0"  # 1.2: pages refused with reasons (not an article, too large, truncated), more counters
@@ -58,6 +59,7 @@ __all__ = [
     "EXTRACTOR_VERSION",
     "RULES_HASH",
     "Article",
+    "Comment",
     "Decoded",
     "ExtractionError",
     "NotAnArticle",

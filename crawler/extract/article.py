@@ -12,10 +12,12 @@ from lxml import html as lxml_html
 from crawler.extract import metadata as meta
 from crawler.extract.challenge import block_page
 from crawler.extract.decode import Decoded, decode_html
+from crawler.extract.density import sentence_weights
 from crawler.extract.errors import ExtractionError, NotAnArticle
 from crawler.extract.general import general_body
 from crawler.extract.line_rules import METADATA_RULES, cut_page_numbers, cut_related, filter_lines
-from crawler.extract.node_rules import Removed, prune
+from crawler.extract.node_rules import Removed, hidden_selectors, is_hidden, prune
+from crawler.extract.posts import MIN_DATED, TIMESTAMP, Comment, comment_stream
 from crawler.extract.recipes import recipes_for
 from crawler.extract.refusals import (
     PageSurvey,
@@ -28,7 +30,7 @@ from crawler.extract.refusals import (
     survey,
 )
 from crawler.extract.spam_dom import drop_spam_lines
-from crawler.extract.text import element_lines, xml_safe
+from crawler.extract.text import element_lines, grams, xml_safe
 
 MIN_RECIPE_CHARS = 20
 NEAR_TITLE_LINES = 8
@@ -55,6 +57,7 @@ class Article:
     encoding: str | None = None
     encoding_note: str | None = None
     removed_blocks: list[Removed] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)  # replies of a thread, comments under an article
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -259,6 +262,30 @@ _STRAY_END_TAGS = re.compile(r"</\s*(?:html|body)\s*>", re.I)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 
 
+IN_BODY = 0.6  # share of a post's 4-grams found in the body: the post is the body (a thread's opening post)
+
+
+def _comments(doc: lxml_html.HtmlElement, page_lines: list[str]) -> list[Comment]:
+    """The page's dated posts as comments (posts.comment_stream), read before pruning; their text is judged by
+    the line rules too (a reply is no place for a credential dump), and hidden posts are skipped."""
+    body = doc.body
+    if body is None or len(TIMESTAMP.findall("\n".join(page_lines))) < MIN_DATED:
+        return []
+    classes, ids = hidden_selectors(doc)
+
+    def lines_of(member: lxml_html.HtmlElement) -> list[str]:
+        if any(is_hidden(el, classes, ids) for el in (member, *member.iterancestors())):
+            return []
+        return filter_lines(element_lines(member))[0]
+
+    return comment_stream(body, sentence_weights(body), lines_of)
+
+
+def _in_body(text: str, body_grams: set[str]) -> bool:
+    own = grams(text)
+    return bool(own) and len(own & body_grams) >= IN_BODY * len(own)
+
+
 def _parse(html: str, url: str) -> tuple[lxml_html.HtmlElement, PageSurvey]:
     """The page refused before parsing when it is no HTML, too large or cut short; else parsed, with
     XML-illegal characters replaced first (xml_safe) and comments gone."""
@@ -291,6 +318,7 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
     next_data = _next_data(doc)
     article.title = (next_data.name if next_data else None) or _title(doc, tags, title_selectors)
     page_lines = element_lines(doc.body) if doc.body is not None else []
+    comments = _comments(doc, page_lines)  # before pruning, which drops small comment-classed blocks
     article.removed_blocks = prune(doc, url)
     spam_removed, spam_lines = drop_spam_lines(doc, element_lines(doc.body) if doc.body is not None else [])
     article.removed_blocks += spam_removed
@@ -315,8 +343,11 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
     for line in edges + more_edges:
         article.removed_blocks.append(Removed("meta-line", line))
         meta_text += " " + line
+    meta_text += "".join(f" {r.text}" for r in dropped if r.rule == "credit-line")
     article.removed_blocks += dropped + related + page_numbers
     article.body = "\n".join(lines)
+    body_grams = grams(article.body)
+    article.comments = [c for c in comments if not _in_body(c.text, body_grams)]
     check_soft_404(article.title, page_lines, article.body)
     check_list_page(shares, lines)
 

@@ -10,11 +10,11 @@ import random
 import re
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crawler.extract.article import extract_html
+from crawler.extract.article import Article, extract_html
 from crawler.extract.decode import decode_html
 from crawler.extract.metadata import parse_date
 from crawler.extract.spamgen import POSITIONS, inject
@@ -34,6 +34,30 @@ def f1(extracted: str | None, truth: str | None) -> float:
         return 0.0
     precision, recall = common / len(a), common / len(b)
     return 2 * precision * recall / (precision + recall)
+
+
+def thread_text(article: Article) -> str:
+    """What a thread page archives for its readers: the body and every comment, in page order."""
+    return "\n".join([article.body, *(comment.text for comment in article.comments)])
+
+
+def thread_f1(article: Article, truth: str) -> float:
+    """The corpus metric on body and comments joined (a thread's truth holds every post)."""
+    return f1(thread_text(article), truth)
+
+
+def evaluate_threads(pages: Iterable[tuple[str, str, str]]) -> dict:
+    """Thread pages (id, html, truth of every post): F1 of the body alone and of body plus comments."""
+    body_only, joined = [], []
+    for page_id, html, truth in pages:
+        article = extract_html(html, f"http://threads.invalid/{page_id}.html")
+        body_only.append(f1(article.body, truth))
+        joined.append(thread_f1(article, truth))
+    return {
+        "pages": len(joined),
+        "body_macro_f1": round(statistics.fmean(body_only), 4) if body_only else None,
+        "thread_macro_f1": round(statistics.fmean(joined), 4) if joined else None,
+    }
 
 
 @dataclass
