@@ -79,6 +79,19 @@ def without_counters(text: str) -> str:
     return COUNTER.sub(" ", text) if text else text
 
 
+# Label and name pairs: '编辑|张三', '责编：李四', '来源 | 某某法院'. Labels of people and sources only.
+CREDIT_LABELS = (
+    r"责任编辑|责编|编辑|校对|审校|审核|初审|复审|终审|一审|二审|三审|监制|统筹|排版|美编|设计|来源|文字|文|图片|图|摄影|视频|"
+    r"作者|记者|通讯员|供稿|撰稿|撰文|出品|策划|主编|值班编辑"
+)
+_CREDIT_NAME = r"[^\s|｜丨:：/，。；？！?!、]{1,16}"
+CREDIT_PAIR = rf"(?:{CREDIT_LABELS})\s*[|｜丨:：/]\s*{_CREDIT_NAME}"
+# one pair alone is a credit only for an editor's or a source's label: '记者：…' opens interview questions too
+_LONE_CREDIT = (
+    rf"(?:来源|责任编辑|责编|编辑|校对|审核|审校|监制|统筹|排版|美编)\s*[|｜丨:：]\s*{_CREDIT_NAME}"
+)
+CREDIT_LINE = re.compile(rf"^(?:{CREDIT_PAIR})(?:\s*[|｜丨]?\s*(?:{CREDIT_PAIR}))+\s*$|^{_LONE_CREDIT}\s*$")
+
 LINE_RULES: tuple[LineRule, ...] = (
     LineRule(
         "summary-line",
@@ -180,6 +193,31 @@ LINE_RULES: tuple[LineRule, ...] = (
         max_len=30,
     ),
     LineRule(
+        "wechat-chrome",
+        "WeChat's reader chrome, carried into 澎湃号 and farm copies of WeChat posts: swipe prompts (继续滑动看下一个), "
+        "轻触阅读原文, 扫一扫/扫描下方二维码 calls, 回复【关键词】查看… and 点击菜单栏【…】 menus, the 赞/分享/在看/写留言 bar; "
+        "a court telling parties how to file (当事人可扫描…) speaks of them and stays",
+        re.compile(
+            r"^(?:继续|向上|向下|上下|左右)?滑动(?:查看|看)下一(?:个|篇)$|^轻触(?:阅读)?原文$|^(?:微信)?扫一扫(?:关注该公众号|可打开此内容.*|"
+            r"在手机上打开)$|^(?:请)?(?:扫描|扫码|扫一扫|长按|识别)(?:下方|上方|图中|文末|底部)?(?:的)?(?:二维码|小程序码|图片).{0,20}$|"
+            r"^(?:\d{1,2}\s*[.、．]\s*)?回复\s*[【\[“\"「『]?[^】\]”\"」』\s]{1,12}[】\]”\"」』]?\s*(?:即可)?(?:查看|获取|了解|领取|收看|看|下载).{0,20}$|"
+            r"^点击(?:公众号)?(?:菜单栏|底部菜单|下方菜单|菜单)\s*[【\[“\"「].{1,12}[】\]”\"」].{0,20}$|"
+            r"^(?:预览时标签不可点|知道了|取消\s*允许|喜欢此内容的人还喜欢|写留言|人划线|微信扫一扫|使用小程序|"
+            r"(?:视频\s*)?小程序\s*赞.{0,30}|(?:分享|留言|收藏|听过|赞|推荐|在看)(?:\s*[，,]?\s*(?:分享|留言|收藏|听过|赞|推荐|在看|写留言))+)$|"
+            r"^(?:点击|点)(?:上方|下方|文末)?\s*(?:蓝字|[“\"「].{1,16}[”\"」])?\s*(?:一键)?关注(?:我们|公众号)?.{0,12}$|"
+            r"^(?:觉得|如果觉得).{0,10}(?:不错|有用|好看).{0,6}(?:点个|点)(?:赞|在看|分享)"
+        ),
+        max_len=40,
+        unless=re.compile(r"当事人|申请人|群众|市民|被告|原告"),
+    ),
+    LineRule(
+        "credit-line",
+        "credit lines of WeChat-origin posts (编辑|张三 责编|李四 校对|王五 来源|某法院, 文：… 图：…) are metadata: "
+        "the editor and source are read from them; the whole line must be label-and-name pairs",
+        CREDIT_LINE,
+        max_len=80,
+    ),
+    LineRule(
         "bare-timestamp",
         "a line that is only a date and time is a display stamp (or spam's), never a sentence of the article",
         re.compile(rf"^(?:{_DATE})\s*(?:{_TIME})?$|^{_TIME}$"),
@@ -244,7 +282,11 @@ LINE_RULES: tuple[LineRule, ...] = (
     ),
 )
 
-METADATA_RULES = {"bare-timestamp", "summary-line"}  # lines dropped from the body that still carry metadata
+METADATA_RULES = {
+    "bare-timestamp",
+    "summary-line",
+    "credit-line",
+}  # lines dropped from the body that still carry metadata
 
 
 def filter_lines(lines: list[str], rules: Iterable[LineRule] = LINE_RULES) -> tuple[list[str], list[Removed]]:
@@ -283,19 +325,67 @@ def _is_headline(line: str) -> bool:
     return len(line) <= HEADLINE_LINE and not line.rstrip().endswith(("。", "；"))
 
 
-def cut_related(lines: list[str]) -> tuple[list[str], list[Removed]]:
-    """Drop a trailing related-articles list: a 相关报道/延伸阅读 heading followed only by headline-length lines.
+# a date as list items print it: '（2024-01-02）', '2024年1月2日', '[01-02]'
+_ITEM_DATE = re.compile(
+    r"[(（\[【]?\s*(?:(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?|\d{2}-\d{2})\s*[)）\]】]?"
+)
+DATED_LIST = 3  # dated headlines in a row that make a list of other articles
+MIN_TITLE = 6  # characters of a headline besides its date
+LIST_HEADING = 12  # a short unpunctuated line just above a dated list is its heading ('更多新闻')
 
-    Such lists close many news pages inside the same container as the article; a heading followed by real
-    paragraphs (a court article quoting 相关链接 in the middle) is left alone.
-    """
+
+def _dated_headline(line: str) -> bool:
+    stripped = line.strip()
+    date = _ITEM_DATE.search(stripped)
+    return (
+        bool(date)
+        and _is_headline(stripped)
+        and len(_ITEM_DATE.sub("", stripped).strip(" ·•-—|")) >= MIN_TITLE
+    )
+
+
+def _related(lines: list[str], start: int, end: int) -> tuple[list[str], list[Removed]]:
+    return lines[:start] + lines[end:], [
+        Removed("related-links", " / ".join(lines[start:end])[:AUDIT_EXCERPT])
+    ]
+
+
+def cut_related(lines: list[str]) -> tuple[list[str], list[Removed]]:
+    """Drop a list of other articles, recognised by its heading or by its structure:
+    - a 相关报道/延伸阅读 heading followed only by headline-length lines (the list closing the page);
+    - such a heading followed by two or more headlines before the article goes on (a list inside the body);
+    - three or more headlines that each carry a date, closing the body (with a short heading above them).
+    A heading followed by real paragraphs (a court article quoting 相关链接), or dated sentences of a
+    timeline, stay: sentences end in 。 and are no headlines."""
     headlines_from = len(lines)  # every line from here to the end is headline-length (one pass: linear)
     while headlines_from > 0 and _is_headline(lines[headlines_from - 1]):
         headlines_from -= 1
     for index in range(max(0, headlines_from - 1), len(lines)):
         if RELATED_HEADING.match(lines[index].strip()):
-            return lines[:index], [Removed("related-links", " / ".join(lines[index:])[:AUDIT_EXCERPT])]
+            return _related(lines, index, len(lines))
+    for index, line in enumerate(lines):
+        if RELATED_HEADING.match(line.strip()):
+            end = index + 1
+            while (
+                end < len(lines)
+                and _is_headline(lines[end])
+                and not RELATED_HEADING.match(lines[end].strip())
+            ):
+                end += 1
+            if end - index - 1 >= 2:
+                return _related(lines, index, end)
+    dated_from = len(lines)
+    while dated_from > 0 and _dated_headline(lines[dated_from - 1]):
+        dated_from -= 1
+    if len(lines) - dated_from >= DATED_LIST and dated_from > 0:
+        above = lines[dated_from - 1].strip()
+        heading = len(above) <= LIST_HEADING and _is_heading_like(above)
+        return _related(lines, dated_from - 1 if heading else dated_from, len(lines))
     return lines, []
+
+
+def _is_heading_like(line: str) -> bool:
+    return bool(line) and not re.search(r"[，。；！？,.;!?]", line)
 
 
 def cut_page_numbers(lines: list[str]) -> tuple[list[str], list[Removed]]:

@@ -160,16 +160,19 @@ def credit_date(line: str) -> ParsedDate | None:
 
 
 # ---------------------------------------------------------------- bylines
-_LABEL_STOP = r"(?=\s*(?:来源|作者|文|记者|通讯员|责任编辑|编辑|审核|发布时间|发布日期|时间|日期|浏览|点击|阅读|字号|打印|摄影|图|\||｜|【|】|）|\)|，|。|,|$))"
+_LABEL_STOP = r"(?=\s*(?:来源|作者|文|记者|通讯员|责任编辑|责编|编辑|审核|校对|审校|监制|统筹|排版|美编|发布时间|发布日期|时间|日期|浏览|点击|阅读|字号|打印|摄影|图|\||｜|【|】|）|\)|，|。|,|$))"
 _NAME = r"[\u4e00-\u9fa5·A-Za-z]{1,12}"
-_NAMES = rf"{_NAME}(?:(?:\s+|、|，|,|/)(?!(?:来源|责任编辑|编辑|审核|发布|时间|日期|记者|通讯员|作者|摄影|图|摄)){_NAME})*"
+_NAMES = rf"{_NAME}(?:(?:\s+|、|，|,|/)(?!(?:来源|责任编辑|责编|编辑|审核|校对|审校|监制|统筹|排版|美编|发布|时间|日期|记者|通讯员|作者|摄影|图|摄)){_NAME})*"
 
-SOURCE_RE = re.compile(r"(?:来源|稿源|信息来源|文章来源|出处)\s*[:：]\s*([^\s|｜【】]{2,40})")
+SOURCE_RE = re.compile(
+    r"(?:来源|稿源|信息来源|文章来源|出处)\s*(?:[:：]|[|｜丨](?!\s*(?:作者|编辑|时间)))\s*([^\s|｜丨【】]{2,40})"
+)
 AUTHOR_RE = re.compile(
     # 作者 needs a separator: "作者：王文", "作者 王文", but "作者本人观点" is a disclaimer's phrase
     rf"(?:(?:作者|撰稿|撰文)(?=\s*[:：/]|\s)|记者|通讯员|文\s*/|文\s*[:：]|^文\s+)\s*[:：/]?\s*({_NAMES}){_LABEL_STOP}"
 )
-EDITOR_RE = re.compile(rf"(?:责任编辑|责编|编辑)\s*[:：]\s*({_NAMES}){_LABEL_STOP}")
+EDITOR_RE = re.compile(rf"(?:责任编辑|责编)\s*[:：|｜丨]\s*({_NAMES}){_LABEL_STOP}")
+PLAIN_EDITOR_RE = re.compile(rf"编辑\s*[:：|｜丨]\s*({_NAMES}){_LABEL_STOP}")  # when no 责任编辑 is named
 _PREFIX = re.compile(r"^(?:作者|记者|通讯员|责任编辑|来源|文)\s*[:：/]\s*")
 
 
@@ -212,7 +215,9 @@ _NOT_A_NAME = re.compile(r"(?:报道|摄影|摄|讯|报|电|作者|评论员|撰
 
 
 def find_editor(text: str) -> str | None:
-    match = EDITOR_RE.search(without_counters(text))
+    """The 责任编辑 (or 责编); a plain 编辑 only when no responsible editor is named."""
+    text = without_counters(text)
+    match = EDITOR_RE.search(text) or PLAIN_EDITOR_RE.search(text)
     return clean_name(match.group(1)) if match else None
 
 
