@@ -1,10 +1,14 @@
-"""Extraction speed and quality on the corpus folders beside the project (../shared/corpus by default).
+"""Extraction speed and quality on the corpus folders beside the project (../shared/corpus by default), and
+the cost of hostile pages.
 
 .venv/bin/python bench/extract_bench.py [CORPUS_DIR ...]
+.venv/bin/python bench/extract_bench.py --hostile     # peak memory and time of each pathological page
 """
 
 from __future__ import annotations
 
+import argparse
+import subprocess
 import sys
 from pathlib import Path
 
@@ -13,11 +17,44 @@ sys.path.insert(0, str(ROOT))
 
 from crawler.extract.evaluate import evaluate, format_report  # noqa: E402
 
+# Runs in a fresh interpreter per page, so that ru_maxrss is this page's peak and nothing else's.
+_ONE_PAGE = """
+import resource, sys, time
+sys.path.insert(0, {root!r})
+from tests.extract_fixtures.hostile import HOSTILE
+from crawler.extract import ExtractionError, extract_bytes
+raw = HOSTILE[{name!r}]().encode("utf-8")
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.perf_counter()
+try:
+    article = extract_bytes(raw, "http://hostile.invalid/a.html")
+    outcome = f"article of {{len(article.body):,}} characters ({{article.method}})"
+except ExtractionError as exc:
+    outcome = f"refused: {{exc}}"
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(f"{{seconds:.2f}}\\t{{peak / 1024:.0f}}\\t{{before / 1024:.0f}}\\t{{len(raw) / 1e6:.1f}}\\t{{outcome}}")
+"""
 
-def main() -> None:
-    folders = [Path(a) for a in sys.argv[1:]] or sorted(
-        p for p in (ROOT.parent / "shared/corpus").glob("*") if p.is_dir()
-    )
+
+def hostile() -> None:
+    from tests.extract_fixtures.hostile import HOSTILE
+
+    print(f"{'page':20}{'seconds':>9}{'peak MB':>9}{'RSS before':>11}{'page size':>11}  outcome")
+    for name in HOSTILE:
+        code = _ONE_PAGE.format(root=str(ROOT), name=name)
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=900)
+        if done.returncode:
+            print(f"{name:20} crashed: {done.stderr.strip().splitlines()[-1]}")
+            continue
+        seconds, peak, before, size, outcome = done.stdout.strip().split("\t")
+        print(f"{name:20}{seconds:>9}{peak:>9}{before:>11}{size + ' MB':>11}  {outcome}")
+    print("peak MB: the process's peak resident set (interpreter, generated page and extraction);")
+    print("RSS before: the same just before extraction started.")
+
+
+def corpus(folders: list[Path]) -> None:
+    folders = folders or sorted(p for p in (ROOT.parent / "shared/corpus").glob("*") if p.is_dir())
     if not folders:
         raise SystemExit("no corpus folders found; pass CORPUS_DIR (a folder with truth.jsonl and pages/)")
     for folder in folders:
@@ -27,6 +64,17 @@ def main() -> None:
         print(
             f"speed: median {ours} ms per page against {base} ms for plain trafilatura ({ours / base:.2f}x)\n"
         )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folders", nargs="*", type=Path, help="corpus folders (truth.jsonl + pages/)")
+    parser.add_argument("--hostile", action="store_true", help="measure the pathological pages instead")
+    args = parser.parse_args()
+    if args.hostile:
+        hostile()
+    else:
+        corpus(args.folders)
 
 
 if __name__ == "__main__":

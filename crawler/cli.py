@@ -273,6 +273,10 @@ def extract(files: tuple[str, ...], url: str | None, family: str | None, as_json
             if data.get(key):
                 click.echo(f"{key}: {data[key]}")
         click.echo("\n" + article.body + "\n")
+        for comment in article.comments:
+            click.echo(
+                f"[comment by {comment.author or '?'} at {comment.published or '?'}] {comment.text[:120]}"
+            )
         for block in data["removed_blocks"]:
             click.echo(f"[removed by {block['rule']}] {block['text'][:120]}")
     if failed:

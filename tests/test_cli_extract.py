@@ -124,3 +124,9 @@ def test_reextract_updates_old_versions_without_new_ones(site_factory, crawl, tm
     assert db["reextractions"].count == 4
     again = CliRunner().invoke(main, ["reextract", "--db", str(db_path), "--sources", str(sources)])
     assert "re-extracted 0 versions" in again.output
+
+
+def test_extract_shows_the_comments_of_a_thread():
+    result = CliRunner().invoke(main, ["extract", str(PAGES / "forum-thread.html")])
+    assert result.exit_code == 0
+    assert "[comment by 老陈说法 at 2024-06-01T11:03:00+08:00] 高空抛物入刑以后" in result.output

@@ -128,6 +128,14 @@ KEEP = [
     "诉讼服务热线：12368",
     "关键词：正当防卫 防卫过当 刑事责任",  # a guiding case's own section
     "1",
+    # WeChat chrome and credit look-alikes
+    "当事人可扫描下方二维码进入诉讼服务平台网上立案。",
+    "当事人可扫描下方二维码网上立案",
+    "回复被告的质证意见，法院认为证据充分。",
+    "编辑部主任张三介绍，该院今年审结案件三千余件。",
+    "记者：你们是通过什么渠道获取这些信息的？",
+    "来源于网络的信息应当核实后使用。",
+    "法官提醒：收到“点击链接领取补贴”的短信，切勿点击。",
 ]
 JUNK = {
     "giveaway-offer": [
@@ -191,6 +199,28 @@ JUNK = {
     ],
     "reprint-notice": ["未经本网书面授权，不得转载、摘编或以其他方式使用。", "转载请注明出处", "免责声明"],
     "pager": ["第1页/共3页", "<< 上一页 | 下一页 >>", "上一页", "下一页 >>"],
+    "wechat-chrome": [
+        "继续滑动看下一个",
+        "向上滑动看下一个",
+        "轻触阅读原文",
+        "微信扫一扫关注该公众号",
+        "扫描下方二维码关注我们",
+        "微信扫一扫可打开此内容，使用完整服务",
+        "1. 回复【立案】查看网上立案指南",
+        "回复“诉讼费”即可查看收费标准",
+        "点击菜单栏【诉讼服务】了解更多",
+        "预览时标签不可点",
+        "分享 收藏 在看 写留言",
+        "点击上方“某某法院”关注我们",
+        "喜欢此内容的人还喜欢",
+    ],
+    "credit-line": [
+        "编辑|林小溪 责编|周大川 校对|吴一凡 来源|某某区人民法院",
+        "文：张三 图：李四",
+        "来源：某某区人民法院",
+        "责编｜周大川",
+        "编辑：林小溪 审核：王五",
+    ],
     "platform-chrome": [
         "举报/反馈",
         "返回搜狐，查看更多",
@@ -247,6 +277,38 @@ def test_a_trailing_related_list_goes_but_a_mid_body_heading_stays():
     assert cut_related(body + seo)[0] == body
 
 
+def test_related_lists_are_recognised_by_structure():
+    from crawler.extract.line_rules import cut_related
+
+    body = ["法院依法审理此案，判决被告支付货款。", "判决已生效。"]
+    dated = [
+        "某法院召开党组会议（2024-01-02）",
+        "某法院开展普法宣传活动 2024-01-03",
+        "某法院审结一起借款纠纷案[01-05]",
+    ]
+    assert cut_related([*body, "更多新闻", *dated])[0] == body  # no related heading: three dated headlines
+    assert cut_related([*body, *dated])[0] == body
+    inside = [body[0], "延伸阅读", "某法院召开党组会议", "某法院开展普法宣传活动", body[1]]
+    assert cut_related(inside)[0] == body  # a headed list inside the body
+    timeline = ["2021年3月5日 立案受理", "2021年6月7日 公开开庭", "2021年9月1日 宣判"]
+    assert cut_related([*body, *timeline])[0] == [
+        *body,
+        *timeline,
+    ]  # a case's timeline is no list of articles
+    sentences = ["2021年3月5日，法院立案受理。", "2021年6月7日，公开开庭审理。", "2021年9月1日，依法宣判。"]
+    assert cut_related([*body, *sentences])[0] == [*body, *sentences]
+    assert cut_related([*body, *dated[:2]])[0] == [*body, *dated[:2]]  # two dated lines are not yet a list
+
+
+def test_credit_lines_give_editor_and_source():
+    from crawler.extract import metadata as meta
+
+    line = "编辑|林小溪 责编|周大川 校对|吴一凡 来源|某某区人民法院"
+    assert meta.find_editor(line) == "周大川"  # the responsible editor, before a plain 编辑
+    assert meta.find_source(line) == "某某区人民法院"
+    assert meta.find_editor("编辑：林小溪") == "林小溪"
+
+
 def test_the_page_numbers_of_a_pager_close_no_body():
     from crawler.extract.line_rules import cut_page_numbers
 
@@ -254,3 +316,54 @@ def test_the_page_numbers_of_a_pager_close_no_body():
     assert cut_page_numbers([*body, "1", "2", "3"])[0] == body
     assert cut_page_numbers([*body, "2019"])[0] == [*body, "2019"]  # a lone number may be text
     assert cut_page_numbers([*body, "3", "1"])[0] == [*body, "3", "1"]  # not counting up from 1
+
+
+# every counter wording of the rule table, as sites print it (alone, or with its companions on the line)
+COUNTER_EXAMPLES = {
+    "您是第N个访问者": ["您是本文第 154 个阅览者", "你是第 344522 位访问者"],
+    "已被阅读N次": ["本文已被阅读 56 次", "已浏览 1,024 次"],
+    "已有N人阅读": ["已有1234人阅读", "已有 3.2万 人浏览"],
+    "阅读/浏览/点击/访问(次数/量/数)：N": [
+        "阅读 2381",
+        "阅读：56",
+        "浏览量：123 | 评论：4",
+        "阅读数 1.2万",
+        "点击数：88",
+        "访问量：12",
+        "浏览次数：1024",
+        "阅读(1024)",
+        "【字体：大 中 小】 浏览次数：123 【打印】",
+    ],
+    "浏览次数：(empty, filled by a script)": ["浏览次数：", "点击量："],
+    "N 阅读": ["10万+ 阅读", "2381 浏览"],
+    "人气/热度：N": ["人气：88", "热度 999"],
+    "N views": ["1,024 views", "37 reads"],
+}
+COUNTER_LOOK_ALIKES = [
+    "本案阅卷笔录共计300余页，合议庭逐页审查。",
+    "旁听群众达200人次。",
+    "旁听群众达200人次",
+    "阅读理解",
+    "浏览",
+    "点击量居全省法院首位",
+    "该案庭审直播累计观看人次达12万，点击量居全省法院首位。",
+    "2381",
+]
+
+
+def test_every_counter_wording_has_examples():
+    from crawler.extract.line_rules import VIEW_COUNTER_WORDINGS
+
+    assert set(COUNTER_EXAMPLES) == {name for name, _ in VIEW_COUNTER_WORDINGS}
+
+
+@pytest.mark.parametrize("line", [line for lines in COUNTER_EXAMPLES.values() for line in lines])
+def test_counter_lines_go(line):
+    kept, removed = filter_lines(["法院依法审理此案。", line])
+    assert kept == ["法院依法审理此案。"]
+    assert [r.rule for r in removed] in (["view-counter"], ["print-share-chrome"])
+
+
+@pytest.mark.parametrize("line", COUNTER_LOOK_ALIKES)
+def test_counter_look_alikes_stay(line):
+    assert filter_lines([line])[0] == [line]

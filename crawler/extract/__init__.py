@@ -6,14 +6,23 @@ import ast
 import hashlib
 from pathlib import Path
 
-from crawler.extract.article import Article, ExtractionError, extract_bytes, extract_decoded, extract_html
+from crawler.extract.article import Article, extract_bytes, extract_decoded, extract_html
 from crawler.extract.challenge import detect_challenge
 from crawler.extract.decode import Decoded, decode_html
+from crawler.extract.errors import ExtractionError, NotAnArticle, PageTooLarge, Truncated
+from crawler.extract.posts import Comment
 
-EXTRACTOR_VERSION = "1.1.0"  # 1.1: first post of threads, view counters, credit dates
+EXTRACTOR_VERSION = (
+    "1.2.0"  # 1.2: pages refused with reasons (not an article, too large, truncated), more counters
+)
 
 
-NOT_RULES = {"__init__.py", "evaluate.py"}  # the package index and the corpus scorer extract nothing
+NOT_RULES = {
+    "__init__.py",
+    "evaluate.py",
+    "errors.py",
+    "spamgen.py",
+}  # index, scorer, error types, spam generator
 
 
 def _meaning(source: str) -> str:
@@ -50,8 +59,12 @@ __all__ = [
     "EXTRACTOR_VERSION",
     "RULES_HASH",
     "Article",
+    "Comment",
     "Decoded",
     "ExtractionError",
+    "NotAnArticle",
+    "PageTooLarge",
+    "Truncated",
     "decode_html",
     "detect_challenge",
     "extract_bytes",

@@ -10,12 +10,27 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from crawler.extract import metadata as meta
+from crawler.extract.challenge import block_page
 from crawler.extract.decode import Decoded, decode_html
+from crawler.extract.density import sentence_weights
+from crawler.extract.errors import ExtractionError, NotAnArticle
 from crawler.extract.general import general_body
 from crawler.extract.line_rules import METADATA_RULES, cut_page_numbers, cut_related, filter_lines
-from crawler.extract.node_rules import Removed, prune
+from crawler.extract.node_rules import Removed, hidden_selectors, is_hidden, prune
+from crawler.extract.posts import MIN_DATED, TIMESTAMP, Comment, comment_stream
 from crawler.extract.recipes import recipes_for
-from crawler.extract.text import element_lines
+from crawler.extract.refusals import (
+    PageSurvey,
+    check_document_type,
+    check_list_page,
+    check_parsed,
+    check_size,
+    check_soft_404,
+    check_truncated,
+    survey,
+)
+from crawler.extract.spam_dom import drop_spam_lines
+from crawler.extract.text import element_lines, grams, xml_safe
 
 MIN_RECIPE_CHARS = 20
 NEAR_TITLE_LINES = 8
@@ -24,10 +39,6 @@ FOOTER_LINES = 8
 SHORT_LINE = 80
 HEADER_SCAN = 5  # leading body lines examined for a repeated title and byline
 SIGNATURE_LINE = 40  # '吉林省人民政府 2022年1月27日': the date a notice is signed
-
-
-class ExtractionError(ValueError):
-    """A page that cannot yield an article; the message says why."""
 
 
 @dataclass
@@ -46,6 +57,7 @@ class Article:
     encoding: str | None = None
     encoding_note: str | None = None
     removed_blocks: list[Removed] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)  # replies of a thread, comments under an article
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -63,16 +75,43 @@ def _meta_tags(doc: lxml_html.HtmlElement) -> dict[str, str]:
     return tags
 
 
-def _next_data(doc: lxml_html.HtmlElement) -> dict | None:
+@dataclass(frozen=True)
+class NextData:
+    """The 澎湃号 article in Next.js data. Each field is checked for its type: a list or a number where text
+    belongs is treated as absent, never passed on."""
+
+    content: str
+    name: str | None = None
+    author: str | None = None
+    pub_time: str | None = None
+    publish_time: object = None  # milliseconds, validated by meta.date_from_epoch_ms
+    node_name: str | None = None
+
+
+def _text_field(data: dict, key: str) -> str | None:
+    value = data.get(key)
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _next_data(doc: lxml_html.HtmlElement) -> NextData | None:
     """澎湃号 pages carry the article in Next.js data; prefer it to the DOM."""
     for script in doc.xpath('//script[@id="__NEXT_DATA__"]'):
         try:
             data = json.loads(script.text or "")
             detail = data["props"]["pageProps"]["detailData"]["contentDetail"]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, IndexError, RecursionError):
             continue
-        if isinstance(detail, dict) and detail.get("content"):
-            return detail
+        if not isinstance(detail, dict) or not (content := _text_field(detail, "content")):
+            continue
+        node = detail.get("nodeInfo")
+        return NextData(
+            content=content,
+            name=_text_field(detail, "name"),
+            author=_text_field(detail, "author"),
+            pub_time=_text_field(detail, "pubTime"),
+            publish_time=detail.get("publishTime"),
+            node_name=_text_field(node, "name") if isinstance(node, dict) else None,
+        )
     return None
 
 
@@ -219,17 +258,57 @@ def _strip_meta_edges(lines: list[str]) -> tuple[list[str], list[str]]:
 # Pages assembled from server-side includes often close </html> after the header fragment. Browsers ignore
 # such end tags; libxml2 stops reading there and loses the article. Without them it closes both at the end.
 _STRAY_END_TAGS = re.compile(r"</\s*(?:html|body)\s*>", re.I)
+# XHTML pages open with <?xml … encoding="…"?>: the text is decoded already, and lxml refuses a str with one
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+
+
+IN_BODY = 0.6  # share of a post's 4-grams found in the body: the post is the body (a thread's opening post)
+
+
+def _comments(doc: lxml_html.HtmlElement, page_lines: list[str]) -> list[Comment]:
+    """The page's dated posts as comments (posts.comment_stream), read before pruning; their text is judged by
+    the line rules too (a reply is no place for a credential dump), and hidden posts are skipped."""
+    body = doc.body
+    if body is None or len(TIMESTAMP.findall("\n".join(page_lines))) < MIN_DATED:
+        return []
+    classes, ids = hidden_selectors(doc)
+
+    def lines_of(member: lxml_html.HtmlElement) -> list[str]:
+        if any(is_hidden(el, classes, ids) for el in (member, *member.iterancestors())):
+            return []
+        return filter_lines(element_lines(member))[0]
+
+    return comment_stream(body, sentence_weights(body), lines_of)
+
+
+def _in_body(text: str, body_grams: set[str]) -> bool:
+    own = grams(text)
+    return bool(own) and len(own & body_grams) >= IN_BODY * len(own)
+
+
+def _parse(html: str, url: str) -> tuple[lxml_html.HtmlElement, PageSurvey]:
+    """The page refused before parsing when it is no HTML, too large or cut short; else parsed, with
+    XML-illegal characters replaced first (xml_safe) and comments gone."""
+    check_document_type(html)
+    html = check_size(html)
+    check_truncated(html)
+    if blocked := block_page(html):
+        raise NotAnArticle(f"not an article: block page ({blocked})")
+    try:
+        doc = lxml_html.document_fromstring(_STRAY_END_TAGS.sub("", _XML_DECLARATION.sub("", xml_safe(html))))
+    except (etree.ParserError, ValueError) as exc:
+        raise ExtractionError(f"{url}: not parseable as HTML ({exc})") from exc
+    # comments and processing instructions go, their tail text stays (element_lines never sees them)
+    etree.strip_tags(doc, etree.Comment, etree.ProcessingInstruction)
+    found = survey(doc)
+    check_parsed(found)
+    return doc, found
 
 
 def extract_html(html: str, url: str, family: str | None = None, court_hint: str | None = None) -> Article:
     if not html or not html.strip():
         raise ExtractionError(f"{url}: empty document, nothing to extract")
-    try:
-        doc = lxml_html.document_fromstring(_STRAY_END_TAGS.sub("", html))
-    except (etree.ParserError, ValueError) as exc:
-        raise ExtractionError(f"{url}: not parseable as HTML ({exc})") from exc
-    # comments and processing instructions go, their tail text stays (element_lines never sees them)
-    etree.strip_tags(doc, etree.Comment, etree.ProcessingInstruction)
+    doc, shares = _parse(html, url)
     article = Article(url=url)
     tags = _meta_tags(doc)
     recipes = recipes_for(family)
@@ -237,13 +316,16 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
     meta_text = " ".join(_first_text(doc, (s,)) for r in recipes for s in r.meta)
     editor_text = " ".join(_first_text(doc, (s,)) for r in recipes for s in r.editor)
     next_data = _next_data(doc)
-    article.title = (next_data or {}).get("name") or _title(doc, tags, title_selectors)
+    article.title = (next_data.name if next_data else None) or _title(doc, tags, title_selectors)
     page_lines = element_lines(doc.body) if doc.body is not None else []
+    comments = _comments(doc, page_lines)  # before pruning, which drops small comment-classed blocks
     article.removed_blocks = prune(doc, url)
+    spam_removed, spam_lines = drop_spam_lines(doc, element_lines(doc.body) if doc.body is not None else [])
+    article.removed_blocks += spam_removed
 
     chosen = None
     if next_data:
-        content = lxml_html.fragment_fromstring(next_data["content"], create_parent="div")
+        content = lxml_html.fragment_fromstring(xml_safe(next_data.content), create_parent="div")
         etree.strip_tags(content, etree.Comment, etree.ProcessingInstruction)
         article.removed_blocks += prune(content, url)
         chosen = (element_lines(content), "next-data")
@@ -261,12 +343,17 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
     for line in edges + more_edges:
         article.removed_blocks.append(Removed("meta-line", line))
         meta_text += " " + line
+    meta_text += "".join(f" {r.text}" for r in dropped if r.rule == "credit-line")
     article.removed_blocks += dropped + related + page_numbers
     article.body = "\n".join(lines)
+    body_grams = grams(article.body)
+    article.comments = [c for c in comments if not _in_body(c.text, body_grams)]
+    check_soft_404(article.title, page_lines, article.body)
+    check_list_page(shares, lines)
 
     # metadata is never read from a line a rule removed as junk ("作者本人观点" in a disclaimer is no byline);
     # dates and summaries are the exception, those rules remove them from the body because they are metadata
-    junk = {r.text for r in dropped if r.rule not in METADATA_RULES}
+    junk = {r.text for r in dropped if r.rule not in METADATA_RULES} | spam_lines
     around = _windows([line for line in page_lines if line not in junk], lines, article.title)
     body_set = set(lines)
     near_text = " ".join(around.before_body[::-1] + around.after_title)
@@ -274,8 +361,8 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
     # first, closest first), a labelled date just after it, the URL. Never a date from the body itself.
     candidates = [meta.parse_date(tags[k]) for k in meta.META_DATE_NAMES if k in tags]
     if next_data:
-        candidates.append(meta.parse_date(str(next_data.get("pubTime") or "")))
-        candidates.append(meta.date_from_epoch_ms(next_data.get("publishTime")))
+        candidates.append(meta.parse_date(next_data.pub_time or ""))
+        candidates.append(meta.date_from_epoch_ms(next_data.publish_time))
     candidates += [meta.labelled_date(meta_text), meta.parse_date(meta_text)]
     for window in (around.before_body, around.after_title):
         candidates += [meta.labelled_date(line) for line in window]
@@ -295,7 +382,7 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
         article.published, article.published_precision = found.value, found.precision
 
     article.source_name = (
-        (next_data or {}).get("nodeInfo", {}).get("name")
+        (next_data.node_name if next_data else None)
         or meta.find_source(meta_text)
         or tags.get("contentsource")
         or meta.find_source(near_text)
@@ -303,7 +390,7 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
     # a meta author with spaces, commas or digits is a site name or an account id, not a person
     meta_author = tags.get("author") if not re.search(r"[\s,\d]", tags.get("author", "0")) else None
     article.author = (
-        meta.clean_name((next_data or {}).get("author"))
+        meta.clean_name(next_data.author if next_data else None)
         or meta.find_authors(meta_text)
         or meta.clean_name(meta_author)
         or meta.find_authors(near_text)
@@ -335,7 +422,10 @@ def extract_bytes(
 def extract_decoded(
     decoded: Decoded, url: str, family: str | None = None, court_hint: str | None = None
 ) -> Article:
-    """Extract from text already decoded (the pipeline decodes once, to check for challenge pages first)."""
+    """Extract from text already decoded (the pipeline decodes once, to check for challenge pages first).
+    Text whose decoding was refused as mojibake is never extracted: garbage must not become a version."""
+    if decoded.refused:
+        raise ExtractionError(f"refused decoding: {decoded.refused}")
     article = extract_html(decoded.text, url, family=family, court_hint=court_hint)
     article.encoding, article.encoding_note = decoded.encoding, decoded.note
     return article

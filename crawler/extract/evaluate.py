@@ -6,16 +6,18 @@ The metric is the corpus's own: character 4-gram sets with whitespace removed, p
 from __future__ import annotations
 
 import json
+import random
 import re
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crawler.extract.article import extract_html
+from crawler.extract.article import Article, extract_html
 from crawler.extract.decode import decode_html
 from crawler.extract.metadata import parse_date
+from crawler.extract.spamgen import POSITIONS, inject
 from crawler.extract.text import grams
 
 _WS = re.compile(r"\s+")
@@ -32,6 +34,30 @@ def f1(extracted: str | None, truth: str | None) -> float:
         return 0.0
     precision, recall = common / len(a), common / len(b)
     return 2 * precision * recall / (precision + recall)
+
+
+def thread_text(article: Article) -> str:
+    """What a thread page archives for its readers: the body and every comment, in page order."""
+    return "\n".join([article.body, *(comment.text for comment in article.comments)])
+
+
+def thread_f1(article: Article, truth: str) -> float:
+    """The corpus metric on body and comments joined (a thread's truth holds every post)."""
+    return f1(thread_text(article), truth)
+
+
+def evaluate_threads(pages: Iterable[tuple[str, str, str]]) -> dict:
+    """Thread pages (id, html, truth of every post): F1 of the body alone and of body plus comments."""
+    body_only, joined = [], []
+    for page_id, html, truth in pages:
+        article = extract_html(html, f"http://threads.invalid/{page_id}.html")
+        body_only.append(f1(article.body, truth))
+        joined.append(thread_f1(article, truth))
+    return {
+        "pages": len(joined),
+        "body_macro_f1": round(statistics.fmean(body_only), 4) if body_only else None,
+        "thread_macro_f1": round(statistics.fmean(joined), 4) if joined else None,
+    }
 
 
 @dataclass
@@ -54,6 +80,7 @@ class CorpusPage:
     id: str
     raw: bytes
     truth: dict
+    text: str | None = None  # already decoded (an injected page); else raw is decoded
 
 
 def read_corpus(folder: Path) -> Iterator[CorpusPage]:
@@ -101,7 +128,7 @@ def _timed(fn: Callable[[], object]) -> tuple[object, float]:
 def evaluate_page(page: CorpusPage) -> PageResult:
     import trafilatura
 
-    text = decode_html(page.raw).text
+    text = page.text if page.text is not None else decode_html(page.raw).text
     truth = page.truth
     base_text, base_ms = _timed(lambda: trafilatura.extract(text))
     try:
@@ -136,9 +163,30 @@ def evaluate_page(page: CorpusPage) -> PageResult:
     return result
 
 
-def evaluate(folder: Path, progress: Callable[[int], None] | None = None) -> dict:
+def injected_pages(folder: Path, variants: int = 2, seed: int = 13) -> Iterator[CorpusPage]:
+    """The corpus's pages with generated content-farm spam inserted (crawler/extract/spamgen.py), each page in
+    `variants` positions taken in turn: the truth is unchanged, and every injected credential line must not
+    reach the body. Pages whose text is not written verbatim in their markup are skipped."""
+    rng = random.Random(seed)
+    for number, page in enumerate(read_corpus(folder)):
+        truth_lines = [line for line in (page.truth.get("text") or "").splitlines() if line.strip()]
+        if not truth_lines:
+            continue
+        text = decode_html(page.raw).text
+        for variant in range(variants):
+            position = POSITIONS[(number * variants + variant) % len(POSITIONS)]
+            injected = inject(text, truth_lines, rng, position)
+            if injected is None:
+                continue
+            html, block = injected
+            truth = dict(page.truth, must_not=[*page.truth.get("must_not", []), *block.must_not])
+            yield CorpusPage(f"{page.id}+{position}", b"", truth, text=html)
+
+
+def evaluate(folder: Path, progress: Callable[[int], None] | None = None, inject_spam: bool = False) -> dict:
+    """The report on a corpus folder; with inject_spam, on its pages with generated spam inserted."""
     results = []
-    for page in read_corpus(folder):
+    for page in injected_pages(folder) if inject_spam else read_corpus(folder):
         results.append(evaluate_page(page))
         if progress:
             progress(1)

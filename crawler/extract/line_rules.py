@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from crawler.extract.node_rules import AUDIT_EXCERPT, Removed
+from crawler.extract.spam_blocks import judge_dumps
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,59 @@ COURT_REASONING = re.compile(
     r"被告|原告|上诉人|申请人|当事人|辩称|诉称|(?:本院|法院)(?:经审理|认为|判决|审理|查明)|判决|判令|裁定|审理|侵权责任|注意义务"
 )
 
+# Visit counters, one wording each (tests/test_rules.py holds a line for every one and body sentences that
+# look like them). N is a count as sites print it: 123, 1,024, 1.2万, 10万+.
+_N = r"(?<![\d,.])\d[\d,.]{0,12}\s*(?:万|千|[kKwW])?\+?"  # bounded: a run of digits costs linear time
+VIEW_COUNTER_WORDINGS: tuple[tuple[str, str], ...] = (
+    (
+        "您是第N个访问者",
+        rf"(?:您|你)是(?:本文|本页|本帖|本站)?(?:的)?第\s*{_N}\s*(?:个|位|名)?\s*(?:阅览者|访问者|访客|读者|浏览者)",
+    ),
+    (
+        "已被阅读N次",
+        rf"(?:本文|本页|本帖|该文|此文)?(?:已被|已)?(?:浏览|阅读|点击|访问|围观)(?:了)?\s*{_N}\s*次",
+    ),
+    ("已有N人阅读", rf"已有\s*{_N}\s*(?:人|次|位)(?:阅读|浏览|围观|点击|访问|看过)"),
+    (
+        "阅读/浏览/点击/访问(次数/量/数)：N",
+        rf"(?:阅读|浏览|点击|访问|查看|阅览)(?:次数|量|数|人次|率)?\s*[:：]?\s*[（(\[]?\s*{_N}\s*[)）\]]?\s*(?:次|人次)?",
+    ),
+    ("浏览次数：(empty, filled by a script)", r"(?:阅读|浏览|点击|访问)(?:次数|量|数|人次)\s*[:：]?"),
+    ("N 阅读", rf"{_N}\s*(?:人|次)?\s*(?:阅读|浏览|围观)(?:量)?"),
+    ("人气/热度：N", rf"(?:人气|热度)\s*[:：]?\s*{_N}"),
+    ("N views", rf"{_N}\s*(?:views?|reads?|hits?|pageviews)\b"),
+)
+# what stands beside a counter on its line: comment and like counts, font-size switches, separators
+_COUNTER_COMPANIONS = (
+    rf"(?:评论|点赞|赞|收藏|分享|转发|回复|留言)(?:数|量)?\s*[:：]?\s*[（(\[]?\s*{_N}\s*[)）\]]?",
+    r"[【\[]?\s*(?:字体|字号)\s*[:：]?\s*[【\[]?\s*大\s*[|｜\s]?\s*中\s*[|｜\s]?\s*小\s*[】\]]?\s*[】\]]?",
+    r"[【\[]?(?:打印|关闭|收藏|关闭窗口|打印本页)[】\]]?",
+)
+COUNTER = re.compile("|".join(rf"(?:{pattern})" for _, pattern in VIEW_COUNTER_WORDINGS))
+_COUNTER_OR_COMPANION = "|".join([*(p for _, p in VIEW_COUNTER_WORDINGS), *_COUNTER_COMPANIONS])
+COUNTER_LINE = re.compile(
+    rf"^(?=.*(?:{COUNTER.pattern}))(?:\s*[|｜/·•,，;；]?\s*(?:{_COUNTER_OR_COMPANION}))+\s*[|｜/·•]?\s*$"
+)
+
+
+def without_counters(text: str) -> str:
+    """A byline or date line with its visit counter cut out ('来源：某法院 浏览次数：123' → '来源：某法院')."""
+    return COUNTER.sub(" ", text) if text else text
+
+
+# Label and name pairs: '编辑|张三', '责编：李四', '来源 | 某某法院'. Labels of people and sources only.
+CREDIT_LABELS = (
+    r"责任编辑|责编|编辑|校对|审校|审核|初审|复审|终审|一审|二审|三审|监制|统筹|排版|美编|设计|来源|文字|文|图片|图|摄影|视频|"
+    r"作者|记者|通讯员|供稿|撰稿|撰文|出品|策划|主编|值班编辑"
+)
+_CREDIT_NAME = r"[^\s|｜丨:：/，。；？！?!、]{1,16}"
+CREDIT_PAIR = rf"(?:{CREDIT_LABELS})\s*[|｜丨:：/]\s*{_CREDIT_NAME}"
+# one pair alone is a credit only for an editor's or a source's label: '记者：…' opens interview questions too
+_LONE_CREDIT = (
+    rf"(?:来源|责任编辑|责编|编辑|校对|审核|审校|监制|统筹|排版|美编)\s*[|｜丨:：]\s*{_CREDIT_NAME}"
+)
+CREDIT_LINE = re.compile(rf"^(?:{CREDIT_PAIR})(?:\s*[|｜丨]?\s*(?:{CREDIT_PAIR}))+\s*$|^{_LONE_CREDIT}\s*$")
+
 LINE_RULES: tuple[LineRule, ...] = (
     LineRule(
         "summary-line",
@@ -48,12 +102,17 @@ LINE_RULES: tuple[LineRule, ...] = (
     ),
     LineRule(
         "giveaway-offer",
-        "account-giveaway spam sells memberships by day and price ('迅雷会员25天/4.5元'), or sends readers to "
-        "'本站' links to buy; a court report quoting a price has neither the N天/N元 form nor the call to buy",
+        "account-giveaway spam sells memberships by day and price ('迅雷会员25天/4.5元'), sends readers to '本站' "
+        "links to buy, or shares accounts ('VIP账号免费分享，每日更新', 'Free … premium accounts'); a court report "
+        "quoting a price or warning against such offers (提醒, 谨防, 诈骗) is neither",
         re.compile(
-            r"\d+\s*天\s*/\s*\d+(?:\.\d+)?\s*元|独享\s*\d+\s*天|请点本站.{0,10}(?:链接|购买)|本站上边链接"
+            r"\d+\s*天\s*/\s*\d+(?:\.\d+)?\s*元|独享\s*\d+\s*天|请点本站.{0,10}(?:链接|购买)|本站上边链接|"
+            r"(?:会员|VIP|vip|账号|帐号).{0,6}(?:免费|共享|分享|赠送)(?:.{0,8}(?:每日更新|先到先得|最新可用|更新\)|更新）))|"
+            r"(?:免费|今日|每日).{0,12}(?:会员|VIP|vip)(?:账号|帐号).{0,16}(?:分享|共享|更新|可用)|"
+            r"(?i:\bfree\b.{0,30}\b(?:premium|vip)\b.{0,12}\baccounts?\b|\baccounts?\b.{0,20}\b(?:updated daily|giveaway)\b)"
         ),
         max_len=80,
+        unless=re.compile(rf"提醒|切勿|谨防|警惕|诈骗|骗局|不要|小心|防范|{COURT_REASONING.pattern}"),
     ),
     LineRule(
         "contact-ad",
@@ -68,19 +127,26 @@ LINE_RULES: tuple[LineRule, ...] = (
     ),
     LineRule(
         "credential-header",
-        "a bare '随机账号密码机器码:' label introduces lists of leaked credentials",
+        "a bare label such as '随机账号密码机器码:', '账号 密码', '帐号|密码|到期时间', '以下账号随机分享：' or 'Accounts:' "
+        "introduces a list of leaked credentials; it is a label alone, never a sentence",
         re.compile(
-            r"^(?:随机|免费|共享)?(?:会员)?(?:账号|帐号)(?:和|及|与)?密码(?:机器码)?(?:分享|如下)?\s*[:：]?$"
+            r"^(?:随机|免费|共享)?(?:会员)?(?:账号|帐号)\s*(?:和|及|与|[|｜/:：、\s])?\s*密码(?:机器码)?(?:分享|如下)?"
+            r"(?:\s*[|｜/\s]\s*(?:到期时间|有效期|备注|到期))*\s*[:：]?$|"
+            r"^(?:以下|下面|今日|最新|本期)?.{0,6}(?:账号|帐号).{0,8}(?:分享|共享|如下|更新|列表)\s*[:：]$|"
+            r"^(?i:accounts?|account list|user(?:name)?\s*[/|]\s*pass(?:word)?)\s*[:：]?$"
         ),
-        max_len=20,
+        max_len=24,
     ),
     LineRule(
         "popup-leftover",
-        "login/register pop-up residue such as '会员登录关闭', '注册会员关闭': UI words only, no sentence",
+        "login/register pop-up residue such as '会员登录关闭', '注册会员关闭', '登录 | 注册', 'Login Register Close': "
+        "UI words only, no sentence",
         re.compile(
-            r"^(?:(?:会员|用户|账号|帐号)?(?:登录|登陆|注册|关闭|忘记密码|找回密码|记住我|验证码|用户名|密码|立即|提交|取消|退出)\s*){2,}$"
+            r"^(?:(?:会员|用户|账号|帐号)?(?:登录|登陆|注册|关闭|忘记密码|找回密码|记住我|验证码|用户名|密码|立即|提交|取消|退出)"
+            r"\s*[|｜/·×]?\s*){2,}$|^(?i:(?:log\s*in|sign\s*in|sign\s*up|register|close|forgot password|remember me)"
+            r"\s*[|/·×]?\s*){2,}$"
         ),
-        max_len=16,
+        max_len=24,
     ),
     LineRule(
         "platform-disclaimer",
@@ -127,6 +193,31 @@ LINE_RULES: tuple[LineRule, ...] = (
         max_len=30,
     ),
     LineRule(
+        "wechat-chrome",
+        "WeChat's reader chrome, carried into 澎湃号 and farm copies of WeChat posts: swipe prompts (继续滑动看下一个), "
+        "轻触阅读原文, 扫一扫/扫描下方二维码 calls, 回复【关键词】查看… and 点击菜单栏【…】 menus, the 赞/分享/在看/写留言 bar; "
+        "a court telling parties how to file (当事人可扫描…) speaks of them and stays",
+        re.compile(
+            r"^(?:继续|向上|向下|上下|左右)?滑动(?:查看|看)下一(?:个|篇)$|^轻触(?:阅读)?原文$|^(?:微信)?扫一扫(?:关注该公众号|可打开此内容.*|"
+            r"在手机上打开)$|^(?:请)?(?:扫描|扫码|扫一扫|长按|识别)(?:下方|上方|图中|文末|底部)?(?:的)?(?:二维码|小程序码|图片).{0,20}$|"
+            r"^(?:\d{1,2}\s*[.、．]\s*)?回复\s*[【\[“\"「『]?[^】\]”\"」』\s]{1,12}[】\]”\"」』]?\s*(?:即可)?(?:查看|获取|了解|领取|收看|看|下载).{0,20}$|"
+            r"^点击(?:公众号)?(?:菜单栏|底部菜单|下方菜单|菜单)\s*[【\[“\"「].{1,12}[】\]”\"」].{0,20}$|"
+            r"^(?:预览时标签不可点|知道了|取消\s*允许|喜欢此内容的人还喜欢|写留言|人划线|微信扫一扫|使用小程序|"
+            r"(?:视频\s*)?小程序\s*赞.{0,30}|(?:分享|留言|收藏|听过|赞|推荐|在看)(?:\s*[，,]?\s*(?:分享|留言|收藏|听过|赞|推荐|在看|写留言))+)$|"
+            r"^(?:点击|点)(?:上方|下方|文末)?\s*(?:蓝字|[“\"「].{1,16}[”\"」])?\s*(?:一键)?关注(?:我们|公众号)?.{0,12}$|"
+            r"^(?:觉得|如果觉得).{0,10}(?:不错|有用|好看).{0,6}(?:点个|点)(?:赞|在看|分享)"
+        ),
+        max_len=40,
+        unless=re.compile(r"当事人|申请人|群众|市民|被告|原告"),
+    ),
+    LineRule(
+        "credit-line",
+        "credit lines of WeChat-origin posts (编辑|张三 责编|李四 校对|王五 来源|某法院, 文：… 图：…) are metadata: "
+        "the editor and source are read from them; the whole line must be label-and-name pairs",
+        CREDIT_LINE,
+        max_len=80,
+    ),
+    LineRule(
         "bare-timestamp",
         "a line that is only a date and time is a display stamp (or spam's), never a sentence of the article",
         re.compile(rf"^(?:{_DATE})\s*(?:{_TIME})?$|^{_TIME}$"),
@@ -146,14 +237,11 @@ LINE_RULES: tuple[LineRule, ...] = (
     ),
     LineRule(
         "view-counter",
-        "visit counters (浏览次数：123, 您是本文第 154 个阅览者, 已被阅读 56 次) change on every visit: kept, "
-        "each revisit would archive a new version of an unchanged article",
-        re.compile(
-            r"^(?:您|你)是(?:本文|本页|本帖|本站)?(?:的)?第\s*\d+\s*(?:个|位|名)?\s*(?:阅览者|访问者|访客|读者|浏览者)|"
-            r"^(?:本文|本页|本帖|该文|此文)?(?:已被|已)?(?:浏览|阅读|点击|访问|围观)(?:了)?\s*\d+\s*次$|"
-            r"^(?:浏览|阅读|点击|访问)(?:次数|量|数|人次)\s*[:：]?\s*\d*\s*次?$|^(?:浏览|阅读|点击)\s*[:：]\s*\d*\s*次?$"
-        ),
-        max_len=40,
+        "visit counters (浏览次数：123, 已有56人阅读, 阅读数 1.2万, 人气：88, 1,024 views), alone or with the "
+        "comment count and font-size chrome beside them, change on every visit: kept, each revisit would "
+        "archive a new version of an unchanged article",
+        COUNTER_LINE,
+        max_len=80,
     ),
     LineRule(
         "reprint-notice",
@@ -194,19 +282,15 @@ LINE_RULES: tuple[LineRule, ...] = (
     ),
 )
 
-METADATA_RULES = {"bare-timestamp", "summary-line"}  # lines dropped from the body that still carry metadata
-
-# A line of random 'user password' tokens: 1–4 ASCII tokens, each mixing letters and digits.
-_CREDENTIAL_TOKEN = re.compile(r"^(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{3,}$")
-
-
-def is_credential_line(line: str) -> bool:
-    tokens = line.split()
-    return 1 <= len(tokens) <= 4 and all(_CREDENTIAL_TOKEN.match(t) for t in tokens)
+METADATA_RULES = {
+    "bare-timestamp",
+    "summary-line",
+    "credit-line",
+}  # lines dropped from the body that still carry metadata
 
 
 def filter_lines(lines: list[str], rules: Iterable[LineRule] = LINE_RULES) -> tuple[list[str], list[Removed]]:
-    """Drop junk lines; a run of credential-token lines counts as spam only beside other spam or in a run of 2+."""
+    """Drop junk lines: each line rule on its own line, then credential dumps judged as blocks (spam_blocks)."""
     rules = tuple(rules)
     verdicts: list[str | None] = []
     for line in lines:
@@ -221,20 +305,8 @@ def filter_lines(lines: list[str], rules: Iterable[LineRule] = LINE_RULES) -> tu
                 verdict = rule.name
                 break
         verdicts.append(verdict)
-    # credential lines: judged with their neighbours, since one line like 'GB2312' alone proves nothing
-    spam_rules = {"giveaway-offer", "credential-header", "popup-leftover"}
-    n = len(lines)
-    cred = [verdicts[i] is None and is_credential_line(lines[i]) for i in range(n)]
-    for i in range(n):
-        if not cred[i]:
-            continue
-        j = i
-        while j > 0 and (cred[j - 1] or verdicts[j - 1] in spam_rules | {"credential-lines"}):
-            j -= 1
-        neighbour_spam = any(verdicts[k] in spam_rules for k in range(max(0, j - 2), min(n, i + 3)))
-        run = (i > 0 and cred[i - 1]) or (i + 1 < n and cred[i + 1])
-        if neighbour_spam or run:
-            verdicts[i] = "credential-lines"
+    # credential dumps: judged as blocks with their neighbours, since one line like 'GB2312' proves nothing
+    verdicts = judge_dumps(lines, verdicts)
     # a bare timestamp is only junk; keep it out of the body wherever it stands
     kept = [line for line, verdict in zip(lines, verdicts, strict=True) if verdict is None]
     removed = [Removed(v, line.strip()) for line, v in zip(lines, verdicts, strict=True) if v is not None]
@@ -253,17 +325,67 @@ def _is_headline(line: str) -> bool:
     return len(line) <= HEADLINE_LINE and not line.rstrip().endswith(("。", "；"))
 
 
-def cut_related(lines: list[str]) -> tuple[list[str], list[Removed]]:
-    """Drop a trailing related-articles list: a 相关报道/延伸阅读 heading followed only by headline-length lines.
+# a date as list items print it: '（2024-01-02）', '2024年1月2日', '[01-02]'
+_ITEM_DATE = re.compile(
+    r"[(（\[【]?\s*(?:(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?|\d{2}-\d{2})\s*[)）\]】]?"
+)
+DATED_LIST = 3  # dated headlines in a row that make a list of other articles
+MIN_TITLE = 6  # characters of a headline besides its date
+LIST_HEADING = 12  # a short unpunctuated line just above a dated list is its heading ('更多新闻')
 
-    Such lists close many news pages inside the same container as the article; a heading followed by real
-    paragraphs (a court article quoting 相关链接 in the middle) is left alone.
-    """
+
+def _dated_headline(line: str) -> bool:
+    stripped = line.strip()
+    date = _ITEM_DATE.search(stripped)
+    return (
+        bool(date)
+        and _is_headline(stripped)
+        and len(_ITEM_DATE.sub("", stripped).strip(" ·•-—|")) >= MIN_TITLE
+    )
+
+
+def _related(lines: list[str], start: int, end: int) -> tuple[list[str], list[Removed]]:
+    return lines[:start] + lines[end:], [
+        Removed("related-links", " / ".join(lines[start:end])[:AUDIT_EXCERPT])
+    ]
+
+
+def cut_related(lines: list[str]) -> tuple[list[str], list[Removed]]:
+    """Drop a list of other articles, recognised by its heading or by its structure:
+    - a 相关报道/延伸阅读 heading followed only by headline-length lines (the list closing the page);
+    - such a heading followed by two or more headlines before the article goes on (a list inside the body);
+    - three or more headlines that each carry a date, closing the body (with a short heading above them).
+    A heading followed by real paragraphs (a court article quoting 相关链接), or dated sentences of a
+    timeline, stay: sentences end in 。 and are no headlines."""
+    headlines_from = len(lines)  # every line from here to the end is headline-length (one pass: linear)
+    while headlines_from > 0 and _is_headline(lines[headlines_from - 1]):
+        headlines_from -= 1
+    for index in range(max(0, headlines_from - 1), len(lines)):
+        if RELATED_HEADING.match(lines[index].strip()):
+            return _related(lines, index, len(lines))
     for index, line in enumerate(lines):
-        rest = lines[index + 1 :]
-        if RELATED_HEADING.match(line.strip()) and all(_is_headline(item) for item in rest):
-            return lines[:index], [Removed("related-links", " / ".join(lines[index:])[:AUDIT_EXCERPT])]
+        if RELATED_HEADING.match(line.strip()):
+            end = index + 1
+            while (
+                end < len(lines)
+                and _is_headline(lines[end])
+                and not RELATED_HEADING.match(lines[end].strip())
+            ):
+                end += 1
+            if end - index - 1 >= 2:
+                return _related(lines, index, end)
+    dated_from = len(lines)
+    while dated_from > 0 and _dated_headline(lines[dated_from - 1]):
+        dated_from -= 1
+    if len(lines) - dated_from >= DATED_LIST and dated_from > 0:
+        above = lines[dated_from - 1].strip()
+        heading = len(above) <= LIST_HEADING and _is_heading_like(above)
+        return _related(lines, dated_from - 1 if heading else dated_from, len(lines))
     return lines, []
+
+
+def _is_heading_like(line: str) -> bool:
+    return bool(line) and not re.search(r"[，。；！？,.;!?]", line)
 
 
 def cut_page_numbers(lines: list[str]) -> tuple[list[str], list[Removed]]:

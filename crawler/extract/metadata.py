@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from crawler.extract.line_rules import without_counters
+
 CHINA_OFFSET = "+08:00"
 
 _DATE_RE = re.compile(
@@ -112,11 +114,20 @@ def date_from_url(url: str) -> ParsedDate | None:
     return None
 
 
-def date_from_epoch_ms(value: int | str | None) -> ParsedDate | None:
-    try:
-        stamp = int(value) / 1000  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+EPOCH_MS_RANGE = (631_152_000_000, 4_102_444_800_000)  # 1990-01-01 to 2100-01-01, as _valid() allows
+
+
+def date_from_epoch_ms(value: object) -> ParsedDate | None:
+    """A publishTime in milliseconds; anything else (a string of text, a list, 10^20) is no date."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
+    try:
+        millis = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not EPOCH_MS_RANGE[0] <= millis < EPOCH_MS_RANGE[1]:
+        return None
+    stamp = millis / 1000
     moment = datetime.fromtimestamp(stamp, timezone(timedelta(hours=8)))
     return ParsedDate(moment.isoformat(timespec="seconds"), "second")
 
@@ -149,16 +160,19 @@ def credit_date(line: str) -> ParsedDate | None:
 
 
 # ---------------------------------------------------------------- bylines
-_LABEL_STOP = r"(?=\s*(?:来源|作者|文|记者|通讯员|责任编辑|编辑|审核|发布时间|发布日期|时间|日期|浏览|点击|阅读|字号|打印|摄影|图|\||｜|【|】|）|\)|，|。|,|$))"
+_LABEL_STOP = r"(?=\s*(?:来源|作者|文|记者|通讯员|责任编辑|责编|编辑|审核|校对|审校|监制|统筹|排版|美编|发布时间|发布日期|时间|日期|浏览|点击|阅读|字号|打印|摄影|图|\||｜|【|】|）|\)|，|。|,|$))"
 _NAME = r"[\u4e00-\u9fa5·A-Za-z]{1,12}"
-_NAMES = rf"{_NAME}(?:(?:\s+|、|，|,|/)(?!(?:来源|责任编辑|编辑|审核|发布|时间|日期|记者|通讯员|作者|摄影|图|摄)){_NAME})*"
+_NAMES = rf"{_NAME}(?:(?:\s+|、|，|,|/)(?!(?:来源|责任编辑|责编|编辑|审核|校对|审校|监制|统筹|排版|美编|发布|时间|日期|记者|通讯员|作者|摄影|图|摄)){_NAME})*"
 
-SOURCE_RE = re.compile(r"(?:来源|稿源|信息来源|文章来源|出处)\s*[:：]\s*([^\s|｜【】]{2,40})")
+SOURCE_RE = re.compile(
+    r"(?:来源|稿源|信息来源|文章来源|出处)\s*(?:[:：]|[|｜丨](?!\s*(?:作者|编辑|时间)))\s*([^\s|｜丨【】]{2,40})"
+)
 AUTHOR_RE = re.compile(
     # 作者 needs a separator: "作者：王文", "作者 王文", but "作者本人观点" is a disclaimer's phrase
     rf"(?:(?:作者|撰稿|撰文)(?=\s*[:：/]|\s)|记者|通讯员|文\s*/|文\s*[:：]|^文\s+)\s*[:：/]?\s*({_NAMES}){_LABEL_STOP}"
 )
-EDITOR_RE = re.compile(rf"(?:责任编辑|责编|编辑)\s*[:：]\s*({_NAMES}){_LABEL_STOP}")
+EDITOR_RE = re.compile(rf"(?:责任编辑|责编)\s*[:：|｜丨]\s*({_NAMES}){_LABEL_STOP}")
+PLAIN_EDITOR_RE = re.compile(rf"编辑\s*[:：|｜丨]\s*({_NAMES}){_LABEL_STOP}")  # when no 责任编辑 is named
 _PREFIX = re.compile(r"^(?:作者|记者|通讯员|责任编辑|来源|文)\s*[:：/]\s*")
 
 
@@ -172,7 +186,8 @@ def clean_name(value: str | None) -> str | None:
 
 
 def find_source(text: str) -> str | None:
-    match = SOURCE_RE.search(text)
+    """The 来源 of a byline line; a visit counter printed on the same line is never part of it."""
+    match = SOURCE_RE.search(without_counters(text))
     return match.group(1).strip() if match else None
 
 
@@ -188,7 +203,7 @@ def find_authors(text: str, in_body: bool = False) -> str | None:
     """Names after 作者/记者/通讯员/文 labels, joined with '、'. in_body: only unmistakable bylines."""
     names: list[str] = []
     pattern = BODY_BYLINE_RE if in_body else AUTHOR_RE
-    for match in pattern.finditer(text):
+    for match in pattern.finditer(without_counters(text)):
         for name in "、".join(clean_name(group) or "" for group in match.groups() if group).split("、"):
             if name and name not in names and not _NOT_A_NAME.search(name):
                 names.append(name)
@@ -200,7 +215,9 @@ _NOT_A_NAME = re.compile(r"(?:报道|摄影|摄|讯|报|电|作者|评论员|撰
 
 
 def find_editor(text: str) -> str | None:
-    match = EDITOR_RE.search(text)
+    """The 责任编辑 (or 责编); a plain 编辑 only when no responsible editor is named."""
+    text = without_counters(text)
+    match = EDITOR_RE.search(text) or PLAIN_EDITOR_RE.search(text)
     return clean_name(match.group(1)) if match else None
 
 

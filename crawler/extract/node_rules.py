@@ -268,7 +268,8 @@ ALWAYS_DROP_TAGS = (
 )
 
 
-def _drop(el: HtmlElement) -> None:
+def drop_node(el: HtmlElement) -> None:
+    """Remove an element from its tree, keeping the text that follows it."""
     parent = el.getparent()
     if parent is None:
         return
@@ -303,14 +304,14 @@ def prune(doc: HtmlElement, page_url: str, rules: Iterable[NodeRule] = NODE_RULE
         if not isinstance(el.tag, str):
             continue
         if el.tag in ALWAYS_DROP_TAGS:
-            _drop(el)
+            drop_node(el)
             continue
         rule = next((r for r in active if r.matches(el, ctx)), None)
         if rule is not None and el.getparent() is not None:
             text = _text(el)
             if text and el.tag not in ("script", "style"):
                 removed.append(Removed(rule.name, _excerpt(text)))
-            _drop(el)
+            drop_node(el)
             continue
         if el.text:
             el.text = _ZERO_WIDTH.sub("", el.text)

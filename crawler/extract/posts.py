@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from lxml import html as lxml_html
 
@@ -108,3 +110,86 @@ def first_post(
         if _is_thread(members, body):
             return inside[0]
     return None
+
+
+# ---------------------------------------------------------------- replies kept as comments
+@dataclass(frozen=True)
+class Comment:
+    """A reply of a thread or a reader's comment under an article: kept beside the body, never inside it."""
+
+    author: str | None
+    published: str | None  # ISO 8601 (+08:00) when the stamp carries a year, else None
+    text: str
+
+
+# words of a post's header and footer that are never an author's name
+_NOT_AUTHOR = re.compile(
+    r"^(?:回复|举报|引用|分享|点赞|收藏|楼主|沙发|板凳|地板|只看该作者|只看他|发表于|评论|删除|编辑|顶|踩|"
+    r"\d+\s*楼|#\d+|第?\d+楼|电梯直达|倒序浏览|阅读模式|使用道具|加入黑名单)$"
+)
+_AUTHOR_CLASS = re.compile(r"author|user|name|nick|uname|poster|authi|c-user", re.I)
+_AUTHOR_LABEL = re.compile(
+    r"^(?:作者|楼主|网友|留言人|提问人|回复人|回复单位|答复单位|发帖人|用户)\s*[:：]\s*"
+)
+MAX_AUTHOR = 24
+
+
+def _author_name(text: str) -> str | None:
+    text = _AUTHOR_LABEL.sub("", TIMESTAMP.sub(" ", text))
+    text = re.sub(r"(?:发表于|发布于|留言时间|回复时间|时间)\s*[:：]?", " ", text)
+    for part in re.split(r"\s+|[|｜]", text):
+        part = _AUTHOR_LABEL.sub("", part.strip(" :：,，"))
+        if (
+            1 < len(part) <= MAX_AUTHOR
+            and not _NOT_AUTHOR.match(part)
+            and not re.fullmatch(r"[\d\s:：/.-]+", part)
+        ):
+            return part
+    return None
+
+
+def _author(member: HtmlElement, unit: HtmlElement) -> str | None:
+    """The poster: a link or an author-classed element in the post's unit, outside its text."""
+    inside = set(member.iter())
+    candidates = [a for a in unit.iter("a") if a not in inside]
+    candidates += [
+        el for el in unit.iter() if el not in inside and _AUTHOR_CLASS.search(el.get("class") or "")
+    ]
+    for el in candidates:
+        name = _author_name(" ".join(el.itertext()))
+        if name:
+            return name
+    return None
+
+
+def _comment(member: HtmlElement, unit: HtmlElement, lines: list[str]) -> Comment:
+    from crawler.extract.metadata import parse_date
+
+    outside = (unit.text_content() or "").replace(member.text_content() or "", "", 1)
+    stamp = TIMESTAMP.search(outside)
+    parsed = parse_date(stamp[0]) if stamp else None
+    return Comment(_author(member, unit), parsed.value if parsed else None, "\n".join(lines))
+
+
+def _nested_in(inner: list[HtmlElement], outer: list[HtmlElement]) -> bool:
+    outer_set = set(outer)
+    return all(any(a in outer_set for a in m.iterancestors()) for m in inner)
+
+
+def comment_stream(
+    body: HtmlElement, weights: dict[HtmlElement, float], lines_of: Callable[[HtmlElement], list[str]]
+) -> list[Comment]:
+    """Every post of the page's dated-post group, in page order: the posts of a thread, or the comments under
+    an article. Of nested groups (a post's wrapper and its text cell) the innermost is read; of separate
+    groups the heaviest. The caller drops the post that became the body."""
+    groups = [members for members in _groups(body, weights) if _is_thread(members, body)]
+    groups = [g for g in groups if not any(h is not g and _nested_in(h, g) for h in groups)]
+    if not groups:
+        return []
+    members = max(groups, key=lambda g: sum(weights.get(m, 0) for m in g))
+    comments = []
+    for member, unit in zip(members, _units(members, body), strict=True):
+        lines = lines_of(member)
+        if lines:
+            comments.append(_comment(member, unit, lines))
+    return comments

@@ -44,6 +44,27 @@ BLOCK_TAGS = {
 }
 NON_TEXT_TAGS = {"script", "style", "noscript", "template", "textarea"}
 
+# Characters XML 1.0 forbids (C0 controls but tab and newlines, lone surrogates, U+FFFE/U+FFFF). libxml2 parses
+# them, but lxml refuses them when text is set, so one pasted from Word (\x0b) failed a whole fetch.
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_LINE_BREAKS = {"\x0b": "\n", "\x0c": "\n"}  # Word's manual line break and the form feed end a line
+_CHAR_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
+
+
+def _legal_reference(match: re.Match[str]) -> str:
+    code = int(match[1], 16) if match[1] else int(match[2])
+    if code > 0x10FFFF or XML_ILLEGAL.match(chr(code)):
+        return _LINE_BREAKS.get(chr(code), " ") if code <= 0x10FFFF else " "
+    return match[0]
+
+
+def xml_safe(html: str) -> str:
+    """The page with every XML-illegal character, raw or as a character reference (&#0;, &#x1b;), replaced
+    once, before parsing: \x0b and \x0c become line breaks, the rest vanish (references become a space)."""
+    if "&#" in html:
+        html = _CHAR_REFERENCE.sub(_legal_reference, html)
+    return XML_ILLEGAL.sub(lambda m: _LINE_BREAKS.get(m[0], ""), html)
+
 
 def element_lines(el: lxml_html.HtmlElement) -> list[str]:
     """Text of an element, one line per block, whitespace folded (iterative: deep pages do not recurse)."""
