@@ -169,6 +169,17 @@ def _refuse_foreign(db_path: Path) -> None:
         raise ArchiveError(problem)
 
 
+def schema_steps_due(path: str | os.PathLike[str]) -> list[str]:
+    """The schema steps a writer would apply to this existing archive (looking only: nothing is written)."""
+    db_path = Path(path)
+    _refuse_foreign(db_path)
+    check = _check_connection(db_path)
+    try:
+        return pending_migrations(check)
+    finally:
+        check.close()
+
+
 def open_archive(path: str | os.PathLike[str] | None = None) -> sqlite_utils.Database:
     """Open the archive for writing, creating it if needed and bringing its schema up to date."""
     db_path = resolve_db_path(path)

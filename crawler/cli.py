@@ -537,20 +537,14 @@ def migrate(db_path: str | None) -> None:
 
     Example: courtnews migrate --db /var/lib/courtnews/archive.db
     """
-    from archive.db import pending_migrations
+    from archive.db import schema_steps_due
 
     path = resolve_db_path(db_path)
     if not path.is_file():
         raise click.ClickException(f"{path}: no archive here; pass --db PATH")
-    before = pending_migrations(_reader_for_migration(path))
+    before = schema_steps_due(path)
     open_archive(path).close()
     click.echo(f"{path}: {len(before)} schema steps applied" + (f" ({', '.join(before)})" if before else ""))
-
-
-def _reader_for_migration(path: Path) -> sqlite_utils.Database:
-    import sqlite3
-
-    return sqlite_utils.Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
 
 
 @main.command()

@@ -207,12 +207,12 @@ class Daemon:
     # ------------------------------------------------------------ the service loop
     def run(self) -> None:
         with daemon_lock(self.db_path):
-            self.stop_left_over_crawls()
-            self.scheduler = BackgroundScheduler(timezone=ZoneInfo(self.config.timezone))
-            self.schedule(self.scheduler)
             for signum in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(signum, self._on_stop)
             signal.signal(signal.SIGHUP, self._on_hup)
+            self.stop_left_over_crawls()
+            self.scheduler = BackgroundScheduler(timezone=ZoneInfo(self.config.timezone))
+            self.schedule(self.scheduler)
             self.scheduler.start()
             self._log_start()
             for slug in self.overdue(datetime.now(UTC)):

@@ -139,9 +139,8 @@ def _final_verdict(item: FetchedPage, url: str) -> Verdict:
     if looks_binary(raw):
         return Verdict(url, "failed", f"binary body served as {one_line(content_type or 'unknown type', 60)}")
     decoded = decode_html(raw, content_type or None)
-    refused = getattr(decoded, "refused", None)
-    if refused:
-        return Verdict(url, "failed", one_line(f"undecodable: {refused}"), decoded.encoding)
+    if decoded.refused:
+        return Verdict(url, "failed", one_line(f"undecodable: {decoded.refused}"), decoded.encoding)
     challenge = detect_challenge(item.status, item.headers, decoded.text)
     if challenge:
         return Verdict(url, "challenge", challenge, decoded.encoding)

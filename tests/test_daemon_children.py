@@ -92,6 +92,7 @@ def test_the_next_daemon_stops_crawls_a_dead_daemon_left_behind(site_factory, tm
     try:
         assert wait_for(lambda: left.poll() is not None, 60), "the left-over crawl still runs"
         assert wait_for(lambda: "left by an earlier daemon" in daemon.output())
+        assert wait_for(lambda: runs(db)[0]["status"] != "running", 30)
     finally:
         daemon.stop()
     assert runs(db)[0]["status"] in ("interrupted", "stopped")

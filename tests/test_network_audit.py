@@ -12,7 +12,9 @@ import sys
 def test_the_audit_refuses_and_records_a_lookup_beyond_this_machine(tmp_path):
     log = tmp_path / "audit.log"
     env = {**os.environ, "NETWORK_AUDIT_LOG": str(log)}
-    code = "import socket\ntry:\n socket.getaddrinfo('publicsuffix.org', 443)\nexcept OSError as e:\n print(e)"
+    code = (
+        "import socket\ntry:\n socket.getaddrinfo('publicsuffix.org', 443)\nexcept OSError as e:\n print(e)"
+    )
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=30)
     assert "network audit" in out.stdout
     assert "publicsuffix.org" in log.read_text()
@@ -23,7 +25,9 @@ def test_a_crawl_of_a_site_that_sets_cookies_stays_offline_and_writes_no_cache(s
 
     site = site_factory("court-gov-cn")
     site.path("_routes.json").write_text(
-        json.dumps({"/zixun/gengduo/24.html": {"headers": {"Set-Cookie": "JSESSIONID=abc123; Path=/; HttpOnly"}}})
+        json.dumps(
+            {"/zixun/gengduo/24.html": {"headers": {"Set-Cookie": "JSESSIONID=abc123; Path=/; HttpOnly"}}}
+        )
     )
     home = tmp_path / "home"
     home.mkdir()
