@@ -31,6 +31,7 @@ from crawler.extract import (
     RULES_HASH,
     Article,
     ExtractionError,
+    NotAnArticle,
     decode_html,
     detect_challenge,
     extract_decoded,
@@ -142,7 +143,8 @@ def _final_verdict(item: FetchedPage, url: str) -> Verdict:
     if decoded.refused:
         return Verdict(url, "failed", one_line(f"undecodable: {decoded.refused}"), decoded.encoding)
     challenge = detect_challenge(item.status, item.headers, decoded.text)
-    if challenge:
+    # a near-empty page may still say the article is gone (页面不存在): extraction gets to say so first
+    if challenge and not challenge.startswith("empty shell"):
         return Verdict(url, "challenge", challenge, decoded.encoding)
     if item.status >= 400:
         return Verdict(url, "failed", f"HTTP {item.status}", decoded.encoding)
@@ -159,11 +161,16 @@ def _final_verdict(item: FetchedPage, url: str) -> Verdict:
             )
     try:
         article = extract_decoded(decoded, url, family=item.family, court_hint=item.court)
+    except NotAnArticle as exc:  # more specific than "empty shell": a soft 404, a PDF, a list page …
+        if exc.removal:  # a soft 404 or a list page in the article's place, not a reading failure
+            return Verdict(url, "gone", one_line(exc), decoded.encoding, not_article=True)
+        return Verdict(url, "failed", one_line(exc), decoded.encoding)
     except ExtractionError as exc:
-        removal = bool(getattr(exc, "removal", False))  # a soft 404 or a list page, not a reading failure
         return Verdict(
-            url, "gone" if removal else "failed", one_line(exc), decoded.encoding, not_article=removal
+            url, "challenge" if challenge else "failed", challenge or one_line(exc), decoded.encoding
         )
+    if challenge:
+        return Verdict(url, "challenge", challenge, decoded.encoding)
     if len(article.body) < MIN_ARTICLE_CHARS:
         return Verdict(
             url,

@@ -35,11 +35,25 @@ PHASE2: dict[int, tuple[dict, str, str]] = {
     ),
     # the same page under another spelling (%32 is "2"): a hop, then the unchanged article
     2009: ({"redirect": "/zixun/xiangqing/%32009.html"}, "redirect", "redirect to"),
+    2013: ({"status": 200, "file": "waf.html"}, "challenge", "block page"),
+    2014: ({"status": 200, "file": "deleted.html"}, "removed", "soft 404"),
+    2015: ({"truncate": 1500}, "failed", "truncated"),
+    2016: (
+        {"body": "%PDF-1.4\n%âãÏÓ\n1 0 obj << /Type /Catalog >> endobj\n", "content_type": "text/html"},
+        "failed",
+        "PDF",
+    ),
 }
+WAF = """<html><head><meta charset="utf-8"><title>网站防火墙</title></head><body><div class="box">
+<h1>网站防火墙</h1><p>您的请求带有不合法参数，已被网站管理员设置拦截！</p><p>可能原因：您提交的内容包含危险的攻击请求</p>
+</div></body></html>"""
+DELETED = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>提示信息</title></head><body>
+<div class="header"><a href="/">首页</a></div><div class="msg"><h3>您访问的页面不存在或已被删除</h3>
+<p><a href="/">返回首页</a></p></div></body></html>"""
 
 
 def articles() -> list[DemoArticle]:
-    made = synthetic_articles(14, seed=11)
+    made = synthetic_articles(18, seed=11)
     return [replace(a, id=FIRST_ID + i) for i, a in enumerate(made)]
 
 
@@ -48,6 +62,21 @@ def build(root: Path) -> list[DemoArticle]:
     share link whose page names its canonical address."""
     written = write_site(root, articles())
     (root / "soft404.html").write_text(SOFT_404, "utf-8")
+    (root / "waf.html").write_text(WAF, "utf-8")
+    (root / "deleted.html").write_text(DELETED, "utf-8")
+    # text pasted from Word carries control characters; one stray byte breaks strict UTF-8
+    page = root / article_path(2017)
+    page.write_text(
+        page.read_text("utf-8")
+        .replace("。", "。\x0b", 2)
+        .replace("，", "，\x01\x1b", 1)
+        .replace("<p>", "<p>&#0;", 1),
+        "utf-8",
+    )
+    page = root / article_path(2018)
+    raw = page.read_bytes()
+    at = raw.index(b"</p>")
+    page.write_bytes(raw[:at] + b"\xff" + raw[at:])
     (root / "refresh-home.html").write_text(
         '<html><head><meta http-equiv="refresh" content="0;url=/index.html"></head><body>跳转中</body></html>',
         "utf-8",

@@ -74,7 +74,7 @@ def test_a_redirect_to_another_article_is_a_move_never_a_retitling(hostile):
     assert removal == [{"kind": "moved", "moved_to": hop["location"]}]
 
 
-@pytest.mark.parametrize("article_id", [2003, 2004, 2005, 2006])
+@pytest.mark.parametrize("article_id", [2003, 2004, 2005, 2006, 2014])
 def test_sending_readers_home_or_to_a_not_found_page_is_a_dated_removal(hostile, article_id):
     db, base_url = hostile
     gone = page(db, base_url, article_id)
@@ -137,3 +137,24 @@ def test_a_ticking_counter_and_a_space_after_a_full_stop_make_no_version(hostile
     row = page(db, base_url, 2010)
     assert kinds(db, row["id"]) == ["first"]
     assert last_capture(db, row["id"])["outcome"] == "unchanged"
+
+
+def test_control_characters_and_a_stray_byte_still_make_a_clean_version(hostile):
+    db, base_url = hostile
+    for article_id in (2017, 2018):
+        row = page(db, base_url, article_id)
+        [version] = list(db.query("SELECT body, title FROM versions WHERE page_id = ?", [row["id"]]))
+        assert "人民法院" in version["body"] or "法院" in version["body"]
+        assert not any(ch in version["body"] for ch in "\x0b\x01\x1b\x00"), repr(version["body"][:80])
+        assert "锟" not in version["body"] and "\u00e6" not in version["body"]  # no mojibake of either kind
+        # the stray byte is one replacement character where it stood, the rest read as the UTF-8 it is
+        assert version["body"].count("\ufffd") == (1 if article_id == 2018 else 0)
+
+
+def test_block_pages_and_cut_short_pages_keep_the_last_good_text(hostile):
+    db, base_url = hostile
+    for article_id in (2013, 2015, 2016):
+        row = page(db, base_url, article_id)
+        assert kinds(db, row["id"]) == ["first"] and row["state"] == "live"
+        latest = list(db.query("SELECT body FROM latest_articles WHERE page_id = ?", [row["id"]]))[0]
+        assert "防火墙" not in latest["body"] and "PDF" not in latest["body"]

@@ -10,7 +10,15 @@ class ExtractionError(ValueError):
 
 class NotAnArticle(ExtractionError):
     """A page that was fetched fine but is no article: a soft 404, a block page, a list of links, a PDF or
-    JSON document served as text/html. Its reason starts 'not an article:' and names the pattern."""
+    JSON document served as text/html. Its reason starts 'not an article:' and names the pattern.
+
+    ``removal`` says the page itself tells that no article stands at this address any more (a soft 404, a
+    list or home page served in its place), as opposed to a page we cannot read as one (a PDF, a link farm).
+    """
+
+    def __init__(self, reason: str, removal: bool = False) -> None:
+        super().__init__(reason)
+        self.removal = removal
 
 
 class PageTooLarge(ExtractionError):

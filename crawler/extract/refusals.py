@@ -139,7 +139,7 @@ def check_soft_404(title: str, page_lines: list[str], body: str) -> None:
     for line in [title, *page_lines]:
         match = SOFT_404.search(line)
         if match and len(line) - len(match[0]) <= SOFT_404_LEFTOVER:
-            raise NotAnArticle(f"not an article: soft 404 ({match[0]})")
+            raise NotAnArticle(f"not an article: soft 404 ({match[0]})", removal=True)
 
 
 LIST_MIN_LINKS = 30  # fewer links than this is a page with a menu, not a list of links
@@ -209,4 +209,7 @@ def check_list_page(shares: PageSurvey, body_lines: list[str]) -> None:
         return
     kind = "link farm" if shares.linked >= LINK_FARM_SHARE * shares.visible else "list page"
     share = shares.sentences / shares.visible if shares.visible else 0.0
-    raise NotAnArticle(f"not an article: {kind} ({shares.links} links, {share:.0%} of text in sentences)")
+    raise NotAnArticle(
+        f"not an article: {kind} ({shares.links} links, {share:.0%} of text in sentences)",
+        removal=kind != "link farm",  # a list or home page in the article's place; a link farm is spam
+    )
