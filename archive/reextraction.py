@@ -7,7 +7,7 @@ import json
 import sqlite_utils
 
 from archive.db import write_transaction
-from archive.search import index_short, unindex_short
+from archive.search import index_version, unindex_version
 from archive.store import ArticleFields, changed_fields, content_hash, utc_now
 
 
@@ -40,9 +40,11 @@ def apply_reextraction(db: sqlite_utils.Database, version_id: int, article: Arti
         old = dict(db["versions"].get(version_id))
         new_row = article.as_row()
         fields = changed_fields(old, new_row)
-        new_hash = content_hash(new_row)
+        new_hash = content_hash({**new_row, "comments": article.comments_json()})
+        comments = article.comments_json()
         assignments = {
             **new_row,
+            "comments": comments,
             "content_hash": new_hash,
             "removed_blocks": json.dumps(article.removed_blocks, ensure_ascii=False),
             "extractor_version": article.extractor_version,
@@ -50,8 +52,8 @@ def apply_reextraction(db: sqlite_utils.Database, version_id: int, article: Arti
         }
         columns = ", ".join(f"{name} = ?" for name in assignments)
         db.execute(f"UPDATE versions SET {columns} WHERE id = ?", [*assignments.values(), version_id])
-        unindex_short(db, version_id, old["title"], old["body"])
-        index_short(db, version_id, article.title, article.body)
+        unindex_version(db, version_id, old["title"], old["body"], old["comments"])
+        index_version(db, version_id, article.title, article.body, comments)
         db.execute(
             "INSERT INTO reextractions (version_id, at, old_hash, new_hash, changed_fields, extractor_version, rules_hash) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -131,9 +131,18 @@ def m001_core_tables(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m002_spaced(text: str | None) -> str:
+    """How m002's single-character index spaced text (m005 replaced that index): frozen with the steps."""
+    import re
+
+    return re.sub(
+        r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef])", r" \1 ", text or ""
+    )
+
+
 @migrations()
 def m002_reader_views_and_search(db: sqlite_utils.Database) -> None:
-    from archive.search import spaced
+    spaced = _m002_spaced
 
     db.execute(
         """CREATE VIEW latest_articles AS
@@ -213,6 +222,7 @@ def m004_page_identity_and_redirects(db: sqlite_utils.Database) -> None:
     db["runs"].add_column("unstored", int, not_null_default=0)  # fetches that could not be written
     db["runs"].add_column("list_pages", int, not_null_default=0)
     db["runs"].add_column("links_found", int, not_null_default=0)
+    rehash_versions(db)  # first: duplicates are told by the hash under the new normalisation
     groups: dict[str, list[int]] = {}
     for row in db.query("SELECT id, url FROM pages ORDER BY first_seen, id"):
         groups.setdefault(page_key(row["url"]), []).append(row["id"])
@@ -221,7 +231,6 @@ def m004_page_identity_and_redirects(db: sqlite_utils.Database) -> None:
         if len(ids) > 1:
             merge_pages(db, ids[0], ids[1:])
     db["pages"].create_index(["url_key"], unique=True)
-    rehash_versions(db)
     # the version whose text a version follows (or, for a removal or move, the last text archived): the
     # "previous version with text" every reader needs, stored once instead of a correlated query each time
     db["versions"].add_column("previous_id", int)
@@ -276,7 +285,6 @@ def merge_pages(db: sqlite_utils.Database, survivor: int, others: list[int]) -> 
     article was seen under two URLs) becomes an unchanged capture."""
     import json
 
-    from archive.search import unindex_short
     from archive.store import CONTENT_KINDS, changed_fields
 
     ids = [survivor, *others]
@@ -296,7 +304,10 @@ def merge_pages(db: sqlite_utils.Database, survivor: int, others: list[int]) -> 
         )
         if duplicate:
             db.execute("DELETE FROM reextractions WHERE version_id = ?", [row["id"]])
-            unindex_short(db, row["id"], row["title"], row["body"])
+            db.execute(
+                "INSERT INTO versions_short_fts (versions_short_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)",
+                [row["id"], _m002_spaced(row["title"]), _m002_spaced(row["body"])],
+            )
             db.execute("DELETE FROM versions WHERE id = ?", [row["id"]])
             db.execute(
                 "UPDATE captures SET outcome = ? WHERE id = ?",
@@ -335,3 +346,21 @@ def merge_pages(db: sqlite_utils.Database, survivor: int, others: list[int]) -> 
         ],
     )
     db.execute(f"DELETE FROM pages WHERE id IN ({','.join('?' for _ in others)})", others)
+
+
+@migrations()
+def m005_one_search_index_and_comments(db: sqlite_utils.Database) -> None:
+    """Comments of a version beside its text; one bigram search index, declared so that Datasette and
+    sqlite-utils find it, replacing the trigram and single-character indexes (about half the size)."""
+    from archive.search import index_all
+
+    db["versions"].add_column("comments", str)  # JSON [{author, published, text}]
+    for trigger in ("versions_fts_ai", "versions_fts_ad", "versions_fts_au"):
+        db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    db.execute("DROP TABLE IF EXISTS versions_fts")
+    db.execute("DROP TABLE IF EXISTS versions_short_fts")
+    db.execute(
+        'CREATE VIRTUAL TABLE versions_fts USING fts5(title, body, comments, content="versions", '
+        'content_rowid="id", tokenize="unicode61")'
+    )
+    index_all(db)

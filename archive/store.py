@@ -26,11 +26,13 @@ from typing import Literal
 import sqlite_utils
 
 from archive.db import write_transaction
-from archive.search import index_short
+from archive.search import index_version
 from archive.urls import page_key
 
 HASHED_FIELDS = ("title", "body", "published", "source_name", "author")
 STORED_FIELDS = (*HASHED_FIELDS, "published_precision", "editor", "court")
+# replies and readers' comments are stored with a version but make one only when the archive asks for it
+# (COMMENTS_MAKE_VERSIONS): a new reply is not the court changing its article
 RUN_COUNTERS = (
     "captures",
     "new_pages",
@@ -86,11 +88,15 @@ class ArticleFields:
     editor: str | None = None
     court: str | None = None
     removed_blocks: list[dict[str, str]] = field(default_factory=list)
+    comments: list[dict[str, str | None]] = field(default_factory=list)  # {author, published, text}
     extractor_version: str = ""
     rules_hash: str = ""
 
     def as_row(self) -> dict[str, object]:
         return {name: getattr(self, name) for name in STORED_FIELDS}
+
+    def comments_json(self) -> str | None:
+        return json.dumps(self.comments, ensure_ascii=False) if self.comments else None
 
 
 @dataclass
@@ -127,9 +133,12 @@ def normalise_text(value: str | None) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def content_hash(fields: dict[str, object]) -> str:
-    """sha1 of compact, key-sorted JSON of the normalised hashed fields (as git-history does)."""
+def content_hash(fields: dict[str, object], with_comments: bool = False) -> str:
+    """sha1 of compact, key-sorted JSON of the normalised hashed fields (as git-history does); the comments
+    (a JSON text) count only with_comments."""
     payload = {name: normalise_text(str(fields.get(name) or "")) for name in HASHED_FIELDS}
+    if with_comments and fields.get("comments"):
+        payload["comments"] = normalise_text(str(fields["comments"]))
     blob = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha1(blob.encode("utf-8")).hexdigest()
 
@@ -230,6 +239,7 @@ def _insert_version(
     created_at: str,
     article: ArticleFields | None,
     fields_changed: list[str],
+    with_comments: bool = False,
 ) -> None:
     previous = last_version(db, page_id, with_content=True)
     row: dict[str, object] = {
@@ -243,19 +253,20 @@ def _insert_version(
     }
     if article is not None:
         row.update(article.as_row())
-        row["content_hash"] = content_hash(article.as_row())
+        row["comments"] = article.comments_json()
+        row["content_hash"] = content_hash({**article.as_row(), "comments": row["comments"]}, with_comments)
         row["removed_blocks"] = json.dumps(article.removed_blocks, ensure_ascii=False)
         row["extractor_version"] = article.extractor_version
         row["rules_hash"] = article.rules_hash
     columns = ", ".join(row)
     marks = ", ".join("?" for _ in row)
     cursor = db.execute(f"INSERT INTO versions ({columns}) VALUES ({marks})", list(row.values()))
-    index_short(db, int(cursor.lastrowid or 0), row.get("title"), row.get("body"))  # type: ignore[arg-type]
+    index_version(db, int(cursor.lastrowid or 0), row.get("title"), row.get("body"), row.get("comments"))  # type: ignore[arg-type]
     db.execute("UPDATE pages SET current_version = ? WHERE id = ?", [number, page_id])
 
 
 def _record_one(
-    db: sqlite_utils.Database, run_id: int, entry: Recorded, redirected_from: int | None
+    db: sqlite_utils.Database, run_id: int, entry: Recorded, redirected_from: int | None, with_comments: bool
 ) -> RecordResult:
     capture, outcome, article = entry.capture, entry.outcome, entry.article
     page, is_new = _page(db, capture)
@@ -268,11 +279,12 @@ def _record_one(
     if outcome == "article":
         assert article is not None, "an article outcome needs the extracted fields"
         new_row = article.as_row()
+        new_hash = content_hash({**new_row, "comments": article.comments_json()}, with_comments)
         if last is None:
             kind, fields = "first", changed_fields(None, new_row)
         elif last["kind"] in GONE_KINDS:
             kind, fields = "restored", changed_fields(last_version(db, page_id, with_content=True), new_row)
-        elif last["content_hash"] != content_hash(new_row):
+        elif last["content_hash"] != new_hash:
             kind, fields = "changed", changed_fields(last, new_row)
         else:
             kind, fields = "unchanged", []
@@ -283,7 +295,9 @@ def _record_one(
             counters.append("unchanged")
             result = RecordResult("unchanged", page_id, last["version"] if last else None, [], capture_id)
         else:
-            _insert_version(db, page_id, number, kind, capture_id, capture.fetched_at, article, fields)
+            _insert_version(
+                db, page_id, number, kind, capture_id, capture.fetched_at, article, fields, with_comments
+            )
             counters += ["new_versions"] + ([kind] if kind in ("changed", "restored") else [])
             result = RecordResult(kind, page_id, number, fields, capture_id)
         state, error, moved_to = "live", None, None
@@ -318,19 +332,22 @@ def _record_one(
     return result
 
 
-def record_fetch(db: sqlite_utils.Database, run_id: int, entries: list[Recorded]) -> list[RecordResult]:
+def record_fetch(
+    db: sqlite_utils.Database, run_id: int, entries: list[Recorded], with_comments: bool = False
+) -> list[RecordResult]:
     """Record one fetch: its redirect hops in order, then the final response. All or nothing.
 
-    Runs inside the caller's write transaction when there is one (a batch), else in its own.
+    Runs inside the caller's write transaction when there is one (a batch), else in its own. with_comments:
+    a change in the comments alone makes a version (COMMENTS_MAKE_VERSIONS).
     """
     if not db.conn.in_transaction:
         with write_transaction(db):
-            return record_fetch(db, run_id, entries)
+            return record_fetch(db, run_id, entries, with_comments)
     results: list[RecordResult] = []
     with db.atomic():  # a savepoint: a failure here leaves the rest of the batch intact
         previous: int | None = None
         for entry in entries:
-            result = _record_one(db, run_id, entry, previous)
+            result = _record_one(db, run_id, entry, previous, with_comments)
             previous = result.capture_id
             results.append(result)
     return results

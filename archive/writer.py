@@ -41,8 +41,11 @@ class _Job:
 class ArchiveWriter:
     """Record fetches from any thread; ``submit`` returns a future that resolves once they are committed."""
 
-    def __init__(self, path: str | Path, batch_size: int = 50, window: float = 0.2) -> None:
+    def __init__(
+        self, path: str | Path, batch_size: int = 50, window: float = 0.2, with_comments: bool = False
+    ) -> None:
         self.path = Path(path)
+        self.with_comments = with_comments  # comments alone make versions (COMMENTS_MAKE_VERSIONS)
         self.batch_size = batch_size
         self.window = window
         self.stored = 0
@@ -141,7 +144,7 @@ class ArchiveWriter:
 
     def _record(self, job: _Job) -> list[RecordResult]:
         try:
-            return record_fetch(self._db, job.run_id, job.records)
+            return record_fetch(self._db, job.run_id, job.records, self.with_comments)
         except sqlite3.Error as exc:
             problem = storage_error(exc, self.path)
             if isinstance(problem, ArchiveBusy | ArchiveFull) or not self._db.conn.in_transaction:
@@ -152,7 +155,7 @@ class ArchiveWriter:
         first = job.records[0]
         fallback = Recorded(replace(first.capture, reason=" ".join(reason.split())[:300]), "failed")
         logger.error("%s: %s", first.capture.url, fallback.capture.reason)
-        return record_fetch(self._db, job.run_id, [fallback])
+        return record_fetch(self._db, job.run_id, [fallback], self.with_comments)
 
     def _give_up(self, batch: list[_Job], error: ArchiveError) -> None:
         self.unstored += len(batch)

@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from archive import open_archive  # noqa: E402
 from archive.query import version  # noqa: E402
-from archive.search import index_short, search  # noqa: E402
+from archive.search import index_version, search  # noqa: E402
 from archive.store import content_hash  # noqa: E402
 
 COURTS = [f"第{i}中级人民法院" for i in range(1, 41)]
@@ -107,7 +107,7 @@ def build(db_path: Path, pages: int, per_page: int) -> int:
                             json.dumps([] if v == 1 else ["body"]),
                         ],
                     ).lastrowid
-                    index_short(db, version_id, title, text)
+                    index_version(db, version_id, title, text, None)
                     total += 1
         print(f"  {total:,} versions written ({time.perf_counter() - started:.0f} s)", flush=True)
     db.close()

@@ -107,7 +107,9 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         spider = self.crawler.spider
-        self.writer = ArchiveWriter(self.db_path)  # first: it refuses a bad archive or a full disk
+        with_comments = self.crawler.settings.getbool("COMMENTS_MAKE_VERSIONS")
+        # first: the writer refuses a bad archive or a full disk before a run is started
+        self.writer = ArchiveWriter(self.db_path, with_comments=with_comments)
         db = open_archive(self.db_path)
         try:
             given = self.crawler.settings.getint("RUN_ID", 0)  # the daemon creates the run it watches

@@ -83,6 +83,7 @@ def article_fields(article: Article) -> ArticleFields:
         editor=article.editor,
         court=article.court,
         removed_blocks=[{"rule": r.rule, "text": r.text} for r in article.removed_blocks],
+        comments=[{"author": c.author, "published": c.published, "text": c.text} for c in article.comments],
         extractor_version=EXTRACTOR_VERSION,
         rules_hash=RULES_HASH,
     )

@@ -10,6 +10,9 @@ SPIDER_LOADER_CLASS = "crawler.spiderloader.SourceSpiderLoader"
 COMMANDS_MODULE = "crawler.commands"
 SOURCES_FILE = os.environ.get("COURTNEWS_SOURCES")  # None: the sources file shipped in the package
 ARCHIVE_DB = os.environ.get("COURTNEWS_DB", "data/archive.db")
+# a thread's replies and readers' comments are stored with each version; True: a change in them alone
+# makes a new version (set it once: switching it makes one new version of every page with comments)
+COMMENTS_MAKE_VERSIONS = False
 RUN_ID = 0  # set by the daemon: the run row it created for this crawl (0: the crawl creates its own)
 
 USER_AGENT = "courtnews/0.1 (archive of public court news; contact: set COURTNEWS_CONTACT)"
