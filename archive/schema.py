@@ -364,3 +364,11 @@ def m005_one_search_index_and_comments(db: sqlite_utils.Database) -> None:
         'content_rowid="id", tokenize="unicode61")'
     )
     index_all(db)
+
+
+@migrations()
+def m006_fetch_ids(db: sqlite_utils.Database) -> None:
+    """A fetch's own id on its captures, so a fetch delivered twice (a writer restarted after a crash in
+    distributed mode) is recorded once."""
+    db["captures"].add_column("fetch_id", str)
+    db["captures"].create_index(["fetch_id"])

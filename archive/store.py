@@ -333,16 +333,27 @@ def _record_one(
 
 
 def record_fetch(
-    db: sqlite_utils.Database, run_id: int, entries: list[Recorded], with_comments: bool = False
+    db: sqlite_utils.Database,
+    run_id: int,
+    entries: list[Recorded],
+    with_comments: bool = False,
+    fetch_id: str | None = None,
 ) -> list[RecordResult]:
     """Record one fetch: its redirect hops in order, then the final response. All or nothing.
 
     Runs inside the caller's write transaction when there is one (a batch), else in its own. with_comments:
-    a change in the comments alone makes a version (COMMENTS_MAKE_VERSIONS).
+    a change in the comments alone makes a version (COMMENTS_MAKE_VERSIONS). fetch_id: a fetch recorded
+    before under this id is not recorded again (delivery at least once, recording exactly once).
     """
     if not db.conn.in_transaction:
         with write_transaction(db):
-            return record_fetch(db, run_id, entries, with_comments)
+            return record_fetch(db, run_id, entries, with_comments, fetch_id)
+    if fetch_id is not None:
+        done = list(
+            db.query("SELECT id, page_id, outcome FROM captures WHERE fetch_id = ? ORDER BY id", [fetch_id])
+        )
+        if done:
+            return [RecordResult("duplicate", row["page_id"], None, [], row["id"]) for row in done]
     results: list[RecordResult] = []
     with db.atomic():  # a savepoint: a failure here leaves the rest of the batch intact
         previous: int | None = None
@@ -350,6 +361,12 @@ def record_fetch(
             result = _record_one(db, run_id, entry, previous, with_comments)
             previous = result.capture_id
             results.append(result)
+        if fetch_id is not None:
+            ids = [r.capture_id for r in results]
+            db.execute(
+                f"UPDATE captures SET fetch_id = ? WHERE id IN ({', '.join('?' for _ in ids)})",
+                [fetch_id, *ids],
+            )
     return results
 
 

@@ -159,3 +159,15 @@ def test_runs_of_killed_processes_are_marked_interrupted(tmp_path):
     assert ghost_row["status"] == "interrupted" and "process ended" in ghost_row["reason"]
     assert db["runs"].get(mine)["status"] == "running"
     assert finish_run(db, mine)["status"] == "finished"
+
+
+def test_a_fetch_delivered_twice_is_recorded_once(db, run):
+    from archive.store import Recorded, record_fetch
+
+    entries = [Recorded(capture(), "article", article())]
+    first = record_fetch(db, run, entries, fetch_id="f-1")
+    again = record_fetch(db, run, entries, fetch_id="f-1")
+    assert first[0].outcome == "first" and again[0].outcome == "duplicate"
+    assert again[0].capture_id == first[0].capture_id
+    assert db["captures"].count == 1 and db["runs"].get(run)["captures"] == 1
+    assert record_fetch(db, run, entries, fetch_id="f-2")[0].outcome == "unchanged"
