@@ -6,12 +6,14 @@ Retention policy (``prune``):
 - every capture younger than the retention period (90 days by default) is kept;
 - older captures that made no version (``unchanged``, ``redirect``, ``failed``, ``challenge`` …) are thinned
   to the first of each page per calendar month: the archive can still say "seen unchanged in March";
-- raw bytes no capture refers to any more are deleted. Pages, versions and runs are never deleted.
+- raw bytes no capture refers to any more are deleted, unless a kept capture's bytes are stored as a
+  difference from them. Pages, versions and runs are never deleted.
 ``vacuum`` checkpoints the WAL and rebuilds the file so freed pages go back to the file system.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -60,20 +62,23 @@ def prune(
             "SELECT COUNT(*) FROM captures WHERE id NOT IN (SELECT id FROM temp.keep)"
         ).fetchone()[0]
         kept = db.execute("SELECT COUNT(*) FROM temp.keep").fetchone()[0]
-        if dry_run:
-            blobs = db.execute(
-                "SELECT COUNT(*) FROM blobs WHERE digest NOT IN (SELECT digest FROM captures "
-                "WHERE digest IS NOT NULL AND id IN (SELECT id FROM temp.keep))"
-            ).fetchone()[0]
-            db.execute("DROP TABLE temp.keep")
-            return PruneResult(doomed, blobs, kept)
-        db.execute("DELETE FROM captures WHERE id NOT IN (SELECT id FROM temp.keep)")
-        before = db.execute("SELECT COUNT(*) FROM blobs").fetchone()[0]
+        # bytes still needed: those of kept captures, and every base their deltas are stored against
+        db.execute("DROP TABLE IF EXISTS temp.keep_blobs")
         db.execute(
-            "DELETE FROM blobs WHERE digest NOT IN (SELECT digest FROM captures WHERE digest IS NOT NULL)"
+            """CREATE TEMP TABLE keep_blobs AS
+            WITH RECURSIVE needed(digest) AS (
+                SELECT digest FROM captures WHERE digest IS NOT NULL AND id IN (SELECT id FROM temp.keep)
+                UNION SELECT b.base FROM blobs b JOIN needed ON b.digest = needed.digest WHERE b.base IS NOT NULL)
+            SELECT digest FROM needed"""
         )
-        blobs = before - db.execute("SELECT COUNT(*) FROM blobs").fetchone()[0]
+        blobs = db.execute(
+            "SELECT COUNT(*) FROM blobs WHERE digest NOT IN (SELECT digest FROM temp.keep_blobs)"
+        ).fetchone()[0]
+        if not dry_run:
+            db.execute("DELETE FROM captures WHERE id NOT IN (SELECT id FROM temp.keep)")
+            db.execute("DELETE FROM blobs WHERE digest NOT IN (SELECT digest FROM temp.keep_blobs)")
         db.execute("DROP TABLE temp.keep")
+        db.execute("DROP TABLE temp.keep_blobs")
     return PruneResult(doomed, blobs, kept)
 
 
@@ -88,3 +93,46 @@ def vacuum(db: sqlite_utils.Database, path: Path) -> tuple[int, int]:
     db.execute("VACUUM")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return before, size()
+
+
+@dataclass
+class CompactResult:
+    reencoded: int
+    dictionaries: int
+    bytes_before: int
+    bytes_after: int
+
+
+def compact(
+    db: sqlite_utils.Database, batch: int = 500, progress: Callable[[int], None] | None = None
+) -> CompactResult:
+    """Re-encode blobs stored by older courtnews (zlib) as zstd: each source's dictionary trained first, each
+    recapture as a difference from the page's previous bytes. Each blob is rewritten only after its new frame
+    decodes to the same sha256; a crash leaves every blob readable in one encoding or the other."""
+    from archive.blobs import Codec
+
+    codec = Codec.of(db)
+    before = db.execute("SELECT COALESCE(SUM(length(data)), 0) FROM blobs").fetchone()[0]
+    trained = 0
+    sources = [r[0] for r in db.execute("SELECT DISTINCT source FROM pages")]
+    with write_transaction(db):
+        for source in sources:
+            if not db.execute("SELECT 1 FROM zstd_dicts WHERE source = ?", [source]).fetchone():
+                trained += codec.train(source) is not None
+    rows = list(
+        db.query(
+            "SELECT c.digest, p.source, c.page_id FROM captures c JOIN pages p ON p.id = c.page_id "
+            "WHERE c.digest IS NOT NULL ORDER BY c.page_id, c.id"
+        )
+    )
+    done = 0
+    previous: dict[int, str] = {}
+    for start in range(0, len(rows), batch):
+        with write_transaction(db):
+            for row in rows[start : start + batch]:
+                done += codec.reencode(row["digest"], row["source"], previous.get(row["page_id"]))
+                previous[row["page_id"]] = row["digest"]
+        if progress:
+            progress(len(rows[start : start + batch]))
+    after = db.execute("SELECT COALESCE(SUM(length(data)), 0) FROM blobs").fetchone()[0]
+    return CompactResult(done, trained, before, after)

@@ -372,3 +372,17 @@ def m006_fetch_ids(db: sqlite_utils.Database) -> None:
     distributed mode) is recorded once."""
     db["captures"].add_column("fetch_id", str)
     db["captures"].create_index(["fetch_id"])
+
+
+@migrations()
+def m007_compact_evidence(db: sqlite_utils.Database) -> None:
+    """zstd frames: with a source's trained dictionary, or as a difference from the page's previous bytes
+    (``base``, ``depth`` deep). Existing zlib blobs stay readable; `courtnews compact` re-encodes them."""
+    db["blobs"].add_column("dict_id", int)
+    db["blobs"].add_column("base", str)
+    db["blobs"].add_column("depth", int, not_null_default=0)
+    db["blobs"].create_index(["base"])
+    db["zstd_dicts"].create(
+        {"id": int, "source": str, "created_at": str, "samples": int, "data": bytes}, pk="id"
+    )
+    db["zstd_dicts"].create_index(["source"])

@@ -18,13 +18,13 @@ import hashlib
 import json
 import re
 import unicodedata
-import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
 import sqlite_utils
 
+from archive.blobs import get_blob, put_blob  # noqa: F401 - get_blob: readers have always found it here
 from archive.db import write_transaction
 from archive.search import index_version
 from archive.urls import page_key
@@ -153,23 +153,6 @@ def changed_fields(old: dict[str, object] | None, new: dict[str, object]) -> lis
     ]
 
 
-def put_blob(db: sqlite_utils.Database, raw: bytes) -> str:
-    digest = "sha256:" + hashlib.sha256(raw).hexdigest()
-    db.execute(
-        "INSERT OR IGNORE INTO blobs (digest, size, compression, data) VALUES (?, ?, 'zlib', ?)",
-        [digest, len(raw), zlib.compress(raw, 6)],
-    )
-    return digest
-
-
-def get_blob(db: sqlite_utils.Database, digest: str) -> bytes:
-    rows = list(db.query("SELECT compression, data FROM blobs WHERE digest = ?", [digest]))
-    if not rows:
-        raise KeyError(f"no stored bytes for {digest}")
-    data = rows[0]["data"]
-    return zlib.decompress(data) if rows[0]["compression"] == "zlib" else bytes(data)
-
-
 def _bump(db: sqlite_utils.Database, run_id: int, counters: list[str]) -> None:
     for counter in counters:
         assert counter in RUN_COUNTERS, counter
@@ -206,7 +189,14 @@ def _insert_capture(
     outcome: str,
     redirected_from: int | None,
 ) -> int:
-    digest = put_blob(db, capture.raw) if capture.raw else None
+    digest = None
+    if capture.raw:
+        # the page's previous bytes: a recapture is stored as its difference from them
+        previous = db.execute(
+            "SELECT digest FROM captures WHERE page_id = ? AND digest IS NOT NULL ORDER BY id DESC LIMIT 1",
+            [page_id],
+        ).fetchone()
+        digest = put_blob(db, capture.raw, capture.source, previous[0] if previous else None)
     cursor = db.execute(
         "INSERT INTO captures (page_id, run_id, url, fetched_at, status, final_url, headers, digest, size, "
         "encoding, outcome, reason, location, redirected_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

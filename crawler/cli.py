@@ -584,6 +584,34 @@ def prune(db_path: str | None, older_than: str, vacuum: bool, dry_run: bool) -> 
         click.echo(f"{path}: vacuum {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")
 
 
+@main.command()
+@DB_OPTION
+@click.option("--vacuum/--no-vacuum", default=True, show_default=True, help="VACUUM afterwards to free the space.")
+def compact(db_path: str | None, vacuum: bool) -> None:
+    """Re-encode raw pages stored by older courtnews (zlib) as zstd: a dictionary per source, recaptures as
+    differences from the page's previous bytes. Every page still decodes to its exact bytes (checked).
+
+    Example: courtnews compact --db /var/lib/courtnews/archive.db
+    """
+    from archive.maintenance import compact as run_compact
+    from archive.maintenance import vacuum as run_vacuum
+
+    path = resolve_db_path(db_path)
+    if not path.is_file():
+        raise click.ClickException(f"{path}: no archive here; pass --db PATH")
+    db = open_archive(path)
+    total = db.execute("SELECT COUNT(*) FROM captures WHERE digest IS NOT NULL").fetchone()[0]
+    with _progress(total, "compacting") as bar:
+        result = run_compact(db, progress=bar.update)
+    click.echo(
+        f"{path}: {result.reencoded} raw pages re-encoded, {result.dictionaries} dictionaries trained; "
+        f"stored bytes {result.bytes_before / 1e6:.1f} MB -> {result.bytes_after / 1e6:.1f} MB"
+    )
+    if vacuum:
+        before, after = run_vacuum(db, path)
+        click.echo(f"{path}: vacuum {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")
+
+
 # ---------------------------------------------------------------- the scheduled service
 @main.command()
 @DB_OPTION

@@ -1,0 +1,222 @@
+"""Raw bytes, stored compactly and returned exactly: the evidence of every capture.
+
+Rules:
+- bytes are stored once per sha256 digest, whatever number of captures share them;
+- a recapture of a known page is compressed against that page's previous bytes (zstd with them as a raw
+  dictionary): a page that differs by a view counter costs tens of bytes. Such a chain is at most
+  ``MAX_CHAIN`` deep, so reading any capture decompresses at most that many frames;
+- other bytes are compressed with their source's trained dictionary (``zstd_dicts``; trained once a
+  source has ``DICT_MIN_SAMPLES`` pages, since pages of one CMS share most of their markup), else plainly;
+- older archives' zlib and uncompressed blobs stay readable (`courtnews compact` re-encodes them);
+- every blob is written only after decoding it again gives the exact bytes (sha256 compared).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from dataclasses import dataclass, field
+
+import sqlite_utils
+import zstandard
+
+LEVEL = 9  # zstd level: within 10% of the smallest for court pages at a few ms each
+DICT_MIN_SAMPLES = 100  # pages of a source before its dictionary is trained
+DICT_SAMPLES = 400  # the most recent pages a dictionary is trained on
+DICT_BYTES = 112_640  # zstd's default dictionary size
+MAX_CHAIN = 16  # deltas in a row before bytes are stored on their own again
+DELTA_WORTH = 0.5  # a delta is kept only when under this share of the dictionary-compressed size
+
+
+def digest_of(raw: bytes) -> str:
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+class BlobError(RuntimeError):
+    """Stored bytes that do not decode to their digest: the archive is damaged (courtnews verify names it)."""
+
+
+@dataclass
+class Codec:
+    """Compression state for one connection: the dictionaries in use and how many pages each source has
+    stored since the connection looked (to train a dictionary once there are enough)."""
+
+    db: sqlite_utils.Database
+    dictionaries: dict[int, zstandard.ZstdCompressionDict] = field(default_factory=dict)
+    by_source: dict[str, int | None] = field(default_factory=dict)
+    pending: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, db: sqlite_utils.Database) -> Codec:
+        codec = getattr(db, "_courtnews_codec", None)
+        if codec is None:
+            codec = cls(db)
+            db._courtnews_codec = codec  # type: ignore[attr-defined]
+        return codec
+
+    # ------------------------------------------------------------ dictionaries
+    def dictionary(self, dict_id: int) -> zstandard.ZstdCompressionDict:
+        if dict_id not in self.dictionaries:
+            row = self.db.execute("SELECT data FROM zstd_dicts WHERE id = ?", [dict_id]).fetchone()
+            if row is None:
+                raise BlobError(f"zstd dictionary {dict_id} is missing")
+            self.dictionaries[dict_id] = zstandard.ZstdCompressionDict(bytes(row[0]))
+        return self.dictionaries[dict_id]
+
+    def source_dictionary(self, source: str) -> int | None:
+        """The source's dictionary id, training one once the source has enough pages stored."""
+        if source not in self.by_source:
+            row = self.db.execute("SELECT id FROM zstd_dicts WHERE source = ?", [source]).fetchone()
+            self.by_source[source] = row[0] if row else None
+            if row is None:
+                self.pending[source] = self._stored_pages(source)
+        if self.by_source[source] is None:
+            self.pending[source] = self.pending.get(source, 0) + 1
+            if self.pending[source] >= DICT_MIN_SAMPLES:
+                self.by_source[source] = self.train(source)
+                self.pending.pop(source, None)
+        return self.by_source[source]
+
+    def _stored_pages(self, source: str) -> int:
+        return int(
+            self.db.execute(
+                "SELECT COUNT(*) FROM captures c JOIN pages p ON p.id = c.page_id "
+                "WHERE p.source = ? AND c.digest IS NOT NULL",
+                [source],
+            ).fetchone()[0]
+        )
+
+    def train(self, source: str) -> int | None:
+        """Train and store the source's dictionary from its most recent distinct pages."""
+        digests = [
+            row[0]
+            for row in self.db.execute(
+                "SELECT DISTINCT c.digest FROM captures c JOIN pages p ON p.id = c.page_id "
+                "WHERE p.source = ? AND c.digest IS NOT NULL ORDER BY c.id DESC LIMIT ?",
+                [source, DICT_SAMPLES],
+            )
+        ]
+        samples = [self.get(d) for d in digests]
+        if len(samples) < DICT_MIN_SAMPLES // 2:
+            return None
+        try:
+            trained = zstandard.train_dictionary(DICT_BYTES, samples, level=LEVEL)
+        except zstandard.ZstdError:
+            return None  # too little variety to learn from: plain zstd does
+        cursor = self.db.execute(
+            "INSERT INTO zstd_dicts (source, created_at, samples, data) VALUES (?, datetime('now'), ?, ?)",
+            [source, len(samples), trained.as_bytes()],
+        )
+        dict_id = int(cursor.lastrowid or 0)
+        self.dictionaries[dict_id] = trained
+        return dict_id
+
+    # ------------------------------------------------------------ reading
+    def get(self, digest: str) -> bytes:
+        """The exact bytes of a digest, following a delta chain down to its first frame."""
+        chain: list[tuple[str, bytes, int | None]] = []  # (compression, data, dict id) from the top
+        current: str | None = digest
+        while current is not None:
+            row = self.db.execute(
+                "SELECT compression, data, dict_id, base FROM blobs WHERE digest = ?", [current]
+            ).fetchone()
+            if row is None:
+                raise KeyError(f"no stored bytes for {current}")
+            chain.append((row[0], bytes(row[1]), row[2]))
+            current = row[3] if row[0] == "zstd-delta" else None
+            if len(chain) > MAX_CHAIN + 2:
+                raise BlobError(f"{digest}: delta chain longer than {MAX_CHAIN}")
+        raw = b""
+        for compression, data, dict_id in reversed(chain):
+            raw = self._decode(compression, data, dict_id, raw)
+        return raw
+
+    def _decode(self, compression: str, data: bytes, dict_id: int | None, base: bytes) -> bytes:
+        if compression == "zlib":
+            return zlib.decompress(data)
+        if compression in ("raw", "none", ""):
+            return data
+        if compression == "zstd":
+            return zstandard.ZstdDecompressor().decompress(data)
+        if compression == "zstd-dict":
+            assert dict_id is not None
+            return zstandard.ZstdDecompressor(dict_data=self.dictionary(dict_id)).decompress(data)
+        if compression == "zstd-delta":
+            prefix = zstandard.ZstdCompressionDict(base, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+            return zstandard.ZstdDecompressor(dict_data=prefix).decompress(data)
+        raise BlobError(f"unknown compression {compression!r}")
+
+    # ------------------------------------------------------------ writing
+    def encode(
+        self, raw: bytes, source: str | None, base: str | None
+    ) -> tuple[str, bytes, int | None, str | None, int]:
+        """(compression, data, dict id, base digest, chain depth) for raw: the smallest of a delta against
+        base (when the chain allows) and the source's dictionary (or plain zstd)."""
+        dict_id = self.source_dictionary(source) if source else None
+        if dict_id is not None:
+            best = ("zstd-dict", self._compress(raw, self.dictionary(dict_id)), dict_id, None, 0)
+        else:
+            best = ("zstd", self._compress(raw, None), None, None, 0)
+        if base is not None:
+            row = self.db.execute("SELECT depth FROM blobs WHERE digest = ?", [base]).fetchone()
+            depth = (row[0] or 0) if row else MAX_CHAIN
+            if depth < MAX_CHAIN:
+                prefix = zstandard.ZstdCompressionDict(
+                    self.get(base), dict_type=zstandard.DICT_TYPE_RAWCONTENT
+                )
+                delta = self._compress(raw, prefix)
+                if len(delta) < DELTA_WORTH * len(best[1]):
+                    best = ("zstd-delta", delta, None, base, depth + 1)
+        return best
+
+    @staticmethod
+    def _compress(raw: bytes, dictionary: zstandard.ZstdCompressionDict | None) -> bytes:
+        if dictionary is None:
+            return zstandard.ZstdCompressor(level=LEVEL).compress(raw)
+        return zstandard.ZstdCompressor(level=LEVEL, dict_data=dictionary).compress(raw)
+
+    def put(self, raw: bytes, source: str | None = None, base: str | None = None) -> str:
+        """Store raw (once per digest) and return its digest; base: the page's previous bytes' digest."""
+        digest = digest_of(raw)
+        if self.db.execute("SELECT 1 FROM blobs WHERE digest = ?", [digest]).fetchone():
+            return digest
+        compression, data, dict_id, base_digest, depth = self.encode(
+            raw, source, base if base != digest else None
+        )
+        if self._decode_check(compression, data, dict_id, base_digest) != raw:
+            raise BlobError(f"{digest}: the {compression} frame does not decode to the bytes it stores")
+        self.db.execute(
+            "INSERT INTO blobs (digest, size, compression, data, dict_id, base, depth) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [digest, len(raw), compression, data, dict_id, base_digest, depth],
+        )
+        return digest
+
+    def _decode_check(self, compression: str, data: bytes, dict_id: int | None, base: str | None) -> bytes:
+        return self._decode(compression, data, dict_id, self.get(base) if base else b"")
+
+    def reencode(self, digest: str, source: str | None, base: str | None) -> bool:
+        """Store an existing blob in the current encoding (for `courtnews compact`); False if it already is."""
+        row = self.db.execute("SELECT compression FROM blobs WHERE digest = ?", [digest]).fetchone()
+        if row is None or row[0] in ("zstd", "zstd-dict", "zstd-delta"):
+            return False
+        raw = self.get(digest)
+        compression, data, dict_id, base_digest, depth = self.encode(
+            raw, source, base if base != digest else None
+        )
+        if self._decode_check(compression, data, dict_id, base_digest) != raw or digest_of(raw) != digest:
+            raise BlobError(f"{digest}: re-encoding would not give back the stored bytes; left as it was")
+        self.db.execute(
+            "UPDATE blobs SET compression = ?, data = ?, dict_id = ?, base = ?, depth = ? WHERE digest = ?",
+            [compression, data, dict_id, base_digest, depth, digest],
+        )
+        return True
+
+
+def put_blob(
+    db: sqlite_utils.Database, raw: bytes, source: str | None = None, base: str | None = None
+) -> str:
+    return Codec.of(db).put(raw, source, base)
+
+
+def get_blob(db: sqlite_utils.Database, digest: str) -> bytes:
+    return Codec.of(db).get(digest)
