@@ -50,8 +50,11 @@ GONE_KINDS = ("removed", "moved")  # versions that record the text's absence
 # article: extracted text; gone: the article is not there (404/410, soft 404, redirect to a non-article);
 # moved: it redirects to another article (Capture.location); redirect: a hop on the way to the final
 # response, no verdict of its own; not-article: a page that is not an article, reached by a redirect;
+# not-modified: the server answered a conditional revisit with 304, the page is as last archived;
 # failed / challenge: nothing could be read, with the reason.
-Outcome = Literal["article", "gone", "moved", "redirect", "not-article", "failed", "challenge"]
+Outcome = Literal[
+    "article", "gone", "moved", "redirect", "not-article", "not-modified", "failed", "challenge"
+]
 
 
 def utc_now() -> str:
@@ -303,6 +306,11 @@ def _record_one(
             result = RecordResult(outcome, page_id, last["version"] if last else None, [], capture_id)
         state = "removed" if outcome == "gone" else "moved"
         moved_to = capture.location if outcome == "moved" else None
+    elif outcome == "not-modified":
+        capture_id = _insert_capture(db, run_id, page_id, capture, "unchanged", redirected_from)
+        counters.append("unchanged")
+        result = RecordResult("unchanged", page_id, last["version"] if last else None, [], capture_id)
+        state, error = "live", None
     elif outcome in ("redirect", "not-article"):
         capture_id = _insert_capture(db, run_id, page_id, capture, outcome, redirected_from)
         result = RecordResult(outcome, page_id, last["version"] if last else None, [], capture_id)
@@ -377,3 +385,35 @@ def known_urls(db: sqlite_utils.Database, source: str, include_removed: bool = T
     if not include_removed:
         sql += " AND state NOT IN ('removed', 'moved')"
     return [row["url"] for row in db.query(sql + " ORDER BY last_seen", [source])]
+
+
+def known_page_keys(db: sqlite_utils.Database, source: str) -> set[str]:
+    """Page keys of a source's archived articles: a list crawl does not fetch them again (revisits do)."""
+    return {
+        row[0]
+        for row in db.execute(
+            "SELECT url_key FROM pages WHERE source = ? AND current_version IS NOT NULL", [source]
+        )
+    }
+
+
+VALIDATORS = ("etag", "last-modified")
+
+
+def validators(db: sqlite_utils.Database, urls: list[str]) -> dict[str, dict[str, str]]:
+    """For live pages, the ETag and Last-Modified of their last full response: a revisit asks the server
+    whether the page changed since (If-None-Match / If-Modified-Since) instead of fetching it whole."""
+    found: dict[str, dict[str, str]] = {}
+    for url in urls:
+        row = db.execute(
+            "SELECT c.headers FROM pages p JOIN captures c ON c.page_id = p.id WHERE p.url = ? AND p.state = 'live' "
+            "AND c.status = 200 AND c.digest IS NOT NULL ORDER BY c.id DESC LIMIT 1",
+            [url],
+        ).fetchone()
+        if row is None:
+            continue
+        headers = {k.lower(): v for k, v in json.loads(row[0] or "{}").items()}
+        chosen = {name: headers[name] for name in VALIDATORS if headers.get(name)}
+        if chosen:
+            found[url] = chosen
+    return found

@@ -586,7 +586,9 @@ def prune(db_path: str | None, older_than: str, vacuum: bool, dry_run: bool) -> 
 
 @main.command()
 @DB_OPTION
-@click.option("--vacuum/--no-vacuum", default=True, show_default=True, help="VACUUM afterwards to free the space.")
+@click.option(
+    "--vacuum/--no-vacuum", default=True, show_default=True, help="VACUUM afterwards to free the space."
+)
 def compact(db_path: str | None, vacuum: bool) -> None:
     """Re-encode raw pages stored by older courtnews (zlib) as zstd: a dictionary per source, recaptures as
     differences from the page's previous bytes. Every page still decodes to its exact bytes (checked).

@@ -56,3 +56,4 @@ class FetchedPage:
     list_urls: tuple[str, ...] = ()
     not_found: NotFoundSample | None = None
     truncated: bool = False  # the connection ended before the announced length (Scrapy's dataloss flag)
+    conditional: bool = False  # the request asked "changed since?" (If-None-Match / If-Modified-Since)

@@ -3,6 +3,7 @@ outcome and a reason, and an article its extracted fields.
 
 Rules, in order, for the final response:
 - a fetch that failed (timeout, refused host, redirect loop) or was cut short is ``failed`` with the reason;
+- a 304 answer to a conditional revisit is ``not-modified`` (an unchanged capture without a body);
 - 404/410 is ``gone`` (unless the page is an anti-bot challenge that answers 404);
 - a challenge or block page is ``challenge``; another 4xx/5xx, a non-HTML type, undecodable or implausible
   text is ``failed``;
@@ -120,6 +121,10 @@ def _final_verdict(item: FetchedPage, url: str) -> Verdict:
     """What the last response of a fetch is."""
     if item.reason or item.status is None:
         return Verdict(url, "failed", one_line(item.reason or "no response"))
+    if item.status == 304:
+        if item.conditional:
+            return Verdict(url, "not-modified", "HTTP 304: not modified since the last capture")
+        return Verdict(url, "failed", "HTTP 304 to a request that asked for no comparison")
     raw = item.body or b""
     if item.truncated:
         return Verdict(

@@ -38,18 +38,36 @@ def test_first_crawl_archives_every_listed_article(site_factory, crawl, tmp_path
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
-def test_unchanged_recrawl_adds_captures_not_versions(site_factory, crawl, tmp_path):
+def test_a_second_list_crawl_fetches_no_known_article_and_revisits_ask_before_fetching(
+    site_factory, crawl, tmp_path
+):
     site = site_factory("court-gov-cn")
     crawl(site)
-    # a view counter changing on every fetch is not a change of the article
+    db = sqlite_utils.Database(tmp_path / "archive.db")
+    crawl(site)
+    second = list(db.query("SELECT * FROM runs ORDER BY id"))[1]
+    assert (second["status"], second["captures"], second["links_found"]) == ("finished", 0, 4)
+    # a view counter changing is no change of the article; revisits ask "changed since?" first
     page = site.path("zixun/xiangqing/1002.html")
     page.write_text(page.read_text("utf-8").replace("1024", "2048"), "utf-8")
-    crawl(site)
-    db = sqlite_utils.Database(tmp_path / "archive.db")
+    crawl(site, "revisit=live")
+    third = list(db.query("SELECT * FROM runs ORDER BY id"))[2]
+    assert (third["captures"], third["unchanged"], third["new_versions"]) == (4, 4, 0)
+    revisited = {
+        r["url"].rsplit("/", 1)[1]: (r["status"], r["digest"] is not None, r["outcome"])
+        for r in db.query("SELECT url, status, digest, outcome FROM captures WHERE run_id = 3")
+    }
+    # the three untouched pages answered 304 (no body stored); the edited one came whole
+    assert revisited == {
+        "1001.html": (304, False, "unchanged"),
+        "1002.html": (200, True, "unchanged"),
+        "1003.html": (304, False, "unchanged"),
+        "1004.html": (304, False, "unchanged"),
+    }
+    # revisit=all fetches every archived article whole, without asking
+    crawl(site, "revisit=all")
+    assert {r["status"] for r in db.query("SELECT status FROM captures WHERE run_id = 4")} == {200}
     assert db["versions"].count == 4
-    assert db["captures"].count == 8
-    second = list(db.query("SELECT * FROM runs ORDER BY id"))[1]
-    assert second["unchanged"] == 4 and second["new_versions"] == 0
 
 
 def test_edit_remove_restore_make_dated_versions(site_factory, crawl, tmp_path):

@@ -31,7 +31,7 @@ def running_crawl(db) -> bool:
 
 def test_a_crawl_over_its_time_that_ignores_sigterm_is_killed_and_recorded_failed(site_factory, tmp_path):
     # Scrapy answers SIGTERM by waiting for downloads in flight: the slow article holds it past the grace
-    _, sources = slow_site(site_factory, tmp_path, crawl_timeout="3s")
+    _, sources = slow_site(site_factory, tmp_path, crawl_timeout="10s")
     daemon = start_daemon(tmp_path, sources)
     try:
         assert wait_for(lambda: any(r["status"] == "failed" for r in runs(daemon.db)), 60), daemon.output()[
@@ -40,7 +40,7 @@ def test_a_crawl_over_its_time_that_ignores_sigterm_is_killed_and_recorded_faile
     finally:
         daemon.stop()
     run = [r for r in runs(daemon.db) if r["status"] == "failed"][0]
-    assert run["reason"] == "stopped after the 3 s crawl timeout"
+    assert run["reason"] == "stopped after the 10 s crawl timeout"
     assert run["exit_code"] == -signal.SIGKILL and run["log_file"]  # SIGTERM was not enough: killed
     assert not crawl_processes(daemon.db)
 

@@ -4,17 +4,20 @@ It serves the files of a folder as received (no charset added), and a ``_routes.
 make a path misbehave the way real court sites do: a status (404, 412, 521, 503), extra headers, a delay
 (timeouts), a redirect, a Content-Type, a body cut short (``"truncate": N`` sends N bytes and no
 Content-Length; ``"short": N`` announces the whole length and sends N bytes), or any literal ``"body"``.
-The route ``"*"`` answers for every missing file (a site's soft 404). POST requests (the 澎湃号 list API) are answered from
+The route ``"*"`` answers for every missing file (a site's soft 404). A file served as it is carries an
+ETag and a Last-Modified, and a conditional request for an unchanged file gets 304. POST requests (the 澎湃号 list API) are answered from
 ``<path>/page-<pageNum>.json``. The folder is read on every request, so a test can edit or delete a page
 between two crawls.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
 from dataclasses import dataclass
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -98,7 +101,17 @@ class _Handler(BaseHTTPRequestHandler):
             "Content-Type",
             route.get("content_type", CONTENT_TYPES.get(target.suffix, "application/octet-stream")),
         )
-        self._send(route.get("status", 200), target.read_bytes(), headers, route)
+        body = target.read_bytes()
+        if not route:  # a file served as it is: validators, and 304 when the client has this version
+            etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+            modified = formatdate(int(target.stat().st_mtime), usegmt=True)
+            headers.update({"ETag": etag, "Last-Modified": modified})
+            if self.headers.get("If-None-Match") == etag or (
+                not self.headers.get("If-None-Match") and self.headers.get("If-Modified-Since") == modified
+            ):
+                self._send(304, b"", headers)
+                return
+        self._send(route.get("status", 200), body, headers, route)
 
     do_HEAD = do_GET
 

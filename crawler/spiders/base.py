@@ -5,6 +5,11 @@ A family subclass only says where a list page keeps its article links and its ne
 Rules:
 - an article is fetched once per run under its page key (``archive.urls.page_key``): ``#comment``,
   ``?utm_source=`` and http/https spellings are one article;
+- a list crawl fetches only articles the archive does not hold yet (it still reads every list page up to
+  ``max_list_pages``: a crawl killed halfway must not hide the rest of the list from the next one);
+  archived articles are fetched again by revisits (``-a revisit=…``), which
+  ask the server whether the page changed (If-None-Match / If-Modified-Since from its last response) except
+  with ``revisit=all``, which fetches every archived article whole;
 - redirects of article requests are followed here, not by Scrapy's middleware, so every hop (its status,
   headers and Location) reaches the archive; a meta refresh naming another URL is a hop too. Loops, more
   than ``REDIRECT_MAX_TIMES`` hops and hops to a host outside the allow-list end the fetch with a reason;
@@ -70,6 +75,8 @@ class SourceSpider(scrapy.Spider):
         self.not_found: dict[str, NotFoundSample] = {}  # host → how it answers for a missing page
         self._probes_pending = 0
         self._revisits: list[str] = []
+        self._validators: dict[str, dict[str, str]] = {}
+        self.known: set[str] = set()  # page keys the archive holds: list crawls skip them
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SourceSpider:
@@ -79,13 +86,17 @@ class SourceSpider(scrapy.Spider):
         return spider
 
     # ------------------------------------------------------------ requests
-    def revisit_urls(self) -> list[str]:
-        if self.revisit == "none":
-            return []
-        from archive import known_urls, open_archive
+    def load_archive_state(self) -> None:
+        """What this run needs from the archive: the articles it holds, and those to revisit with the
+        validators of their last response."""
+        from archive import open_archive
+        from archive.store import known_page_keys, known_urls, validators
 
         db = open_archive(self.settings.get("ARCHIVE_DB"))
         try:
+            self.known = known_page_keys(db, self.source.slug)
+            if self.revisit == "none":
+                return
             if self.revisit == "due":
                 from datetime import timedelta
 
@@ -93,19 +104,29 @@ class SourceSpider(scrapy.Spider):
 
                 offsets = tuple(timedelta(seconds=int(s)) for s in self.settings.getlist("REVISIT_OFFSETS"))
                 limit = self.settings.getint("REVISIT_BATCH", 200)
-                return [
-                    row["url"]
-                    for row in due_pages(
-                        db, offsets=offsets or DEFAULT_OFFSETS, source=self.source.slug, limit=limit
-                    )
-                ]
-            return known_urls(db, self.source.slug, include_removed=self.revisit != "live")
+                due = due_pages(db, offsets=offsets or DEFAULT_OFFSETS, source=self.source.slug, limit=limit)
+                urls = [row["url"] for row in due]
+            else:
+                urls = known_urls(db, self.source.slug, include_removed=self.revisit != "live")
+            self._revisits = [u for u in dict.fromkeys(urls) if self.source.allows(u)]
+            if self.revisit != "all":  # all: every archived article fetched whole
+                self._validators = validators(db, self._revisits)
         finally:
             db.close()
 
     def article_request(self, url: str, revisit: bool = False) -> Request:
         self.scheduled.add(page_key(url))
-        return self._article_request(url, {"revisit": revisit, "article_url": url, "hops": []})
+        meta: dict[str, Any] = {"revisit": revisit, "article_url": url, "hops": []}
+        headers = {}
+        for name, header in (("etag", "If-None-Match"), ("last-modified", "If-Modified-Since")):
+            if value := self._validators.get(url, {}).get(name):
+                headers[header] = value
+        if headers:
+            meta["conditional"] = True
+        request = self._article_request(url, meta)
+        for header, value in headers.items():
+            request.headers[header] = value
+        return request
 
     def _article_request(self, url: str, meta: dict[str, Any]) -> Request:
         return Request(
@@ -130,7 +151,7 @@ class SourceSpider(scrapy.Spider):
         return requests
 
     async def start(self) -> AsyncIterator[Any]:
-        self._revisits = [u for u in dict.fromkeys(self.revisit_urls()) if self.source.allows(u)]
+        self.load_archive_state()
         self.scheduled.update(page_key(u) for u in self._revisits)
         probes = list(self.not_found_probes())
         if not probes:
@@ -209,8 +230,8 @@ class SourceSpider(scrapy.Spider):
             self.logger.info("list page %s has no articles: stopping pagination of this list", response.url)
             return
         for url in articles:
-            if page_key(url) in self.scheduled:
-                continue
+            if page_key(url) in self.known or page_key(url) in self.scheduled:
+                continue  # archived already (revisits fetch it) or asked for in this run under some spelling
             if self.articles_found >= self.source.max_articles:
                 self.logger.info("max_articles=%d reached for %s", self.source.max_articles, self.source.slug)
                 return
@@ -290,6 +311,7 @@ class SourceSpider(scrapy.Spider):
         item.body = response.body
         item.fetched_at = utc_now()
         item.truncated = "dataloss" in response.flags
+        item.conditional = bool(meta.get("conditional"))
         item.not_found = self.not_found.get(urlsplit(response.url).netloc)
         yield item
 
@@ -305,7 +327,7 @@ class SourceSpider(scrapy.Spider):
                 f"redirected to {hop.location}: only http/https on the hosts {list(self.source.allowed_hosts)} "
                 "are fetched (add the host to allowed_hosts if it belongs to this court)"
             )
-        return self._article_request(hop.location, {**meta, "hops": hops})
+        return self._article_request(hop.location, {**meta, "hops": hops, "conditional": False})
 
     def article_failed(self, failure: Failure) -> Iterable[FetchedPage]:
         request = failure.request
