@@ -39,7 +39,7 @@ MAX_TOKENS = 6  # account, password, date and a few more: longer lines are phras
 HEADER_BRIDGE = 30  # a short unrecognised line between an anchor and a dump ('今日更新：') is its header
 
 CREDENTIAL_LABELS = re.compile(
-    r"账号|帐号|账户|密码|用户名|卡密|卡号|激活码|兑换码|邮箱|到期时间|到期|有效期|机器码|序号|"
+    r"账号|帐号|帳號|賬號|账户|帳戶|密码|密碼|用户名|用戶名|卡密|卡号|激活码|兑换码|邮箱|郵箱|到期时间|到期|有效期|机器码|序号|"
     r"(?i:\b(?:user(?:name)?|pass(?:word)?|account|e-?mail|key|pwd)\b)"
 )
 _NUMBERING = re.compile(r"^\s*(?:\d{1,3}\s*[.、)）]|[（(]\d{1,3}[)）]|[①-⑳]|#\d{1,3})\s*")
