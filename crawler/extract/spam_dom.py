@@ -13,7 +13,7 @@ import re
 
 from lxml import html as lxml_html
 
-from crawler.extract.line_rules import filter_lines
+from crawler.extract.line_rules import LINE_RULES, filter_lines
 from crawler.extract.node_rules import Removed, drop_node
 
 # rules whose lines are never the article's, wherever the page prints them
@@ -30,6 +30,8 @@ SPAM_RULES = frozenset(
         "takedown-notice",
     }
 )
+# the rules judged over the whole page: the spam family, and bare timestamps (a dump is judged across them)
+SPAM_LINE_RULES = tuple(rule for rule in LINE_RULES if rule.name in SPAM_RULES | {"bare-timestamp"})
 LINE_ELEMENTS = {
     "p",
     "div",
@@ -63,7 +65,7 @@ def _all_spam(text: str | None, spam: set[str]) -> bool:
 def drop_spam_lines(doc: lxml_html.HtmlElement, page_lines: list[str]) -> tuple[list[Removed], set[str]]:
     """Remove the page's spam lines from the DOM; return what went (for audit) and the set of spam lines (so
     that metadata is never read from them)."""
-    _, removed = filter_lines(page_lines)
+    _, removed = filter_lines(page_lines, SPAM_LINE_RULES)
     spam = {r.text for r in removed if r.rule in SPAM_RULES}
     if not spam:
         return [], spam
