@@ -9,12 +9,13 @@ table layouts of older portals and government sites, where markup-based extracto
 from __future__ import annotations
 
 import re
+from typing import TypeAlias
 
 from lxml import html as lxml_html
 
 from crawler.extract.node_rules import link_density
 
-HtmlElement = lxml_html.HtmlElement
+HtmlElement: TypeAlias = lxml_html.HtmlElement
 SENTENCE_PUNCT = re.compile(r"[，。！？；：、“”,.!?;]")
 STRONG_PUNCT = re.compile(r"[，。！？；]")
 KEEP_SHARE = 0.8  # walk into a child while it holds at least this share of the sentence weight

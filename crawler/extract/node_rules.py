@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeAlias
 from urllib.parse import urlsplit
 
 from lxml import html as lxml_html
 
-HtmlElement = lxml_html.HtmlElement
+HtmlElement: TypeAlias = lxml_html.HtmlElement
 
 
 @dataclass(frozen=True)
