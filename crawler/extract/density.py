@@ -26,12 +26,10 @@ KEEP_TEXT_SHARE = 0.3  # a link-dense block holding more of the container's sent
 def _segment_weight(text: str | None) -> float:
     """Long punctuated runs weigh more than many short ones (len^1.5): an article's paragraphs outweigh a
     thread of one-line comments or a list of captions with the same number of characters."""
-    if not text:
-        return 0
-    compact = re.sub(r"\s+", "", text)
-    if len(compact) < MIN_SEGMENT or not STRONG_PUNCT.search(compact):
-        return 0
-    return len(compact) ** 1.5
+    if not text or len(text) < MIN_SEGMENT or not STRONG_PUNCT.search(text):
+        return 0  # cheap tests first: most text nodes are whitespace or a few words
+    compact = len("".join(text.split()))  # characters without whitespace
+    return compact**1.5 if compact >= MIN_SEGMENT else 0
 
 
 def sentence_weights(root: HtmlElement) -> dict[HtmlElement, float]:

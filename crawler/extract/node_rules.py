@@ -127,9 +127,15 @@ GAMBLING_WORDS = re.compile(
 )
 
 
+_TOKEN_SPLIT = re.compile(r"[\s_\-]+")
+
+
 def _tokens(el: HtmlElement) -> set[str]:
-    raw = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
-    return {t for t in re.split(r"[\s_\-]+", raw) if t}
+    names, ident = el.get("class"), el.get("id")
+    if not names and not ident:
+        return set()  # most elements: nothing to split
+    raw = f"{names or ''} {ident or ''}".lower()
+    return {t for t in _TOKEN_SPLIT.split(raw) if t}
 
 
 def _text(el: HtmlElement) -> str:
