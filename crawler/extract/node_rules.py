@@ -320,9 +320,10 @@ def prune(doc: HtmlElement, page_url: str, rules: Iterable[NodeRule] = NODE_RULE
                 removed.append(Removed(rule.name, _excerpt(text)))
             drop_node(el)
             continue
-        if el.text:
+        # setting text is costly in lxml (it validates the string): only where a zero-width character is
+        if el.text and _ZERO_WIDTH.search(el.text):
             el.text = _ZERO_WIDTH.sub("", el.text)
-        if el.tail:
+        if el.tail and _ZERO_WIDTH.search(el.tail):
             el.tail = _ZERO_WIDTH.sub("", el.tail)
         stack.extend(reversed(el))
     return removed
