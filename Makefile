@@ -8,7 +8,7 @@ PYWB_VENV := .venv-pywb
 PYWB_STAMP := $(PYWB_VENV)/.installed-stamp
 PIP_VERSION := 26.3
 
-.PHONY: install test soak demo run serve bench lint format clean
+.PHONY: install test soak gate demo run serve bench lint format clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,9 +43,14 @@ run: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/courtnews serve
 
+# the extraction quality figures against the floors pinned in crawler/extract/quality_floors.toml
+gate: $(STAMP)
+	$(BIN)/python bench/extract_bench.py --gate
+
 bench: $(STAMP)
 	$(BIN)/python bench/crawl_bench.py
 	$(BIN)/python bench/extract_bench.py
+	$(BIN)/python bench/extract_bench.py --hostile
 	$(BIN)/python bench/query_bench.py
 
 lint: $(STAMP)

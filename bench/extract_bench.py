@@ -3,6 +3,8 @@ the cost of hostile pages.
 
 .venv/bin/python bench/extract_bench.py [CORPUS_DIR ...]
 .venv/bin/python bench/extract_bench.py --hostile     # peak memory and time of each pathological page
+.venv/bin/python bench/extract_bench.py --inject-spam # the corpus pages with generated content-farm spam
+.venv/bin/python bench/extract_bench.py --gate        # every figure the quality floors are set on
 """
 
 from __future__ import annotations
@@ -53,12 +55,12 @@ def hostile() -> None:
     print("RSS before: the same just before extraction started.")
 
 
-def corpus(folders: list[Path]) -> None:
+def corpus(folders: list[Path], inject_spam: bool = False) -> None:
     folders = folders or sorted(p for p in (ROOT.parent / "shared/corpus").glob("*") if p.is_dir())
     if not folders:
         raise SystemExit("no corpus folders found; pass CORPUS_DIR (a folder with truth.jsonl and pages/)")
     for folder in folders:
-        data = evaluate(folder)
+        data = evaluate(folder, inject_spam=inject_spam)
         print(format_report(data))
         ours, base = data["courtnews"]["median_ms"], data["trafilatura"]["median_ms"]
         print(
@@ -66,15 +68,49 @@ def corpus(folders: list[Path]) -> None:
         )
 
 
+def gate() -> None:
+    """The figures the floors in crawler/extract/quality_floors.toml are set on, beside the floors."""
+    from crawler.extract.evaluate import (
+        below_floors,
+        evaluate_page,
+        evaluate_threads,
+        gate_figures,
+        read_floors,
+        report,
+    )
+    from tests.extract_fixtures.threads import THREAD_PAGES
+    from tests.test_quality_gate import CWCED, own_injected_pages
+
+    floors = read_floors()
+    sections = {}
+    if (CWCED / "truth.jsonl").exists():
+        sections["cwced"] = gate_figures(evaluate(CWCED))
+        sections["cwced-injected"] = gate_figures(evaluate(CWCED, inject_spam=True))
+    else:
+        print(f"{CWCED} is missing: corpus sections skipped")
+    sections["own-injected"] = gate_figures(report([evaluate_page(p) for p in own_injected_pages()], ROOT))
+    threads = evaluate_threads((name, make().html, make().truth) for name, make in THREAD_PAGES.items())
+    sections["threads"] = {"thread_macro_f1": threads["thread_macro_f1"]}
+    print(f"threads: body alone {threads['body_macro_f1']}, body and comments {threads['thread_macro_f1']}")
+    for name, figures in sections.items():
+        broken = below_floors(figures, floors[name])
+        shown = ", ".join(f"{key.split('_', 1)[1]} {figures[key.split('_', 1)[1]]}" for key in floors[name])
+        print(f"[{name}] {shown}  ->  {'OK' if not broken else 'BROKEN: ' + '; '.join(broken)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folders", nargs="*", type=Path, help="corpus folders (truth.jsonl + pages/)")
     parser.add_argument("--hostile", action="store_true", help="measure the pathological pages instead")
+    parser.add_argument("--inject-spam", action="store_true", help="insert generated spam into each page")
+    parser.add_argument("--gate", action="store_true", help="the quality-gate figures beside their floors")
     args = parser.parse_args()
     if args.hostile:
         hostile()
+    elif args.gate:
+        gate()
     else:
-        corpus(args.folders)
+        corpus(args.folders, inject_spam=args.inject_spam)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
-from scrapy.utils.defer import deferred_from_coro
 
 from archive import finish_run, open_archive, start_run
 from archive.db import ArchiveError
@@ -178,10 +177,7 @@ class ArchivePipeline:
         if self.writer is not None:
             self.writer.close()  # writes what is queued
 
-    def spider_closed(self, spider: Spider, reason: str) -> Any:
-        return deferred_from_coro(self._finish(spider, reason))
-
-    async def _finish(self, spider: Spider, reason: str) -> None:
+    async def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.run_id is None:
             return
         writer = self.writer

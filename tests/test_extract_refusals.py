@@ -153,7 +153,7 @@ def list_page(items: int) -> str:
 
 def test_a_list_page_is_not_an_article():
     with pytest.raises(
-        NotAnArticle, match=r"not an article: list page \(\d+ links, \d+% of text in sentences\)"
+        NotAnArticle, match=r"not an article: list page \(\d+ links, \d+% of text inside them\)"
     ):
         extract_html(list_page(60), URL)
 

@@ -213,3 +213,9 @@ def test_real_pages_are_not_challenges():
 )
 def test_bylines_inside_the_body_only_when_unmistakable(line, author):
     assert meta.find_authors(line, in_body=True) == author
+
+
+def test_a_counter_ends_a_name_and_never_joins_a_source():
+    assert meta.find_editor("责编：薛某 阅读数(15878） 不感兴趣 广告软文") == "薛某"
+    assert meta.find_source("发布时间：2023-07-04 来源：某县人民法院浏览次数：123") == "某县人民法院"
+    assert meta.find_authors("作者：张三 阅读：5") == "张三"

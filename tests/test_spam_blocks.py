@@ -135,3 +135,12 @@ def test_a_farm_timestamp_inside_the_spam_block_dates_nothing():
     _, removed = filter_lines(lines)
     assert ("spam-timestamp", "2026年04月16日 17:22:47") in [(r.rule, r.text) for r in removed]
     assert [r.rule for r in filter_lines([PARAGRAPHS[0], "2026年04月16日 17:22:47"])[1]] == ["bare-timestamp"]
+
+
+def test_every_generated_spam_block_wakes_the_page_wide_pass():
+    from crawler.extract.spam_dom import ACCOUNT_SPAM_HINT
+
+    rng = random.Random(21)
+    for _ in range(300):
+        block = spam_block(rng)
+        assert ACCOUNT_SPAM_HINT.search("\n".join(block.lines)), block.lines

@@ -12,9 +12,8 @@ from crawler.extract.decode import Decoded, decode_html
 from crawler.extract.errors import ExtractionError, NotAnArticle, PageTooLarge, Truncated
 from crawler.extract.posts import Comment
 
-EXTRACTOR_VERSION = (
-    "1.2.0"  # 1.2: pages refused with reasons (not an article, too large, truncated), more counters
-)
+# 1.2: refusals with reasons, mojibake refused, spam judged in blocks, WeChat chrome and credits, comments
+EXTRACTOR_VERSION = "1.2.0"
 
 
 NOT_RULES = {

@@ -18,16 +18,15 @@ from crawler.extract.general import general_body
 from crawler.extract.line_rules import METADATA_RULES, cut_page_numbers, cut_related, filter_lines
 from crawler.extract.node_rules import Removed, hidden_selectors, is_hidden, prune
 from crawler.extract.posts import MIN_DATED, TIMESTAMP, Comment, comment_stream
-from crawler.extract.recipes import recipes_for
+from crawler.extract.recipes import recipes_for, select
 from crawler.extract.refusals import (
     PageSurvey,
     check_document_type,
     check_list_page,
-    check_parsed,
     check_size,
     check_soft_404,
     check_truncated,
-    survey,
+    parse_checked,
 )
 from crawler.extract.spam_dom import drop_spam_lines
 from crawler.extract.text import element_lines, grams, xml_safe
@@ -117,7 +116,7 @@ def _next_data(doc: lxml_html.HtmlElement) -> NextData | None:
 
 def _first_text(doc: lxml_html.HtmlElement, selectors: tuple[str, ...]) -> str:
     for selector in selectors:
-        for el in doc.cssselect(selector):
+        for el in select(doc, selector):
             text = " ".join(element_lines(el))
             if text:
                 return text
@@ -142,12 +141,12 @@ def _title(doc: lxml_html.HtmlElement, tags: dict[str, str], selectors: tuple[st
 def _choose_body(doc: lxml_html.HtmlElement, family: str | None) -> tuple[list[str], str] | None:
     for recipe in recipes_for(family):
         for selector in recipe.body:
-            candidates = doc.cssselect(selector)
+            candidates = select(doc, selector)
             if not candidates:
                 continue
             best = max(candidates, key=lambda el: len(el.text_content() or ""))
             for strip in recipe.strip:
-                for junk in best.cssselect(strip):
+                for junk in select(best, strip):
                     junk.getparent().remove(junk)
             lines = element_lines(best)
             if sum(len(line) for line in lines) >= MIN_RECIPE_CHARS:
@@ -286,7 +285,7 @@ def _in_body(text: str, body_grams: set[str]) -> bool:
     return bool(own) and len(own & body_grams) >= IN_BODY * len(own)
 
 
-def _parse(html: str, url: str) -> tuple[lxml_html.HtmlElement, PageSurvey]:
+def _parse(html: str) -> tuple[lxml_html.HtmlElement, PageSurvey]:
     """The page refused before parsing when it is no HTML, too large or cut short; else parsed, with
     XML-illegal characters replaced first (xml_safe) and comments gone."""
     check_document_type(html)
@@ -294,21 +293,13 @@ def _parse(html: str, url: str) -> tuple[lxml_html.HtmlElement, PageSurvey]:
     check_truncated(html)
     if blocked := block_page(html):
         raise NotAnArticle(f"not an article: block page ({blocked})")
-    try:
-        doc = lxml_html.document_fromstring(_STRAY_END_TAGS.sub("", _XML_DECLARATION.sub("", xml_safe(html))))
-    except (etree.ParserError, ValueError) as exc:
-        raise ExtractionError(f"{url}: not parseable as HTML ({exc})") from exc
-    # comments and processing instructions go, their tail text stays (element_lines never sees them)
-    etree.strip_tags(doc, etree.Comment, etree.ProcessingInstruction)
-    found = survey(doc)
-    check_parsed(found)
-    return doc, found
+    return parse_checked(_STRAY_END_TAGS.sub("", _XML_DECLARATION.sub("", xml_safe(html))))
 
 
 def extract_html(html: str, url: str, family: str | None = None, court_hint: str | None = None) -> Article:
     if not html or not html.strip():
         raise ExtractionError(f"{url}: empty document, nothing to extract")
-    doc, shares = _parse(html, url)
+    doc, shares = _parse(html)
     article = Article(url=url)
     tags = _meta_tags(doc)
     recipes = recipes_for(family)
@@ -320,7 +311,7 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
     page_lines = element_lines(doc.body) if doc.body is not None else []
     comments = _comments(doc, page_lines)  # before pruning, which drops small comment-classed blocks
     article.removed_blocks = prune(doc, url)
-    spam_removed, spam_lines = drop_spam_lines(doc, element_lines(doc.body) if doc.body is not None else [])
+    spam_removed, spam_lines = drop_spam_lines(doc, page_lines)
     article.removed_blocks += spam_removed
 
     chosen = None
@@ -346,8 +337,9 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
     meta_text += "".join(f" {r.text}" for r in dropped if r.rule == "credit-line")
     article.removed_blocks += dropped + related + page_numbers
     article.body = "\n".join(lines)
-    body_grams = grams(article.body)
-    article.comments = [c for c in comments if not _in_body(c.text, body_grams)]
+    if comments:
+        body_grams = grams(article.body)
+        article.comments = [c for c in comments if not _in_body(c.text, body_grams)]
     check_soft_404(article.title, page_lines, article.body)
     check_list_page(shares, lines)
 

@@ -87,8 +87,8 @@ def declared_charsets(raw: bytes, content_type: str | None) -> list[tuple[str, s
     found: list[tuple[str, str]] = []
     if content_type and (m := _HEADER_CHARSET.search(content_type)):
         found.append(("header", m.group(1)))
-    if m := _META_CHARSET.search(raw[:4096]):
-        found.append(("meta", m.group(1).decode("ascii", "replace")))
+    if meta := _META_CHARSET.search(raw[:4096]):
+        found.append(("meta", meta.group(1).decode("ascii", "replace")))
     return found
 
 
@@ -201,15 +201,15 @@ def _declared(raw: bytes, how: str, name: str, utf8: str | None, notes: list[str
         return _Candidate(
             text, "utf-8", how, f"{errors} invalid UTF-8 sequences replaced" if errors else None
         )
-    text = _strict(raw, encoding)
-    if text is None:
+    strict = _strict(raw, encoding)
+    if strict is None:
         notes.append(f"{how} charset {name!r} does not decode these bytes")
         return None
     # A GB-family declaration over bytes that are valid, non-ASCII UTF-8 is a mislabelled UTF-8 page:
     # real GBK text almost never forms valid UTF-8 sequences.
     if encoding == "gb18030" and utf8 is not None and not raw.isascii():
         return _Candidate(utf8, "utf-8", "utf-8", f"{how} declares {name!r} but the bytes are UTF-8")
-    return _Candidate(text, encoding, how)
+    return _Candidate(strict, encoding, how)
 
 
 def _sniffed(raw: bytes, utf8: str | None) -> list[_Candidate]:

@@ -9,12 +9,13 @@ table layouts of older portals and government sites, where markup-based extracto
 from __future__ import annotations
 
 import re
+from typing import TypeAlias
 
 from lxml import html as lxml_html
 
 from crawler.extract.node_rules import link_density
 
-HtmlElement = lxml_html.HtmlElement
+HtmlElement: TypeAlias = lxml_html.HtmlElement
 SENTENCE_PUNCT = re.compile(r"[，。！？；：、“”,.!?;]")
 STRONG_PUNCT = re.compile(r"[，。！？；]")
 KEEP_SHARE = 0.8  # walk into a child while it holds at least this share of the sentence weight
@@ -25,12 +26,10 @@ KEEP_TEXT_SHARE = 0.3  # a link-dense block holding more of the container's sent
 def _segment_weight(text: str | None) -> float:
     """Long punctuated runs weigh more than many short ones (len^1.5): an article's paragraphs outweigh a
     thread of one-line comments or a list of captions with the same number of characters."""
-    if not text:
-        return 0
-    compact = re.sub(r"\s+", "", text)
-    if len(compact) < MIN_SEGMENT or not STRONG_PUNCT.search(compact):
-        return 0
-    return len(compact) ** 1.5
+    if not text or len(text) < MIN_SEGMENT or not STRONG_PUNCT.search(text):
+        return 0  # cheap tests first: most text nodes are whitespace or a few words
+    compact = len("".join(text.split()))  # characters without whitespace
+    return compact**1.5 if compact >= MIN_SEGMENT else 0
 
 
 def sentence_weights(root: HtmlElement) -> dict[HtmlElement, float]:

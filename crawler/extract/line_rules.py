@@ -76,7 +76,7 @@ COUNTER_LINE = re.compile(
 
 def without_counters(text: str) -> str:
     """A byline or date line with its visit counter cut out ('来源：某法院 浏览次数：123' → '来源：某法院')."""
-    return COUNTER.sub(" ", text) if text else text
+    return COUNTER.sub(" | ", text) if text else text  # a separator: a name before it ends there
 
 
 # Label and name pairs: '编辑|张三', '责编：李四', '来源 | 某某法院'. Labels of people and sources only.
@@ -91,6 +91,11 @@ _LONE_CREDIT = (
     rf"(?:来源|责任编辑|责编|编辑|校对|审核|审校|监制|统筹|排版|美编)\s*[|｜丨:：]\s*{_CREDIT_NAME}"
 )
 CREDIT_LINE = re.compile(rf"^(?:{CREDIT_PAIR})(?:\s*[|｜丨]?\s*(?:{CREDIT_PAIR}))+\s*$|^{_LONE_CREDIT}\s*$")
+
+# the words of account spam in simplified and traditional characters (farms serve both)
+_MEMBER = r"(?:会员|會員|VIP|vip)"
+_ACCOUNT = r"(?:账号|帐号|帳號|賬號|账户|帳戶)"
+_PASSWORD = r"(?:密码|密碼)"
 
 LINE_RULES: tuple[LineRule, ...] = (
     LineRule(
@@ -107,8 +112,8 @@ LINE_RULES: tuple[LineRule, ...] = (
         "quoting a price or warning against such offers (提醒, 谨防, 诈骗) is neither",
         re.compile(
             r"\d+\s*天\s*/\s*\d+(?:\.\d+)?\s*元|独享\s*\d+\s*天|请点本站.{0,10}(?:链接|购买)|本站上边链接|"
-            r"(?:会员|VIP|vip|账号|帐号).{0,6}(?:免费|共享|分享|赠送)(?:.{0,8}(?:每日更新|先到先得|最新可用|更新\)|更新）))|"
-            r"(?:免费|今日|每日).{0,12}(?:会员|VIP|vip)(?:账号|帐号).{0,16}(?:分享|共享|更新|可用)|"
+            rf"(?:{_MEMBER}|{_ACCOUNT}).{{0,6}}(?:免费|免費|共享|分享|赠送|贈送)(?:.{{0,8}}(?:每日更新|先到先得|最新可用|更新\)|更新）))|"
+            rf"(?:免费|免費|今日|每日).{{0,12}}{_MEMBER}{_ACCOUNT}.{{0,16}}(?:分享|共享|更新|可用)|"
             r"(?i:\bfree\b.{0,30}\b(?:premium|vip)\b.{0,12}\baccounts?\b|\baccounts?\b.{0,20}\b(?:updated daily|giveaway)\b)"
         ),
         max_len=80,
@@ -130,9 +135,9 @@ LINE_RULES: tuple[LineRule, ...] = (
         "a bare label such as '随机账号密码机器码:', '账号 密码', '帐号|密码|到期时间', '以下账号随机分享：' or 'Accounts:' "
         "introduces a list of leaked credentials; it is a label alone, never a sentence",
         re.compile(
-            r"^(?:随机|免费|共享)?(?:会员)?(?:账号|帐号)\s*(?:和|及|与|[|｜/:：、\s])?\s*密码(?:机器码)?(?:分享|如下)?"
+            rf"^(?:随机|免费|免費|共享)?{_MEMBER}?{_ACCOUNT}\s*(?:和|及|与|[|｜/:：、\s])?\s*{_PASSWORD}(?:机器码)?(?:分享|如下)?"
             r"(?:\s*[|｜/\s]\s*(?:到期时间|有效期|备注|到期))*\s*[:：]?$|"
-            r"^(?:以下|下面|今日|最新|本期)?.{0,6}(?:账号|帐号).{0,8}(?:分享|共享|如下|更新|列表)\s*[:：]$|"
+            rf"^(?:以下|下面|今日|最新|本期)?.{{0,6}}{_ACCOUNT}.{{0,8}}(?:分享|共享|如下|更新|列表)\s*[:：]$|"
             r"^(?i:accounts?|account list|user(?:name)?\s*[/|]\s*pass(?:word)?)\s*[:：]?$"
         ),
         max_len=24,
@@ -142,7 +147,7 @@ LINE_RULES: tuple[LineRule, ...] = (
         "login/register pop-up residue such as '会员登录关闭', '注册会员关闭', '登录 | 注册', 'Login Register Close': "
         "UI words only, no sentence",
         re.compile(
-            r"^(?:(?:会员|用户|账号|帐号)?(?:登录|登陆|注册|关闭|忘记密码|找回密码|记住我|验证码|用户名|密码|立即|提交|取消|退出)"
+            rf"^(?:(?:会员|會員|用户|用戶|{_ACCOUNT})?(?:登录|登陆|登錄|注册|註冊|关闭|關閉|忘记密码|找回密码|记住我|验证码|用户名|{_PASSWORD}|立即|提交|取消|退出)"
             r"\s*[|｜/·×]?\s*){2,}$|^(?i:(?:log\s*in|sign\s*in|sign\s*up|register|close|forgot password|remember me)"
             r"\s*[|/·×]?\s*){2,}$"
         ),

@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeAlias
 from urllib.parse import urlsplit
 
 from lxml import html as lxml_html
 
-HtmlElement = lxml_html.HtmlElement
+HtmlElement: TypeAlias = lxml_html.HtmlElement
 
 
 @dataclass(frozen=True)
@@ -126,9 +127,15 @@ GAMBLING_WORDS = re.compile(
 )
 
 
+_TOKEN_SPLIT = re.compile(r"[\s_\-]+")
+
+
 def _tokens(el: HtmlElement) -> set[str]:
-    raw = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
-    return {t for t in re.split(r"[\s_\-]+", raw) if t}
+    names, ident = el.get("class"), el.get("id")
+    if not names and not ident:
+        return set()  # most elements: nothing to split
+    raw = f"{names or ''} {ident or ''}".lower()
+    return {t for t in _TOKEN_SPLIT.split(raw) if t}
 
 
 def _text(el: HtmlElement) -> str:
@@ -313,9 +320,10 @@ def prune(doc: HtmlElement, page_url: str, rules: Iterable[NodeRule] = NODE_RULE
                 removed.append(Removed(rule.name, _excerpt(text)))
             drop_node(el)
             continue
-        if el.text:
+        # setting text is costly in lxml (it validates the string): only where a zero-width character is
+        if el.text and _ZERO_WIDTH.search(el.text):
             el.text = _ZERO_WIDTH.sub("", el.text)
-        if el.tail:
+        if el.tail and _ZERO_WIDTH.search(el.tail):
             el.tail = _ZERO_WIDTH.sub("", el.tail)
         stack.extend(reversed(el))
     return removed

@@ -17,10 +17,11 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from lxml import html as lxml_html
 
-HtmlElement = lxml_html.HtmlElement
+HtmlElement: TypeAlias = lxml_html.HtmlElement
 
 POST_TAGS = {"div", "td", "article", "section", "li", "dd", "table", "tbody", "blockquote"}
 # a posting time: date (year optional, as threads show "08-11 16:06") followed by hours and minutes. A date

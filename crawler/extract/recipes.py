@@ -7,6 +7,10 @@ Every selector must be specific to an article container of that CMS, never a gen
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+from lxml import html as lxml_html
+from lxml.cssselect import CSSSelector
 
 
 @dataclass(frozen=True)
@@ -82,3 +86,13 @@ def recipes_for(family: str | None) -> list[Recipe]:
     """The family's own recipe first, then the generic containers."""
     chosen = [RECIPES[family]] if family in RECIPES else []
     return [*chosen, GENERIC]
+
+
+@lru_cache(maxsize=256)
+def _compiled(selector: str) -> CSSSelector:
+    return CSSSelector(selector, translator="html")
+
+
+def select(root: lxml_html.HtmlElement, selector: str) -> list[lxml_html.HtmlElement]:
+    """Elements matching a recipe's CSS selector; each selector is translated to XPath once, not per page."""
+    return _compiled(selector)(root)

@@ -39,9 +39,11 @@ MAX_TOKENS = 6  # account, password, date and a few more: longer lines are phras
 HEADER_BRIDGE = 30  # a short unrecognised line between an anchor and a dump ('今日更新：') is its header
 
 CREDENTIAL_LABELS = re.compile(
-    r"账号|帐号|账户|密码|用户名|卡密|卡号|激活码|兑换码|邮箱|到期时间|到期|有效期|机器码|序号|"
+    r"账号|帐号|帳號|賬號|账户|帳戶|密码|密碼|用户名|用戶名|卡密|卡号|激活码|兑换码|邮箱|郵箱|到期时间|到期|有效期|机器码|序号|"
     r"(?i:\b(?:user(?:name)?|pass(?:word)?|account|e-?mail|key|pwd)\b)"
 )
+_ASCII_ALNUM = re.compile(r"[A-Za-z0-9]{3}")
+_HAN = re.compile(r"[\u3400-\u9fff]")
 _NUMBERING = re.compile(r"^\s*(?:\d{1,3}\s*[.、)）]|[（(]\d{1,3}[)）]|[①-⑳]|#\d{1,3})\s*")
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+\.(?:com|cn|net|org|gov|html?)/\S*", re.I)
 _TOKEN = re.compile(r"[A-Za-z0-9@._+#$%&*!~=\-]+")
@@ -54,8 +56,10 @@ _RANDOM_MIXED = re.compile(r"^(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0
 
 def _tokens(line: str) -> tuple[list[str], str] | None:
     """The ASCII tokens of a line and what separates them, or None when anything else is left over."""
-    if len(line) > TOKEN_LINE_MAX:
+    if len(line) > TOKEN_LINE_MAX or not _ASCII_ALNUM.search(line):
         return None
+    if _HAN.search(line) and not CREDENTIAL_LABELS.search(line):
+        return None  # Chinese text without a credential label: a sentence, a case number, a heading
     rest = CREDENTIAL_LABELS.sub(" ", _NUMBERING.sub("", line))
     if _URL.search(rest):
         return None

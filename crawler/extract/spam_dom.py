@@ -13,7 +13,7 @@ import re
 
 from lxml import html as lxml_html
 
-from crawler.extract.line_rules import filter_lines
+from crawler.extract.line_rules import LINE_RULES, filter_lines
 from crawler.extract.node_rules import Removed, drop_node
 
 # rules whose lines are never the article's, wherever the page prints them
@@ -29,6 +29,14 @@ SPAM_RULES = frozenset(
         "stance-disclaimer",
         "takedown-notice",
     }
+)
+# the rules judged over the whole page: the spam family, and bare timestamps (a dump is judged across them)
+SPAM_LINE_RULES = tuple(rule for rule in LINE_RULES if rule.name in SPAM_RULES | {"bare-timestamp"})
+# Words no account-spam block goes without (its giveaway or header names accounts, passwords, a price per day
+# or 本站 links): the page-wide pass runs only on pages that hold one, a fifth of real pages, which keeps
+# extraction fast. tests/test_spam_blocks.py checks every generated spam block against it.
+ACCOUNT_SPAM_HINT = re.compile(
+    r"账号|帐号|帳號|賬號|账户|帳戶|密码|密碼|天\s*/\s*\d|独享|本站上边|请点本站|(?i:accounts?\b|password|premium)"
 )
 LINE_ELEMENTS = {
     "p",
@@ -63,7 +71,9 @@ def _all_spam(text: str | None, spam: set[str]) -> bool:
 def drop_spam_lines(doc: lxml_html.HtmlElement, page_lines: list[str]) -> tuple[list[Removed], set[str]]:
     """Remove the page's spam lines from the DOM; return what went (for audit) and the set of spam lines (so
     that metadata is never read from them)."""
-    _, removed = filter_lines(page_lines)
+    if not ACCOUNT_SPAM_HINT.search("\n".join(page_lines)):
+        return [], set()  # no account spam on this page: the line rules on the body do the rest
+    _, removed = filter_lines(page_lines, SPAM_LINE_RULES)
     spam = {r.text for r in removed if r.rule in SPAM_RULES}
     if not spam:
         return [], spam

@@ -33,6 +33,7 @@ GIVEAWAYS = (
     "{brand}超级会员{days}天仅需{price}元，独享账号请点本站链接购买",
     "免费{brand}会员账号密码，{year}最新可用",
     "Free {brand} premium accounts, updated daily",
+    "{brand}會員帳號免費分享，每日更新",
 )
 HEADERS = (
     "随机账号密码机器码:",
@@ -178,8 +179,8 @@ def inject(
     page: str, truth_lines: list[str], rng: random.Random, position: str
 ) -> tuple[str, SpamBlock] | None:
     """The page with a spam block inserted at a position relative to the article's own paragraphs (after the
-    last, after a disclaimer added after it, between the first two, hidden, as <br> lines, or in its own
-    block), or None when the article's text cannot be found verbatim in the markup."""
+    last, after or before a disclaimer added after it, between the first two, hidden, as <br> lines, or in its
+    own block), or None when the article's text cannot be found verbatim in the markup."""
     block = spam_block(rng)
     anchor_line = truth_lines[0] if position == "between-paragraphs" else truth_lines[-1]
     end = _anchor_end(page, anchor_line)
@@ -188,4 +189,6 @@ def inject(
     spam = render(block, position)
     if position == "after-disclaimer":
         spam = f"<p>{DISCLAIMER}</p>" + spam
+    elif position == "before-disclaimer":
+        spam += f"<p>{DISCLAIMER}</p>"
     return page[:end] + spam + page[end:], block

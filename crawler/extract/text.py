@@ -69,7 +69,9 @@ def xml_safe(html: str) -> str:
 def element_lines(el: lxml_html.HtmlElement) -> list[str]:
     """Text of an element, one line per block, whitespace folded (iterative: deep pages do not recurse)."""
     parts: list[str] = []
-    skipping: object = None  # inside <script>/<style>: their text is code, not page text
+    skipping: lxml_html.HtmlElement | None = (
+        None  # inside <script>/<style>: their text is code, not page text
+    )
     for event, node in etree.iterwalk(el, events=("start", "end")):
         tag = node.tag if isinstance(node.tag, str) else None
         if skipping is not None:
