@@ -3,7 +3,9 @@
 Rules:
 - bytes are stored once per sha256 digest, whatever number of captures share them;
 - a recapture of a known page is compressed against that page's previous bytes (zstd with them as a raw
-  dictionary): a page that differs by a view counter costs tens of bytes. Such a chain is at most
+  dictionary): a page that differs by a view counter costs tens of bytes. A new page is compressed against
+  the latest page of the same source built on the same template (the same skeleton of tags and classes at
+  its top: one CMS, one layout), so only its own text costs much. A chain of such differences is at most
   ``MAX_CHAIN`` deep, so reading any capture decompresses at most that many frames;
 - other bytes are compressed with their source's trained dictionary (``zstd_dicts``; trained once a
   source has ``DICT_MIN_SAMPLES`` pages, since pages of one CMS share most of their markup), else plainly;
@@ -14,6 +16,7 @@ Rules:
 from __future__ import annotations
 
 import hashlib
+import re
 import zlib
 from dataclasses import dataclass, field
 
@@ -28,8 +31,28 @@ MAX_CHAIN = 16  # deltas in a row before bytes are stored on their own again
 DELTA_WORTH = 0.5  # a delta is kept only when under this share of the dictionary-compressed size
 
 
+SKELETON_BYTES = 8192  # where a CMS's layout shows, at the top of its pages
+# the scaffolding of a layout: block containers and what the head loads, with their class and id (paragraphs,
+# links and inline tags belong to the article, and the article starts at the first paragraph)
+_SCAFFOLD = re.compile(
+    rb"<(html|head|body|link|script|div|section|header|nav|footer|main|aside|table|form|ul)\b([^>]*)>", re.I
+)
+_NAMES = re.compile(rb"\b(?:class|id)\s*=\s*[\"']?([^\"'>]*)", re.I)
+_FIRST_PARAGRAPH = re.compile(rb"<p[\s>]", re.I)
+
+
 def digest_of(raw: bytes) -> str:
     return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def template_key(raw: bytes, source: str | None) -> str:
+    """What a page's layout looks like: its source and the containers (with class and id) above its first
+    paragraph, text left out. Pages of one CMS layout share it; their articles differ below it."""
+    top = raw[:SKELETON_BYTES]
+    if paragraph := _FIRST_PARAGRAPH.search(top):
+        top = top[: paragraph.start()]
+    parts = [tag.lower() + b".".join(_NAMES.findall(attrs)) for tag, attrs in _SCAFFOLD.findall(top)]
+    return hashlib.sha1((source or "").encode() + b"\0" + b" ".join(parts)).hexdigest()[:16]
 
 
 class BlobError(RuntimeError):
@@ -176,23 +199,36 @@ class Codec:
         return zstandard.ZstdCompressor(level=LEVEL, dict_data=dictionary).compress(raw)
 
     def put(self, raw: bytes, source: str | None = None, base: str | None = None) -> str:
-        """Store raw (once per digest) and return its digest; base: the page's previous bytes' digest."""
+        """Store raw (once per digest) and return its digest; base: the page's previous bytes' digest (for a
+        new page, the latest page of the same template stands in)."""
         digest = digest_of(raw)
         if self.db.execute("SELECT 1 FROM blobs WHERE digest = ?", [digest]).fetchone():
             return digest
-        compression, data, dict_id, base_digest, depth = self.encode(
-            raw, source, base if base != digest else None
-        )
-        if self._decode_check(compression, data, dict_id, base_digest) != raw:
-            raise BlobError(f"{digest}: the {compression} frame does not decode to the bytes it stores")
+        template = template_key(raw, source)
+        frame = self.encode(raw, source, self._base(base, digest, template))
+        self._check(raw, digest, frame)
+        compression, data, dict_id, base_digest, depth = frame
         self.db.execute(
-            "INSERT INTO blobs (digest, size, compression, data, dict_id, base, depth) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [digest, len(raw), compression, data, dict_id, base_digest, depth],
+            "INSERT INTO blobs (digest, size, compression, data, dict_id, base, depth, template) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [digest, len(raw), compression, data, dict_id, base_digest, depth, template],
         )
         return digest
 
-    def _decode_check(self, compression: str, data: bytes, dict_id: int | None, base: str | None) -> bytes:
-        return self._decode(compression, data, dict_id, self.get(base) if base else b"")
+    def _base(self, base: str | None, digest: str, template: str) -> str | None:
+        if base is not None and base != digest:
+            return base
+        row = self.db.execute(
+            "SELECT digest FROM blobs WHERE template = ? AND compression LIKE 'zstd%' ORDER BY rowid DESC LIMIT 1",
+            [template],
+        ).fetchone()
+        return row[0] if row and row[0] != digest else None
+
+    def _check(self, raw: bytes, digest: str, frame: tuple[str, bytes, int | None, str | None, int]) -> None:
+        compression, data, dict_id, base = frame[0], frame[1], frame[2], frame[3]
+        decoded = self._decode(compression, data, dict_id, self.get(base) if base else b"")
+        if decoded != raw or digest_of(decoded) != digest:
+            raise BlobError(f"{digest}: the {compression} frame does not decode to the bytes it stores")
 
     def reencode(self, digest: str, source: str | None, base: str | None) -> bool:
         """Store an existing blob in the current encoding (for `courtnews compact`); False if it already is."""
@@ -200,14 +236,14 @@ class Codec:
         if row is None or row[0] in ("zstd", "zstd-dict", "zstd-delta"):
             return False
         raw = self.get(digest)
-        compression, data, dict_id, base_digest, depth = self.encode(
-            raw, source, base if base != digest else None
-        )
-        if self._decode_check(compression, data, dict_id, base_digest) != raw or digest_of(raw) != digest:
-            raise BlobError(f"{digest}: re-encoding would not give back the stored bytes; left as it was")
+        template = template_key(raw, source)
+        frame = self.encode(raw, source, self._base(base, digest, template))
+        self._check(raw, digest, frame)
+        compression, data, dict_id, base_digest, depth = frame
         self.db.execute(
-            "UPDATE blobs SET compression = ?, data = ?, dict_id = ?, base = ?, depth = ? WHERE digest = ?",
-            [compression, data, dict_id, base_digest, depth, digest],
+            "UPDATE blobs SET compression = ?, data = ?, dict_id = ?, base = ?, depth = ?, template = ? "
+            "WHERE digest = ?",
+            [compression, data, dict_id, base_digest, depth, template, digest],
         )
         return True
 

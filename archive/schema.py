@@ -386,3 +386,6 @@ def m007_compact_evidence(db: sqlite_utils.Database) -> None:
         {"id": int, "source": str, "created_at": str, "samples": int, "data": bytes}, pk="id"
     )
     db["zstd_dicts"].create_index(["source"])
+    # the layout a page is built on: a new page is stored as its difference from the latest of the same layout
+    db["blobs"].add_column("template", str)
+    db["blobs"].create_index(["template"])

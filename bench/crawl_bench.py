@@ -16,6 +16,7 @@ crawl and a revisit pass of the unchanged site add.
 from __future__ import annotations
 
 import argparse
+import html
 import os
 import re
 import shutil
@@ -57,12 +58,32 @@ def templates() -> list[str]:
     return [decode_html(p.read_bytes()).text for p in pages]
 
 
+def paragraphs() -> list[str]:
+    """Every paragraph of the corpus's ground-truth texts: each article gets its own text from these."""
+    import json
+
+    found = []
+    for truth in CORPUS.glob("*/truth.jsonl"):
+        for line in truth.read_text("utf-8").splitlines():
+            text = json.loads(line).get("text") or ""
+            found += [p.strip() for p in text.splitlines() if len(p.strip()) >= 20]
+    return found
+
+
+_PARAGRAPH = re.compile(r"(<p\b[^>]*>)(.*?)(</p>)", re.S | re.I)
+
+
 _CHARSET = re.compile(r"<meta[^>]+charset[^>]*>", re.I)
 
 
-def article_page(template: str, number: int) -> str:
-    """A corpus page as article `number` of the court site: UTF-8, its own title, a counter and a token."""
-    page = _CHARSET.sub("", template)
+def article_page(template: str, number: int, texts: list[str]) -> str:
+    """A corpus page as article `number` of the court site: UTF-8, its markup, paragraphs of its own drawn
+    from the corpus's texts, its own title, a counter and a token."""
+    import random
+
+    pick = random.Random(number)
+    page = _PARAGRAPH.sub(lambda m: m.group(1) + html.escape(pick.choice(texts)) + m.group(3), template)
+    page = _CHARSET.sub("", page)
     page = re.sub(
         r"<title>(.*?)</title>", rf"<title>第{number}号 \1</title>", page, count=1, flags=re.S | re.I
     )
@@ -77,12 +98,12 @@ def article_page(template: str, number: int) -> str:
 
 def build_site(root: Path, count: int) -> tuple[int, int]:
     """Write the site; (article pages, raw bytes of the article pages as served, counters filled)."""
-    pool = templates()
+    pool, texts = templates(), paragraphs()
     (root / "zixun/xiangqing").mkdir(parents=True)
     (root / "zixun/gengduo").mkdir(parents=True)
     raw = 0
     for n in range(count):
-        text = article_page(pool[n % len(pool)], n)
+        text = article_page(pool[n % len(pool)], n, texts)
         (root / f"zixun/xiangqing/{n}.html").write_text(text, "utf-8")
         raw += len(text.encode("utf-8"))
     lists = (count + PER_PAGE - 1) // PER_PAGE

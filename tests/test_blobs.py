@@ -42,27 +42,40 @@ def every_blob_exact(db) -> None:
     assert not any(verify(db).values())
 
 
-def test_plain_then_dictionary_then_deltas(tmp_path):
+def many_layouts(count: int) -> list[tuple[str, bytes]]:
+    """Pages of one site whose layouts all differ a little (no page has another of its layout to lean on)."""
+    return [
+        (
+            url,
+            raw.replace(
+                b"<body>", f"<body><section class='layout-{n}'><b id='x{n}'></b></section>".encode(), 1
+            ),
+        )
+        for n, (url, raw) in enumerate(pages(count))
+    ]
+
+
+def test_a_source_gets_a_dictionary_once_it_has_enough_pages_and_recaptures_cost_tens_of_bytes(tmp_path):
     db = open_archive(tmp_path / "a.db")
     run = start_run(db, "court")
-    first = pages(DICT_MIN_SAMPLES + 20)
+    first = many_layouts(DICT_MIN_SAMPLES + 20)
     for url, raw in first:
         store(db, run, url, raw)
-    kinds = dict(db.execute("SELECT compression, COUNT(*) FROM blobs GROUP BY compression").fetchall())
-    assert kinds.get("zstd", 0) >= DICT_MIN_SAMPLES - 1 and kinds.get("zstd-dict", 0) >= 19
     assert db.execute("SELECT COUNT(*) FROM zstd_dicts WHERE source = 'court'").fetchone()[0] == 1
+    kinds = dict(db.execute("SELECT compression, COUNT(*) FROM blobs GROUP BY compression").fetchall())
+    assert kinds["zstd"] == DICT_MIN_SAMPLES - 1 and kinds["zstd-dict"] == 21  # plain until there are enough
     plain = db.execute("SELECT AVG(length(data)) FROM blobs WHERE compression = 'zstd'").fetchone()[0]
     with_dict = db.execute("SELECT AVG(length(data)) FROM blobs WHERE compression = 'zstd-dict'").fetchone()[
         0
     ]
     assert with_dict < 0.7 * plain  # pages of one CMS share their markup
     # the same pages again with a view counter ticking: each costs a few dozen bytes
-    for url, raw in pages(DICT_MIN_SAMPLES + 20, views=2):
-        store(db, run, url, raw)
+    for url, raw in first:
+        store(db, run, url, raw.replace(b"</body>", b"<i>views 2</i></body>"))
     deltas = db.execute(
         "SELECT COUNT(*), MAX(length(data)) FROM blobs WHERE compression = 'zstd-delta'"
     ).fetchone()
-    assert deltas[0] == DICT_MIN_SAMPLES + 20 and deltas[1] < 200
+    assert deltas[0] == len(first) and deltas[1] < 200
     every_blob_exact(db)
 
 
@@ -125,4 +138,19 @@ def test_pruning_keeps_every_version_its_evidence_and_the_bases_it_is_stored_aga
     for capture_id, raw_bytes in evidence.items():
         digest = db.execute("SELECT digest FROM captures WHERE id = ?", [capture_id]).fetchone()[0]
         assert get_blob(db, digest) == raw_bytes
+    every_blob_exact(db)
+
+
+def test_a_new_page_is_stored_against_the_latest_page_of_its_layout(tmp_path):
+    db = open_archive(tmp_path / "a.db")
+    run = start_run(db, "court")
+    (first_url, first), (second_url, second) = pages(2)  # two articles, one CMS layout, different text
+    first_digest = store(db, run, first_url, first)
+    second_digest = store(db, run, second_url, second)
+    row = db.execute(
+        "SELECT compression, base, length(data), size FROM blobs WHERE digest = ?", [second_digest]
+    ).fetchone()
+    assert row[0] == "zstd-delta" and row[1] == first_digest
+    plain = db.execute("SELECT length(data) FROM blobs WHERE digest = ?", [first_digest]).fetchone()[0]
+    assert row[2] < plain / 2  # only its own text costs much
     every_blob_exact(db)
