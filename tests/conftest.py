@@ -173,6 +173,7 @@ TEST_SETTINGS = {
     "DOWNLOAD_MAXSIZE": "100000",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
     "LOGSTATS_INTERVAL": "0",
+    "EXTRACT_WORKERS": "1",  # the pool, with one worker: the suite runs crawls side by side on two cores
 }
 
 

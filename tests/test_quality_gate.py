@@ -45,11 +45,11 @@ def _assert_floors(section: str, figures: dict[str, float]) -> None:
 
 
 def test_cwced_stays_above_its_floors():
-    _assert_floors("cwced", gate_figures(evaluate(_corpus())))
+    _assert_floors("cwced", gate_figures(evaluate(_corpus(), baseline=False)))
 
 
 def test_injected_spam_never_leaks_on_cwced():
-    _assert_floors("cwced-injected", gate_figures(evaluate(_corpus(), inject_spam=True)))
+    _assert_floors("cwced-injected", gate_figures(evaluate(_corpus(), inject_spam=True, baseline=False)))
 
 
 def own_injected_pages() -> list[CorpusPage]:
