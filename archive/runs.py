@@ -98,7 +98,7 @@ def finish_run(
             f"UPDATE runs SET status = ?, reason = ?, finished_at = ?{assignments} WHERE id = ?",
             [status, reason, utc_now(), *facts.values(), run_id],
         )
-    return dict(db["runs"].get(run_id))
+    return get_run(db, run_id)
 
 
 def record_process_exit(
@@ -118,7 +118,11 @@ def record_process_exit(
             "finished_at = COALESCE(finished_at, ?) WHERE id = ?",
             [exit_code, log_file, reason_if_open, status_if_open, utc_now(), run_id],
         )
-    return dict(db["runs"].get(run_id))
+    return get_run(db, run_id)
+
+
+def get_run(db: sqlite_utils.Database, run_id: int) -> dict:
+    return dict(db["runs"].get(run_id))  # type: ignore[union-attr]
 
 
 def recent_runs(db: sqlite_utils.Database, source: str, limit: int) -> list[dict]:

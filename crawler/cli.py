@@ -596,13 +596,14 @@ def compact(db_path: str | None, vacuum: bool) -> None:
     Example: courtnews compact --db /var/lib/courtnews/archive.db
     """
     from archive.maintenance import compact as run_compact
+    from archive.maintenance import stored_captures
     from archive.maintenance import vacuum as run_vacuum
 
     path = resolve_db_path(db_path)
     if not path.is_file():
         raise click.ClickException(f"{path}: no archive here; pass --db PATH")
     db = open_archive(path)
-    total = db.execute("SELECT COUNT(*) FROM captures WHERE digest IS NOT NULL").fetchone()[0]
+    total = stored_captures(db)
     with _progress(total, "compacting") as bar:
         result = run_compact(db, progress=bar.update)
     click.echo(

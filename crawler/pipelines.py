@@ -18,7 +18,7 @@ from scrapy import signals
 
 from archive import finish_run, open_archive, start_run
 from archive.db import ArchiveError
-from archive.runs import claim_run
+from archive.runs import claim_run, get_run
 from archive.writer import ArchiveWriter
 from crawler.extensions import PARENT_GONE
 from crawler.items import FetchedPage
@@ -188,7 +188,7 @@ class ArchivePipeline:
             self._set_exit(spider, "failed")
             return
         try:
-            counts = dict(db["runs"].get(self.run_id))
+            counts = get_run(db, self.run_id)
             facts = RunFacts(
                 kind=counts["kind"],
                 close_reason=reason,

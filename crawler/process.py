@@ -132,6 +132,7 @@ def crawl_process(
     if watch_parent:
         settings["PARENT_PID"] = str(os.getpid())
     if log_file is not None:
+        log_file = log_file.resolve()  # the crawl runs in the archive's folder: no path may be relative
         settings.setdefault("LOG_FILE", str(log_file))
     return ChildProcess(
         crawl_command(slug, db, sources, revisit, settings),

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
+from importlib import resources
 from pathlib import Path
 
 import yaml
 
-METADATA = Path(__file__).resolve().parent.parent / "deploy" / "datasette" / "metadata.yml"
+METADATA = Path(str(resources.files("archive.reader") / "metadata.yml"))  # package data
 
 
 def datasette_metadata(db_path: Path) -> dict:

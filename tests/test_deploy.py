@@ -49,8 +49,8 @@ def test_compose_runs_daemon_and_datasette_on_one_volume():
     services = compose["services"]
     assert set(services) == {"daemon", "datasette"}
     assert services["daemon"]["volumes"] == services["datasette"]["volumes"] == ["archive:/data"]
-    assert "/app/deploy/datasette/metadata.yml" in services["datasette"]["command"]
-    assert "-i" not in services["datasette"]["command"]  # never immutable: the daemon writes the file
+    # Datasette's options live in one place: `courtnews serve`
+    assert services["datasette"]["command"][:2] == ["courtnews", "serve"]
 
 
 def test_dockerfile_installs_pins_before_copying_source():
@@ -58,6 +58,14 @@ def test_dockerfile_installs_pins_before_copying_source():
     pins = next(i for i, line in enumerate(lines) if "constraints.txt" in line and line.startswith("COPY"))
     source = next(i for i, line in enumerate(lines) if line.startswith("COPY crawler"))
     assert pins < source
+
+
+def test_the_datasette_unit_runs_courtnews_serve():
+    unit = (ROOT / "deploy" / "systemd" / "courtnews-datasette.service").read_text("utf-8")
+    exec_start = [line for line in unit.splitlines() if line.startswith("ExecStart=")]
+    assert exec_start == [
+        "ExecStart=/opt/courtnews/.venv/bin/courtnews serve --db ${COURTNEWS_DB} --host 127.0.0.1 --port 8001"
+    ]
 
 
 def test_env_example_names_what_the_units_use():

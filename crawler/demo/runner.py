@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import shutil
+from importlib import resources
 from pathlib import Path
 
 import click
@@ -14,7 +15,7 @@ from crawler.demo.server import serve
 from crawler.demo.sitegen import DemoArticle, article_path, load_articles, write_site
 from crawler.process import crawl_process, run_crawl
 
-SEED_FILE = Path(__file__).with_name("seed_article.txt")
+SEED_FILE = Path(str(resources.files("crawler.demo") / "seed_article.txt"))  # package data
 SLUG = "demo-court"
 LOCAL_SETTINGS = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "LOGSTATS_INTERVAL": "0"}
 

@@ -7,9 +7,10 @@ import random
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
-ARTICLES_FILE = Path(__file__).with_name("articles.toml")
+ARTICLES_FILE = Path(str(resources.files("crawler.demo") / "articles.toml"))  # package data
 PAGE_SIZE = 20
 
 

@@ -1,0 +1,1 @@
+"""The demo court site, the local HTTP server of the demo, tests and benchmarks, and the demo runner."""
