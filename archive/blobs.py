@@ -119,7 +119,7 @@ class Codec:
                 [source, DICT_SAMPLES],
             )
         ]
-        samples = [self.get(d) for d in digests]
+        samples: list[bytes | bytearray | memoryview] = [self.get(d) for d in digests]
         if len(samples) < DICT_MIN_SAMPLES // 2:
             return None
         try:
@@ -176,6 +176,7 @@ class Codec:
         """(compression, data, dict id, base digest, chain depth) for raw: the smallest of a delta against
         base (when the chain allows) and the source's dictionary (or plain zstd)."""
         dict_id = self.source_dictionary(source) if source else None
+        best: tuple[str, bytes, int | None, str | None, int]
         if dict_id is not None:
             best = ("zstd-dict", self._compress(raw, self.dictionary(dict_id)), dict_id, None, 0)
         else:

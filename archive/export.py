@@ -34,7 +34,8 @@ VERSION_COLUMNS = (
 
 
 def _filters(source: str | None, since: str | None, time_column: str) -> tuple[str, list[object]]:
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[object] = []
     if source:
         clauses.append("p.source = ?")
         params.append(source)

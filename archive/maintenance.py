@@ -95,6 +95,11 @@ def vacuum(db: sqlite_utils.Database, path: Path) -> tuple[int, int]:
     return before, size()
 
 
+def stored_captures(db: sqlite_utils.Database) -> int:
+    """How many captures carry raw bytes (what `courtnews compact` walks through)."""
+    return int(db.execute("SELECT COUNT(*) FROM captures WHERE digest IS NOT NULL").fetchone()[0])
+
+
 @dataclass
 class CompactResult:
     reencoded: int

@@ -37,7 +37,7 @@ def apply_reextraction(db: sqlite_utils.Database, version_id: int, article: Arti
     never as a new version.
     """
     with write_transaction(db):
-        old = dict(db["versions"].get(version_id))
+        old = dict(db.table("versions").get(version_id))
         new_row = article.as_row()
         fields = changed_fields(old, new_row)
         new_hash = content_hash({**new_row, "comments": article.comments_json()})

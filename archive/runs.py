@@ -76,7 +76,7 @@ def claim_run(db: sqlite_utils.Database, run_id: int, pid: int) -> dict:
     """The crawl process takes over a run the daemon created for it."""
     with write_transaction(db):
         db.execute("UPDATE runs SET pid = ? WHERE id = ? AND status = 'running'", [pid, run_id])
-    row = dict(db["runs"].get(run_id))
+    row = dict(db.table("runs").get(run_id))
     if row["status"] != "running":
         raise ValueError(f"run {run_id} is already {row['status']}; the daemon gives each crawl a new run")
     return row
@@ -122,7 +122,7 @@ def record_process_exit(
 
 
 def get_run(db: sqlite_utils.Database, run_id: int) -> dict:
-    return dict(db["runs"].get(run_id))  # type: ignore[union-attr]
+    return dict(db.table("runs").get(run_id))
 
 
 def recent_runs(db: sqlite_utils.Database, source: str, limit: int) -> list[dict]:

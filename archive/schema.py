@@ -12,7 +12,7 @@ migrations = Migrations(MIGRATION_SET)
 
 @migrations()
 def m001_core_tables(db: sqlite_utils.Database) -> None:
-    db["runs"].create(
+    db.table("runs").create(
         {
             "id": int,
             "source": str,
@@ -46,8 +46,8 @@ def m001_core_tables(db: sqlite_utils.Database) -> None:
             )
         },
     )
-    db["runs"].create_index(["source", "started_at"])
-    db["pages"].create(
+    db.table("runs").create_index(["source", "started_at"])
+    db.table("pages").create(
         {
             "id": int,
             "url": str,
@@ -62,13 +62,13 @@ def m001_core_tables(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"url", "source", "first_seen"},
     )
-    db["pages"].create_index(["url"], unique=True)
-    db["pages"].create_index(["source", "state"])
-    db["blobs"].create(
+    db.table("pages").create_index(["url"], unique=True)
+    db.table("pages").create_index(["source", "state"])
+    db.table("blobs").create(
         {"digest": str, "size": int, "compression": str, "data": bytes},
         pk="digest",
     )
-    db["captures"].create(
+    db.table("captures").create(
         {
             "id": int,
             "page_id": int,
@@ -87,8 +87,8 @@ def m001_core_tables(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("page_id", "pages", "id"), ("run_id", "runs", "id"), ("digest", "blobs", "digest")],
     )
-    db["captures"].create_index(["page_id", "fetched_at"])
-    db["versions"].create(
+    db.table("captures").create_index(["page_id", "fetched_at"])
+    db.table("versions").create(
         {
             "id": int,
             "page_id": int,
@@ -113,9 +113,9 @@ def m001_core_tables(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("page_id", "pages", "id"), ("capture_id", "captures", "id")],
     )
-    db["versions"].create_index(["page_id", "version"], unique=True)
-    db["versions"].create_index(["created_at"])
-    db["reextractions"].create(
+    db.table("versions").create_index(["page_id", "version"], unique=True)
+    db.table("versions").create_index(["created_at"])
+    db.table("reextractions").create(
         {
             "id": int,
             "version_id": int,
@@ -170,8 +170,8 @@ def m002_reader_views_and_search(db: sqlite_utils.Database) -> None:
             SELECT MAX(version) FROM versions WHERE page_id = v.page_id AND version < v.version AND kind != 'removed')
         WHERE v.kind = 'removed'"""
     )
-    db["versions"].create_index(["court", "published"])
-    db["versions"].create_index(["kind", "created_at"])
+    db.table("versions").create_index(["court", "published"])
+    db.table("versions").create_index(["kind", "created_at"])
     db.execute(
         "CREATE VIRTUAL TABLE versions_fts USING fts5(title, body, content='versions', content_rowid='id', tokenize='trigram')"
     )
@@ -202,9 +202,9 @@ def m002_reader_views_and_search(db: sqlite_utils.Database) -> None:
 @migrations()
 def m003_run_process_outcome(db: sqlite_utils.Database) -> None:
     """What the daemon knows about a crawl process: its exit code, log file and why it ran."""
-    db["runs"].add_column("exit_code", int)
-    db["runs"].add_column("log_file", str)
-    db["runs"].add_column("trigger", str)  # schedule | catch-up | revisit | manual
+    db.table("runs").add_column("exit_code", int)
+    db.table("runs").add_column("log_file", str)
+    db.table("runs").add_column("trigger", str)  # schedule | catch-up | revisit | manual
 
 
 @migrations()
@@ -213,15 +213,15 @@ def m004_page_identity_and_redirects(db: sqlite_utils.Database) -> None:
     hashes under the whitespace-blind normalisation, and the counts a run needs to say what it lost."""
     from archive.urls import page_key
 
-    db["captures"].add_column("location", str)  # where a redirect or meta refresh pointed
-    db["captures"].add_column("redirected_from", int)  # the capture whose redirect led here
-    db["captures"].create_index(["redirected_from"])
-    db["pages"].add_column("url_key", str)
-    db["pages"].add_column("moved_to", str)
-    db["runs"].add_column("moved", int, not_null_default=0)
-    db["runs"].add_column("unstored", int, not_null_default=0)  # fetches that could not be written
-    db["runs"].add_column("list_pages", int, not_null_default=0)
-    db["runs"].add_column("links_found", int, not_null_default=0)
+    db.table("captures").add_column("location", str)  # where a redirect or meta refresh pointed
+    db.table("captures").add_column("redirected_from", int)  # the capture whose redirect led here
+    db.table("captures").create_index(["redirected_from"])
+    db.table("pages").add_column("url_key", str)
+    db.table("pages").add_column("moved_to", str)
+    db.table("runs").add_column("moved", int, not_null_default=0)
+    db.table("runs").add_column("unstored", int, not_null_default=0)  # fetches that could not be written
+    db.table("runs").add_column("list_pages", int, not_null_default=0)
+    db.table("runs").add_column("links_found", int, not_null_default=0)
     rehash_versions(db)  # first: duplicates are told by the hash under the new normalisation
     groups: dict[str, list[int]] = {}
     for row in db.query("SELECT id, url FROM pages ORDER BY first_seen, id"):
@@ -230,10 +230,10 @@ def m004_page_identity_and_redirects(db: sqlite_utils.Database) -> None:
         db.execute("UPDATE pages SET url_key = ? WHERE id = ?", [key, ids[0]])
         if len(ids) > 1:
             merge_pages(db, ids[0], ids[1:])
-    db["pages"].create_index(["url_key"], unique=True)
+    db.table("pages").create_index(["url_key"], unique=True)
     # the version whose text a version follows (or, for a removal or move, the last text archived): the
     # "previous version with text" every reader needs, stored once instead of a correlated query each time
-    db["versions"].add_column("previous_id", int)
+    db.table("versions").add_column("previous_id", int)
     db.execute(
         """UPDATE versions SET previous_id = (
             SELECT p.id FROM versions p WHERE p.page_id = versions.page_id AND p.version < versions.version
@@ -294,7 +294,8 @@ def merge_pages(db: sqlite_utils.Database, survivor: int, others: list[int]) -> 
         db.query(f"SELECT * FROM versions WHERE page_id IN ({marks}) ORDER BY created_at, id", ids)
     )
     db.execute(f"UPDATE versions SET page_id = ?, version = -id WHERE page_id IN ({marks})", [survivor, *ids])
-    number, previous_text, previous_kind = 0, None, None
+    number, previous_kind = 0, None
+    previous_text: dict = {}
     for row in versions:
         gone = row["kind"] not in CONTENT_KINDS
         duplicate = (gone and previous_kind in (None, "removed", "moved")) or (
@@ -317,7 +318,7 @@ def merge_pages(db: sqlite_utils.Database, survivor: int, others: list[int]) -> 
         number += 1
         if gone:
             kind, fields = row["kind"], []
-        elif previous_text is None:
+        elif not previous_text:
             kind, fields = "first", changed_fields(None, row)
         else:
             kind = "restored" if previous_kind in ("removed", "moved") else "changed"
@@ -354,7 +355,7 @@ def m005_one_search_index_and_comments(db: sqlite_utils.Database) -> None:
     sqlite-utils find it, replacing the trigram and single-character indexes (about half the size)."""
     from archive.search import index_all
 
-    db["versions"].add_column("comments", str)  # JSON [{author, published, text}]
+    db.table("versions").add_column("comments", str)  # JSON [{author, published, text}]
     for trigger in ("versions_fts_ai", "versions_fts_ad", "versions_fts_au"):
         db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
     db.execute("DROP TABLE IF EXISTS versions_fts")
@@ -370,22 +371,22 @@ def m005_one_search_index_and_comments(db: sqlite_utils.Database) -> None:
 def m006_fetch_ids(db: sqlite_utils.Database) -> None:
     """A fetch's own id on its captures, so a fetch delivered twice (a writer restarted after a crash in
     distributed mode) is recorded once."""
-    db["captures"].add_column("fetch_id", str)
-    db["captures"].create_index(["fetch_id"])
+    db.table("captures").add_column("fetch_id", str)
+    db.table("captures").create_index(["fetch_id"])
 
 
 @migrations()
 def m007_compact_evidence(db: sqlite_utils.Database) -> None:
     """zstd frames: with a source's trained dictionary, or as a difference from the page's previous bytes
     (``base``, ``depth`` deep). Existing zlib blobs stay readable; `courtnews compact` re-encodes them."""
-    db["blobs"].add_column("dict_id", int)
-    db["blobs"].add_column("base", str)
-    db["blobs"].add_column("depth", int, not_null_default=0)
-    db["blobs"].create_index(["base"])
-    db["zstd_dicts"].create(
+    db.table("blobs").add_column("dict_id", int)
+    db.table("blobs").add_column("base", str)
+    db.table("blobs").add_column("depth", int, not_null_default=0)
+    db.table("blobs").create_index(["base"])
+    db.table("zstd_dicts").create(
         {"id": int, "source": str, "created_at": str, "samples": int, "data": bytes}, pk="id"
     )
-    db["zstd_dicts"].create_index(["source"])
+    db.table("zstd_dicts").create_index(["source"])
     # the layout a page is built on: a new page is stored as its difference from the latest of the same layout
-    db["blobs"].add_column("template", str)
-    db["blobs"].create_index(["template"])
+    db.table("blobs").add_column("template", str)
+    db.table("blobs").create_index(["template"])

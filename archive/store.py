@@ -172,7 +172,7 @@ def _page(db: sqlite_utils.Database, capture: Capture) -> tuple[dict, bool]:
         "INSERT INTO pages (url, url_key, source, first_seen, last_seen, state) VALUES (?, ?, ?, ?, ?, 'new')",
         [capture.page_url or capture.url, key, capture.source, capture.fetched_at, capture.fetched_at],
     )
-    return dict(db["pages"].get(cursor.lastrowid)), True
+    return dict(db.table("pages").get(int(cursor.lastrowid or 0))), True
 
 
 def last_version(db: sqlite_utils.Database, page_id: int, with_content: bool = False) -> dict | None:

@@ -11,7 +11,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
@@ -97,9 +97,10 @@ class Since(click.ParamType):
         return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _progress(total: int, label: str):  # type: ignore[no-untyped-def]
+def _progress(total: int, label: str) -> Any:
     """A bar on a terminal; on a pipe or in a log, no bar (the command prints its summary at the end)."""
-    return click.progressbar(length=total, label=label, file=sys.stderr if sys.stderr.isatty() else _Null())
+    quiet: Any = _Null()
+    return click.progressbar(length=total, label=label, file=sys.stderr if sys.stderr.isatty() else quiet)
 
 
 class _Null:
@@ -144,7 +145,7 @@ def output_to(path: str | None, binary: bool = False) -> Iterator[IO[Any]]:
         raise OSError(exc.errno, exc.strerror, str(target)) from None
 
 
-def _reader(db_path: str | None) -> sqlite_utils.Database:
+def _reader(db_path: str | os.PathLike[str] | None) -> sqlite_utils.Database:
     return open_reader(db_path)
 
 
@@ -331,7 +332,7 @@ def reextract(db_path: str | None, sources_path: str | None, source: str | None,
 
 
 # ---------------------------------------------------------------- reading the archive (read-only)
-def _not_in_archive(call):  # type: ignore[no-untyped-def]
+def _not_in_archive(call: Callable[[], Any]) -> Any:
     from archive.query import NotInArchive
 
     try:
@@ -467,7 +468,12 @@ def export(fmt: str, source: str | None, since: str | None, db_path: str | None,
 
     db = _reader(db_path)
     with output_to(output, binary=fmt == "warc") as out:
-        count = {"jsonl": export_jsonl, "csv": export_csv, "warc": export_warc}[fmt](db, out, source, since)
+        writers: dict[str, Callable[..., int]] = {
+            "jsonl": export_jsonl,
+            "csv": export_csv,
+            "warc": export_warc,
+        }
+        count = writers[fmt](db, out, source, since)
     click.echo(f"exported {count} {'records' if fmt == 'warc' else 'versions'} as {fmt}", err=True)
 
 

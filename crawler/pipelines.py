@@ -106,6 +106,7 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         spider = self.crawler.spider
+        assert spider is not None, "the pipeline opens with its spider"
         with_comments = self.crawler.settings.getbool("COMMENTS_MAKE_VERSIONS")
         # first: the writer refuses a bad archive or a full disk before a run is started
         self.writer = ArchiveWriter(self.db_path, with_comments=with_comments)

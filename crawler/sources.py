@@ -229,17 +229,20 @@ def _source(raw: object, index: int, defaults: dict[str, Any], path: Path) -> So
     for key in REQUIRED_KEYS:
         if key not in merged:
             raise SourcesError(f"{where}: missing required key {key!r}")
-    key = lambda name: f"{where}: {name}"  # noqa: E731
-    family = _text(merged["family"], key("family"))
+
+    def at(name: str) -> str:
+        return f"{where}: {name}"
+
+    family = _text(merged["family"], at("family"))
     if family not in FAMILIES:
         raise SourcesError(f"{where}: family {family!r} is unknown; use one of {', '.join(FAMILY_NAMES)}")
-    hosts = _hosts(merged["allowed_hosts"], key("allowed_hosts"))
+    hosts = _hosts(merged["allowed_hosts"], at("allowed_hosts"))
     values: dict[str, Any] = {
         "slug": slug,
-        "court": _text(merged["court"], key("court")),
+        "court": _text(merged["court"], at("court")),
         "family": family,
         "allowed_hosts": hosts,
-        "start_urls": _urls(merged["start_urls"], key("start_urls"), hosts),
+        "start_urls": _urls(merged["start_urls"], at("start_urls"), hosts),
     }
     checks: dict[str, Callable[[object, str], object]] = {
         "max_list_pages": _positive_int,
@@ -254,7 +257,7 @@ def _source(raw: object, index: int, defaults: dict[str, Any], path: Path) -> So
     }
     for name, check in checks.items():
         if name in merged:
-            values[name] = check(merged[name], key(name))
+            values[name] = check(merged[name], at(name))
     for requirement in FAMILIES[family].required:
         table, _, inner = requirement.partition(".")
         present = values.get(table) if not inner else (values.get(table) or {}).get(inner)
@@ -387,7 +390,9 @@ def parse_daemon(raw: dict[str, Any], path: Path) -> DaemonConfig:
     unknown = sorted(set(raw) - set(DAEMON_KEYS))
     if unknown:
         raise SourcesError(f"{where}: unknown key(s) {unknown}; allowed keys are {list(DAEMON_KEYS)}")
-    values = {name: DAEMON_CHECKS[name](value, f"{where} {name}") for name, value in raw.items()}
+    values: dict[str, Any] = {
+        name: DAEMON_CHECKS[name](value, f"{where} {name}") for name, value in raw.items()
+    }
     for name in ("crawl_timeout", "revisit_every", "grace_period"):
         if name in values and values[name] == 0:
             raise SourcesError(f"{where} {name} must be longer than 0 seconds")

@@ -5,6 +5,7 @@ A court on a known CMS is data: the loader pairs each entry of the sources file 
 
 from __future__ import annotations
 
+import builtins
 from typing import TYPE_CHECKING
 
 from crawler.sources import SourcesError, load_sources
@@ -39,8 +40,8 @@ class SourceSpiderLoader:
                 f"Spider not found: {spider_name} (known sources: {', '.join(sorted(self._spiders))})"
             ) from None
 
-    def list(self) -> list[str]:
+    def list(self) -> builtins.list[str]:
         return sorted(self._spiders)
 
-    def find_by_request(self, request: Request) -> list[str]:
-        return [name for name, cls in self._spiders.items() if cls.source.allows(request.url)]
+    def find_by_request(self, request: Request) -> builtins.list[str]:
+        return [name for name, cls in self._spiders.items() if cls.source.allows(request.url)]  # type: ignore[attr-defined]

@@ -54,7 +54,7 @@ def source_status(
 ) -> list[SourceStatus]:
     now = now or datetime.now(UTC)
     tz = ZoneInfo(config.timezone)
-    running = {}
+    running: dict[str, list[dict]] = {}
     for run in open_runs(db):
         running.setdefault(run["source"], []).append(run)
     rows = []

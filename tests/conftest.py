@@ -48,42 +48,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     log.unlink(missing_ok=True)
 
 
-# slug -> how its sources entry looks, given the fixture server's base URL
-SOURCE_TEMPLATES: dict[str, dict] = {
-    "court-gov-cn": {
-        "court": "最高人民法院",
-        "family": "courtgov",
-        "start": "/zixun/gengduo/24.html",
-        "max_list_pages": 5,
-    },
-    "chinacourt-org": {
-        "court": "中国法院网",
-        "family": "chinacourt",
-        "start": "/article/index/id/MzAwNA/page/1.shtml",
-    },
-    "gov-county": {
-        "court": "某某县人民法院",
-        "family": "govcms",
-        "start": "/xwzx/index.html",
-        "selectors": {"items": "ul.list", "article_links": "li a"},
-    },
-    "pph-court": {
-        "court": "镇原县人民法院",
-        "family": "thepaper",
-        "start": "/",
-        "pph_id": "1001",
-        "api": "/contentapi/cont/pph/user",
-    },
-    "trouble": {
-        "court": "测试法院",
-        "family": "govcms",
-        "start": "/index.html",
-        "article_pattern": r"\.html$",
-        "selectors": {"article_links": "ul.list li a"},
-    },
-}
-
-
 def build_dynamic_pages(site: Path, slug: str) -> None:
     """Pages generated rather than hand-written: the seed article, and bodies too big or binary to keep."""
     if slug == "pph-court":
@@ -114,25 +78,9 @@ class Site:
         return self.root / relative
 
     def source_entry(self) -> str:
-        spec = SOURCE_TEMPLATES[self.slug]
-        lines = [
-            "[[source]]",
-            f'slug = "{self.slug}"',
-            f'court = "{spec["court"]}"',
-            f'family = "{spec["family"]}"',
-            f'start_urls = ["{self.base_url}{spec["start"]}"]',
-            'allowed_hosts = ["127.0.0.1"]',
-            f"max_list_pages = {spec.get('max_list_pages', 3)}",
-            'schedule = "1h"',
-        ]
-        if "pph_id" in spec:
-            lines += [f'pph_id = "{spec["pph_id"]}"', f'api_url = "{self.base_url}{spec["api"]}"']
-        if "article_pattern" in spec:
-            lines.append(f"article_pattern = {json.dumps(spec['article_pattern'])}")
-        if "selectors" in spec:
-            inner = ", ".join(f"{k} = {json.dumps(v)}" for k, v in spec["selectors"].items())
-            lines.append(f"selectors = {{ {inner} }}")
-        return "\n".join(lines) + "\n"
+        """The site's entry for a sources file: tests/sites/<slug>/source.toml, served at this base URL."""
+        template = (SITES / self.slug / "source.toml").read_text("utf-8")
+        return f'[[source]]\nslug = "{self.slug}"\n' + template.replace("{base_url}", self.base_url)
 
 
 @pytest.fixture

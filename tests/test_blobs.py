@@ -154,3 +154,25 @@ def test_a_new_page_is_stored_against_the_latest_page_of_its_layout(tmp_path):
     plain = db.execute("SELECT length(data) FROM blobs WHERE digest = ?", [first_digest]).fetchone()[0]
     assert row[2] < plain / 2  # only its own text costs much
     every_blob_exact(db)
+
+
+def test_courtnews_compact_reencodes_an_archive_from_the_command_line(tmp_path):
+    from click.testing import CliRunner
+
+    from crawler.cli import main
+
+    db = open_archive(tmp_path / "a.db")
+    run = start_run(db, "court")
+    for url, raw in pages(5):
+        store(db, run, url, raw)
+    for (digest,) in db.execute("SELECT digest FROM blobs").fetchall():
+        raw = get_blob(db, digest)
+        db.execute("UPDATE blobs SET compression = 'zlib', data = ?, base = NULL, depth = 0 WHERE digest = ?",
+                   [zlib.compress(raw), digest])  # fmt: skip
+    db.close()
+    result = CliRunner().invoke(main, ["compact", "--db", str(tmp_path / "a.db")])
+    assert result.exit_code == 0, result.output
+    assert "5 raw pages re-encoded" in result.output and "vacuum" in result.output
+    db = open_archive(tmp_path / "a.db")
+    assert db.execute("SELECT COUNT(*) FROM blobs WHERE compression = 'zlib'").fetchone()[0] == 0
+    every_blob_exact(db)

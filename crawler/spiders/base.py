@@ -47,6 +47,11 @@ NEXT_PAGE_TEXT = (
 _TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.S | re.I)
 
 
+def failed_request(failure: Failure) -> Request:
+    """The request a failure is about (Scrapy sets it on the failure it hands to an errback)."""
+    return failure.request  # type: ignore[attr-defined]
+
+
 def response_headers(response: Response) -> dict[str, str]:
     """Headers as received, repeated ones joined, as plain strings for the archive and the challenge check."""
     return {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
@@ -182,7 +187,7 @@ class SourceSpider(scrapy.Spider):
     def parse_probe(self, response: Response) -> Iterable[Request]:
         location = None
         if response.status in REDIRECT_STATUSES and response.headers.get("Location"):
-            location = response.urljoin(response.headers["Location"].decode("latin-1"))
+            location = response.urljoin((response.headers.get("Location") or b"").decode("latin-1"))
         elif isinstance(response, TextResponse):
             location = self._meta_refresh(response)
         text = None
@@ -198,7 +203,9 @@ class SourceSpider(scrapy.Spider):
         return self._probe_done()
 
     def probe_failed(self, failure: Failure) -> Iterable[Request]:
-        self.logger.info("not-found probe %s failed: %s", failure.request.url, failure.getErrorMessage())
+        self.logger.info(
+            "not-found probe %s failed: %s", failed_request(failure).url, failure.getErrorMessage()
+        )
         return self._probe_done()
 
     def _probe_done(self) -> list[Request]:
@@ -254,8 +261,8 @@ class SourceSpider(scrapy.Spider):
         return challenge
 
     def list_failed(self, failure: Failure) -> None:
-        self.list_errors.append(f"{failure.request.url}: {failure.getErrorMessage()}")
-        self.logger.error("list page %s failed: %s", failure.request.url, failure.getErrorMessage())
+        self.list_errors.append(f"{failed_request(failure).url}: {failure.getErrorMessage()}")
+        self.logger.error("list page %s failed: %s", failed_request(failure).url, failure.getErrorMessage())
 
     # ------------------------------------------------------------ articles
     def _item(self, meta: dict[str, Any]) -> FetchedPage:
@@ -286,7 +293,7 @@ class SourceSpider(scrapy.Spider):
         meta = response.meta
         location = None
         if response.status in REDIRECT_STATUSES and response.headers.get("Location"):
-            location = response.urljoin(response.headers["Location"].decode("latin-1").strip())
+            location = response.urljoin((response.headers.get("Location") or b"").decode("latin-1").strip())
             how = "redirect"
         elif response.status == 200 and isinstance(response, TextResponse):
             location = self._meta_refresh(response)
@@ -330,7 +337,7 @@ class SourceSpider(scrapy.Spider):
         return self._article_request(hop.location, {**meta, "hops": hops, "conditional": False})
 
     def article_failed(self, failure: Failure) -> Iterable[FetchedPage]:
-        request = failure.request
+        request = failed_request(failure)
         item = self._item(request.meta)
         item.final_url = request.url
         item.reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"

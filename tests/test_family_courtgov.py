@@ -1,4 +1,5 @@
-"""court.gov.cn family: lists, pagination, article pages, versions, removals and restores."""
+"""The court.gov.cn family: the fixture site court-gov-cn crawled over HTTP: lists, pagination, article pages,
+versions, removals, restores, incremental crawls and conditional revisits."""
 
 from __future__ import annotations
 
