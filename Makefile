@@ -52,6 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/extract_bench.py
 	$(BIN)/python bench/extract_bench.py --hostile
 	$(BIN)/python bench/query_bench.py
+	$(BIN)/python bench/operations_bench.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
