@@ -205,10 +205,9 @@ class Codec:
         digest = digest_of(raw)
         if self.db.execute("SELECT 1 FROM blobs WHERE digest = ?", [digest]).fetchone():
             return digest
-        template = template_key(raw, source)
-        frame = self.encode(raw, source, self._base(base, digest, template))
-        self._check(raw, digest, frame)
-        compression, data, dict_id, base_digest, depth = frame
+        (compression, data, dict_id, base_digest, depth), template = self._checked_frame(
+            raw, digest, source, base
+        )
         self.db.execute(
             "INSERT INTO blobs (digest, size, compression, data, dict_id, base, depth, template) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -225,11 +224,17 @@ class Codec:
         ).fetchone()
         return row[0] if row and row[0] != digest else None
 
-    def _check(self, raw: bytes, digest: str, frame: tuple[str, bytes, int | None, str | None, int]) -> None:
-        compression, data, dict_id, base = frame[0], frame[1], frame[2], frame[3]
-        decoded = self._decode(compression, data, dict_id, self.get(base) if base else b"")
+    def _checked_frame(
+        self, raw: bytes, digest: str, source: str | None, base: str | None
+    ) -> tuple[tuple[str, bytes, int | None, str | None, int], str]:
+        """The frame to store raw in (and its layout's key), after checking it decodes to raw's digest."""
+        template = template_key(raw, source)
+        frame = self.encode(raw, source, self._base(base, digest, template))
+        compression, data, dict_id, base_digest = frame[0], frame[1], frame[2], frame[3]
+        decoded = self._decode(compression, data, dict_id, self.get(base_digest) if base_digest else b"")
         if decoded != raw or digest_of(decoded) != digest:
             raise BlobError(f"{digest}: the {compression} frame does not decode to the bytes it stores")
+        return frame, template
 
     def reencode(self, digest: str, source: str | None, base: str | None) -> bool:
         """Store an existing blob in the current encoding (for `courtnews compact`); False if it already is."""
@@ -237,10 +242,9 @@ class Codec:
         if row is None or row[0] in ("zstd", "zstd-dict", "zstd-delta"):
             return False
         raw = self.get(digest)
-        template = template_key(raw, source)
-        frame = self.encode(raw, source, self._base(base, digest, template))
-        self._check(raw, digest, frame)
-        compression, data, dict_id, base_digest, depth = frame
+        (compression, data, dict_id, base_digest, depth), template = self._checked_frame(
+            raw, digest, source, base
+        )
         self.db.execute(
             "UPDATE blobs SET compression = ?, data = ?, dict_id = ?, base = ?, depth = ?, template = ? "
             "WHERE digest = ?",

@@ -176,3 +176,14 @@ def hostile_archive(tmp_path_factory) -> tuple[Path, str]:
     finally:
         server.stop()
     return db_path, server.base_url
+
+
+def versions_by_name(db_path: Path) -> dict[str, dict]:
+    """Every version of a crawled archive keyed by its URL's last segment (the newest wins per page)."""
+    import sqlite_utils
+
+    db = sqlite_utils.Database(db_path)
+    rows = db.query(
+        "SELECT p.url, v.* FROM versions v JOIN pages p ON p.id = v.page_id ORDER BY p.url, v.version"
+    )
+    return {row["url"].rsplit("/", 1)[1]: row for row in rows}

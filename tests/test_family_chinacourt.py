@@ -5,18 +5,12 @@ from __future__ import annotations
 
 import json
 
-import sqlite_utils
-
-
-def latest(db_path):
-    db = sqlite_utils.Database(db_path)
-    rows = db.query("SELECT p.url, v.* FROM versions v JOIN pages p ON p.id = v.page_id ORDER BY p.url")
-    return {row["url"].rsplit("/", 1)[1]: row for row in rows}
+from tests.conftest import versions_by_name
 
 
 def test_chinacourt_lists_pages_and_metadata(site_factory, crawl, tmp_path):
     crawl(site_factory("chinacourt-org"))
-    rows = latest(tmp_path / "archive.db")
+    rows = versions_by_name(tmp_path / "archive.db")
     assert sorted(rows) == ["7001.shtml", "7002.shtml", "7003.shtml"]
     first = rows["7001.shtml"]
     assert first["title"] == "新晃法院开展巡回审判"

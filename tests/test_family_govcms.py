@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import sqlite_utils
 
-
-def latest(db_path):
-    db = sqlite_utils.Database(db_path)
-    rows = db.query("SELECT p.url, v.* FROM versions v JOIN pages p ON p.id = v.page_id ORDER BY p.url")
-    return {row["url"].rsplit("/", 1)[1]: row for row in rows}
+from tests.conftest import versions_by_name
 
 
 def test_undeclared_gbk_and_mislabelled_utf8_decode_correctly(site_factory, crawl, tmp_path):
     crawl(site_factory("gov-county"))
-    rows = latest(tmp_path / "archive.db")
+    rows = versions_by_name(tmp_path / "archive.db")
     assert sorted(rows) == ["t20230704_101.html", "t20230710_102.html", "t20230712_103.html"]
     gbk = rows["t20230704_101.html"]
     assert gbk["title"] == "县法院召开执行工作推进会"

@@ -3,18 +3,12 @@ into the archive."""
 
 from __future__ import annotations
 
-import sqlite_utils
-
-
-def latest(db_path):
-    db = sqlite_utils.Database(db_path)
-    rows = db.query("SELECT p.url, v.* FROM versions v JOIN pages p ON p.id = v.page_id ORDER BY p.url")
-    return {row["url"].rsplit("/", 1)[1]: row for row in rows}
+from tests.conftest import versions_by_name
 
 
 def test_thepaper_account_api_then_next_data(site_factory, crawl, tmp_path):
     crawl(site_factory("pph-court"))
-    rows = latest(tmp_path / "archive.db")
+    rows = versions_by_name(tmp_path / "archive.db")
     assert list(rows) == ["newsDetail_forward_5001"]
     article = rows["newsDetail_forward_5001"]
     assert article["title"] == "镇原县人民法院被评为“全省优秀法院”"
