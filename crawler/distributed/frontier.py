@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import redis
 from scrapy import Request
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.misc import load_object
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
@@ -183,7 +184,16 @@ class Frontier(Scheduler):
         return instance
 
     def open(self, spider: Spider) -> None:
-        super().open(spider)
+        # scrapy-redis's open() less its Spider.log() call (deprecated in Scrapy 2.19) and its flush option
+        self.spider = spider
+        self.queue = load_object(self.queue_cls)(
+            server=self.server,
+            spider=spider,
+            key=self.queue_key % {"spider": spider.name},
+            serializer=self.serializer,
+        )
+        if not self.df:
+            self.df = load_object(self.dupefilter_cls).from_spider(spider)
         spider.frontier = self  # type: ignore[attr-defined] - the spider and its middleware hand over here
 
     def close(self, reason: str) -> None:
