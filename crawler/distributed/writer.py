@@ -12,7 +12,9 @@ Rules:
 - a fetch the archive cannot take now (locked for minutes, disk full) stays in Redis and is tried again
   every ``RETRY_SECONDS``: in distributed mode nothing is ``unstored`` for lack of time or space;
 - one writer per archive (a lock file beside it) and one per Redis (``courtnews:writer``, renewed while it
-  runs, lapsing ``CLAIM_SECONDS`` after it stopped): a second one refuses to start, naming the first;
+  runs, lapsing ``CLAIM_SECONDS`` after it stopped): a second one refuses to start, naming the first. The
+  exception: a claim left by a writer of this host whose process is gone is taken over at once (a writer
+  restarted after kill -9 need not wait);
 - a run is closed when nothing of it is left (its queue and in-flight requests empty, every pushed fetch
   recorded), checked atomically, with the verdict a local crawl would get (``run_verdict``);
 - requests held by a worker whose heartbeat has been missing for ``DEAD_AFTER`` seconds of continuous
@@ -40,7 +42,7 @@ import redis
 
 from archive import open_archive
 from archive.db import ArchiveBusy, ArchiveError, ArchiveFull, storage_error
-from archive.runs import finish_run
+from archive.runs import _pid_alive, finish_run
 from archive.store import Recorded, RecordResult, record_fetch
 from archive.writer import ArchiveWriter, _Job
 from crawler.distributed import records as entries
@@ -74,6 +76,12 @@ local pushed = tonumber(redis.call('HGET', KEYS[1], 'pushed') or '0')
 local done = tonumber(redis.call('HGET', KEYS[1], 'recorded') or '0') + tonumber(redis.call('HGET', KEYS[1], 'dead') or '0')
 if redis.call('ZCARD', KEYS[2]) > 0 or redis.call('HLEN', KEYS[3]) > 0 or pushed > done then return 0 end
 return 1
+"""
+
+# KEYS: claim; ARGV: the stale value, ours, seconds. Replace the claim only if it is still the stale one.
+_REPLACE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) end
+return false
 """
 
 # KEYS: claim; ARGV: our value, seconds. Renew only a claim that is still ours.
@@ -172,6 +180,7 @@ class Writer:
         self._ack = self.server.register_script(_ACK)
         self._drained = self.server.register_script(_DRAINED)
         self._renew = self.server.register_script(_RENEW)
+        self._replace = self.server.register_script(_REPLACE)
         self._missing = _Seen()
         self._backlog = True  # first the entries given to us before and never acknowledged
         self._writer: FetchWriter | None = None
@@ -185,7 +194,7 @@ class Writer:
             try:
                 with contextlib.suppress(redis.ResponseError):  # BUSYGROUP: it exists already
                     self.server.xgroup_create(redis_link.ITEMS, redis_link.GROUP, id="0", mkstream=True)
-                self._control = open_archive(self.db_path)
+                self._archive()
                 logger.info(
                     "courtnews writer (pid %d): %s -> %s",
                     os.getpid(),
@@ -195,10 +204,7 @@ class Writer:
                 while not self.stopping.is_set():
                     self.step()
             finally:
-                if self._writer is not None:
-                    self._writer.close()
-                if self._control is not None:
-                    self._control.close()
+                self.close()
                 with contextlib.suppress(redis.RedisError):
                     if self.server.get(redis_link.WRITER_LOCK) == self.claim.encode():
                         self.server.delete(redis_link.WRITER_LOCK)
@@ -207,11 +213,32 @@ class Writer:
     def stop(self) -> None:
         self.stopping.set()
 
+    def close(self) -> None:
+        """Write what is queued and close the archive (run() does it on its way out)."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+
+    def _archive(self) -> Any:
+        """The connection for closing runs (the recording one belongs to the FetchWriter's thread)."""
+        if self._control is None:
+            self._control = open_archive(self.db_path)
+        return self._control
+
     def _take_claim(self) -> None:
         if self.server.set(redis_link.WRITER_LOCK, self.claim, nx=True, ex=CLAIM_SECONDS):
             return
         held = self.server.get(redis_link.WRITER_LOCK)
         other = json.loads(held) if held else {}
+        # a writer of this host whose process is gone (killed) left a stale claim: a restart takes it over
+        # at once instead of waiting for it to lapse
+        stale = other.get("host") == socket.gethostname() and not _pid_alive(other.get("pid"))
+        if stale and self._replace(keys=[redis_link.WRITER_LOCK], args=[held, self.claim, CLAIM_SECONDS]):
+            logger.info("took over the claim of writer pid %s, which is gone", other.get("pid"))
+            return
         raise WriterRefused(
             f"another courtnews writer (host {other.get('host', '?')}, pid {other.get('pid', '?')}, archive "
             f"{other.get('archive', '?')}) consumes {redis_link.safe_url(self.url)}; stop it first (its claim "
@@ -255,18 +282,11 @@ class Writer:
 
     # ------------------------------------------------------------ recording
     def record_batch(self) -> int:
-        stream_id = "0" if self._backlog else ">"
-        reply = self.server.xreadgroup(
-            redis_link.GROUP,
-            CONSUMER,
-            {redis_link.ITEMS: stream_id},
-            count=self.batch,
-            block=None if self._backlog else self.block_ms,
-        )
-        got = reply[0][1] if reply else []
-        if self._backlog and not got:
+        """Record one batch: entries given to us before and not acknowledged first, then new ones."""
+        got = self._read("0") if self._backlog else []
+        if not got:
             self._backlog = False
-            return 0
+            got = self._read(">")
         if not got:
             return 0
         writer = self._fetch_writer()
@@ -302,6 +322,16 @@ class Writer:
         if failure is not None:
             raise failure
         return len(done)
+
+    def _read(self, stream_id: str) -> list[tuple[bytes, dict[bytes, bytes]]]:
+        reply = self.server.xreadgroup(
+            redis_link.GROUP,
+            CONSUMER,
+            {redis_link.ITEMS: stream_id},
+            count=self.batch,
+            block=None if stream_id == "0" else self.block_ms,
+        )
+        return reply[0][1] if reply else []
 
     def _acknowledge(self, done: list[tuple[bytes, int | None, str]]) -> None:
         if not done:
@@ -370,7 +400,7 @@ class Writer:
         key = redis_link.run_key(run_id)
         known = {k.decode(): v.decode() for k, v in self.server.hgetall(key).items()}
         errors = [e.decode() for e in self.server.lrange(key + ":list_errors", 0, -1)]
-        db = self._control
+        db = self._archive()
         row = dict(db["runs"].get(run_id))
         if row["status"] == "running":
             dead = int(known.get("dead", 0))
