@@ -54,6 +54,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/crawl_bench.py
 	$(BIN)/python bench/extract_bench.py
 	$(BIN)/python bench/query_bench.py
+	$(BIN)/python bench/distributed_bench.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
