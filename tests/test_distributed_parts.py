@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -239,3 +240,26 @@ def test_scrapy_crawl_with_a_redis_url_is_a_worker(redis_server, tmp_path):
             worker.kill()
         for server in servers:
             server.stop()
+
+
+def test_compose_adds_redis_scalable_workers_and_the_writer_behind_one_setting():
+    import yaml
+
+    compose = yaml.safe_load(
+        (Path(__file__).resolve().parent.parent / "deploy" / "compose.yaml").read_text("utf-8")
+    )
+    services = compose["services"]
+    local = {name for name, s in services.items() if "profiles" not in s}
+    assert local == {"daemon", "datasette"}  # `docker compose up` without the profile: local mode as before
+    assert {name for name, s in services.items() if s.get("profiles") == ["distributed"]} == {
+        "redis",
+        "worker",
+        "writer",
+    }
+    for name in ("daemon", "worker", "writer"):
+        assert services[name]["environment"]["COURTNEWS_REDIS_URL"] == "${COURTNEWS_REDIS_URL:-}"
+    assert "volumes" not in services["worker"]  # workers never touch the archive
+    assert "container_name" not in services["worker"]  # scalable: --scale worker=N
+    assert services["writer"]["volumes"] == services["daemon"]["volumes"] == ["archive:/data"]
+    assert "--requirepass" in " ".join(services["redis"]["command"])
+    assert "--appendfsync always" in " ".join(services["redis"]["command"])
