@@ -23,12 +23,14 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import redis
 from scrapy import Request
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import load_object
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
@@ -47,6 +49,8 @@ logger = logging.getLogger(__name__)
 RUN = "courtnews_run"  # meta: the run a request belongs to
 LEASE = "courtnews_lease"  # meta: the lease under which this worker holds the request
 FACTS = "courtnews_facts"  # meta (set by the spider while parsing): list facts handed over with the lease
+REDIS_GONE = "redis_unreachable"  # close reason of a worker's crawl that waited for Redis in vain
+T = TypeVar("T")
 
 # KEYS: queue, in-flight; ARGV: lease. The best request moves to in-flight as "<score>\n<request>".
 _POP = """
@@ -235,6 +239,21 @@ class Frontier(Scheduler):
             logger.info("redis answers again: taking requests")
             self._down = False
 
+    def waiting(self, what: str, call: Callable[[], T]) -> T:
+        """call(), waiting for Redis (``redis_link.retrying``). If Redis stays away, the crawl closes
+        (``REDIS_GONE``) and the worker process stops (``WorkerPresence``): its heartbeat ends, so the
+        writer puts the requests it held back in the queue once Redis answers again."""
+        try:
+            return redis_link.retrying(what, call)
+        except redis_link.RETRY_ERRORS:
+            engine = self.crawler.engine
+            if engine is not None:
+                logger.error(
+                    "redis unreachable for %d s while %s: stopping", redis_link.REDIS_RETRY_SECONDS, what
+                )
+                deferred_from_coro(engine.close_spider_async(reason=REDIS_GONE))
+            raise
+
     # ------------------------------------------------------------ hand-over
     def settle(self, meta: dict[str, Any], outputs: list[Any]) -> list[Any]:
         """What a callback produced: requests are handed over now; pages are wrapped for the item pipeline,
@@ -267,7 +286,7 @@ class Frontier(Scheduler):
             redis_link.seen_key(run),
             redis_link.run_key(run) + ":list_errors",
         ]
-        queued = redis_link.retrying("handing requests over", lambda: self._hand_over(keys=keys, args=args))
+        queued = self.waiting("handing requests over", lambda: self._hand_over(keys=keys, args=args))
         if self.stats is not None and queued:
             self.stats.inc_value("scheduler/enqueued/redis", queued)
         return int(queued)
@@ -293,7 +312,7 @@ class Frontier(Scheduler):
             redis_link.run_key(envelope.run_id),
             redis_link.PUSHED_BY,
         ]
-        entry = redis_link.retrying("pushing a fetch", lambda: self._push(keys=keys, args=args))
+        entry = self.waiting("pushing a fetch", lambda: self._push(keys=keys, args=args))
         return entry.decode() if isinstance(entry, bytes) else str(entry)
 
 

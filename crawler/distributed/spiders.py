@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import signal
 import time
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import asdict
@@ -30,7 +32,7 @@ from scrapy.exceptions import DontCloseSpider, NotConfigured
 from twisted.internet import task
 
 from crawler.distributed import redis_link
-from crawler.distributed.frontier import FACTS, LEASE, Envelope, Frontier, requeue_dead, run_of
+from crawler.distributed.frontier import FACTS, LEASE, REDIS_GONE, Envelope, Frontier, requeue_dead, run_of
 from crawler.items import NotFoundSample
 from crawler.spiderloader import SourceSpiderLoader
 
@@ -87,7 +89,7 @@ class DistributedSpider:
         """Make sure the not-found sample of netloc in this run is known here (read from Redis if not)."""
         if netloc in self.not_found:
             return
-        raw = redis_link.retrying(
+        raw = self.frontier.waiting(
             "reading a not-found sample",
             lambda: self.frontier.server.hget(redis_link.run_key(run), f"notfound:{netloc}"),
         )
@@ -160,7 +162,7 @@ class DistributedSpider:
                 replies = pipe.execute()
             return replies[2], replies[3]
 
-        done, (total, kind, revisits) = redis_link.retrying("recording a not-found probe", record)
+        done, (total, kind, revisits) = self.frontier.waiting("recording a not-found probe", record)
         if total is None or done < int(total):
             return []
         self.revisit = "due" if (kind or b"").decode() == "revisit" else "none"
@@ -247,7 +249,7 @@ class WorkerPresence:
 
     def beat(self) -> None:
         spider = self.crawler.spider
-        about = {"pid": _pid(), "since": int(self.started), "source": spider.name if spider else None}
+        about = {"pid": os.getpid(), "since": int(self.started), "source": spider.name if spider else None}
         try:
             with self.server.pipeline() as pipe:
                 pipe.set(redis_link.heartbeat_key(self.worker), json.dumps(about), ex=HEARTBEAT_TTL)
@@ -259,6 +261,10 @@ class WorkerPresence:
     def closed(self, spider: Spider, reason: str) -> None:
         if self.loop.running:
             self.loop.stop()
+        if reason == REDIS_GONE:
+            # the whole process stops, so its heartbeat ends and the writer recovers what it held; a
+            # supervisor (compose, systemd) starts it again
+            os.kill(os.getpid(), signal.SIGTERM)
         try:
             inflight = redis_link.inflight_key(spider.name)
             mine = [
@@ -273,9 +279,3 @@ class WorkerPresence:
                 "its heartbeat expires",
                 redis_link.one_line(exc),
             )
-
-
-def _pid() -> int:
-    import os
-
-    return os.getpid()
