@@ -166,7 +166,7 @@ class EnqueuedRun:
         try:
             db = open_reader(self.db_path)
             try:
-                status = db["runs"].get(self.run_id)["status"]
+                status = db.table("runs").get(self.run_id)["status"]
             finally:
                 db.close()
             if status != "running":

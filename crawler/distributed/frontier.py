@@ -166,6 +166,13 @@ class RunDupeFilter(RFPDupeFilter):
 class Frontier(Scheduler):
     """scrapy-redis's scheduler; also hands each response's outcome back to Redis (see the module rules)."""
 
+    df: RunDupeFilter
+    queue: LeasedPriorityQueue
+    crawler: Crawler
+    worker: str
+    pending: dict[str, int]  # lease -> pages still to push before it is released
+    _down = False
+
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Frontier:
         url = crawler.settings.get("COURTNEWS_REDIS_URL")
@@ -181,10 +188,9 @@ class Frontier(Scheduler):
         instance.stats = crawler.stats
         instance.crawler = crawler
         instance.worker = crawler.settings.get("COURTNEWS_WORKER_ID") or "worker"
-        instance.pending: dict[str, int] = {}  # lease -> pages still to push before it is released
+        instance.pending = {}
         instance._hand_over = instance.server.register_script(_HAND_OVER)
         instance._push = instance.server.register_script(_PUSH)
-        instance._down = False
         return instance
 
     def open(self, spider: Spider) -> None:
@@ -198,7 +204,7 @@ class Frontier(Scheduler):
         )
         if not self.df:
             self.df = load_object(self.dupefilter_cls).from_spider(spider)
-        spider.frontier = self  # type: ignore[attr-defined] - the spider and its middleware hand over here
+        spider.frontier = self  # type: ignore[attr-defined]  # the spider and its middleware hand over here
 
     def close(self, reason: str) -> None:
         """Nothing is flushed: the queue is shared with other workers (SCHEDULER_PERSIST)."""

@@ -277,7 +277,8 @@ class Writer:
 
     def _fetch_writer(self) -> FetchWriter:
         if self._writer is None:
-            self._writer = FetchWriter(self.db_path, with_comments=self.with_comments).start()
+            self._writer = FetchWriter(self.db_path, with_comments=self.with_comments)
+            self._writer.start()
         return self._writer
 
     # ------------------------------------------------------------ recording
@@ -305,7 +306,7 @@ class Writer:
             jobs.append((entry_id, run_id, writer.submit_fetch(run_id, records, fetch_id)))
         done: list[tuple[bytes, int | None, str]] = [(i, run, "dead") for i, run in dead]
         failure: ArchiveError | None = None
-        for entry_id, run_id, future in jobs:
+        for entry_id, job_run, future in jobs:
             if future is None:
                 done.append((entry_id, None, "recorded"))
                 continue
@@ -316,7 +317,7 @@ class Writer:
                 continue  # not acknowledged: given to us again after the wait
             if results and results[0].outcome == "duplicate":
                 self.duplicates += 1
-            done.append((entry_id, run_id, "recorded"))
+            done.append((entry_id, job_run, "recorded"))
         self._acknowledge(done)
         self.recorded += sum(1 for _, run, what in done if what == "recorded" and run is not None)
         if failure is not None:
@@ -347,7 +348,8 @@ class Writer:
         logger.error(
             "stream entry %s cannot be recorded (%s): moved to %s", entry_id.decode(), reason, redis_link.DEAD
         )
-        self.server.xadd(redis_link.DEAD, {**fields, b"entry": entry_id, b"reason": reason.encode()})
+        kept: dict[Any, Any] = {**fields, b"entry": entry_id, b"reason": reason.encode()}
+        self.server.xadd(redis_link.DEAD, kept)
 
     # ------------------------------------------------------------ housekeeping
     def recover_dead_workers(self) -> int:
