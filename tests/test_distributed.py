@@ -6,6 +6,7 @@ a worker, the writer, Redis itself, and the archive still gets every article exa
 
 from __future__ import annotations
 
+import json
 import os
 import time
 
@@ -74,8 +75,24 @@ def test_a_worker_killed_mid_crawl_loses_nothing(cluster: Cluster, tmp_path, rou
         cluster.wait_for("the workers", lambda: cluster.redis.client().zcard("courtnews:workers") == 2)
         cluster.enqueue("court-0")
         cluster.wait_for("some captures", lambda: cluster.captures() >= 60 + 60 * round_)
+        server = cluster.redis.client()
+        doomed_id = next(
+            key.decode().split(":", 2)[2]
+            for key in server.keys("courtnews:worker:*")
+            if json.loads(server.get(key) or b"{}").get("pid") == doomed.pid
+        )
+
+        def held() -> list[bytes]:
+            return [
+                k
+                for k in server.hkeys("courtnews:court-0:inflight")
+                if k.decode().startswith(doomed_id + "|")
+            ]
+
+        cluster.wait_for("the doomed worker to hold requests", lambda: len(held()) >= 3)
         pool = worker_processes(doomed.pid)
         kill_group(doomed)  # SIGKILL, mid-crawl: fetches in flight and leased requests die with it
+        lost_leases = held()
         cluster.wait_for("the run to end", lambda: cluster.run_status() not in (None, "running"))
     finally:
         for server in servers:
@@ -84,7 +101,12 @@ def test_a_worker_killed_mid_crawl_loses_nothing(cluster: Cluster, tmp_path, rou
         cluster.logs()
     )
     archived_once(cluster, 500)
-    assert "put back in the queue" in cluster.log("writer")  # its leased requests were fetched by the other
+    assert (
+        lost_leases
+    )  # it died holding requests, and the other worker fetched them once the writer put them back
+    assert f"worker {doomed_id} is gone" in cluster.log("writer") and "put back in the queue" in cluster.log(
+        "writer"
+    )
     time.sleep(1.5)
     assert not [pid for pid in pool if os.path.exists(f"/proc/{pid}")], (
         "extraction workers outlived the worker"
