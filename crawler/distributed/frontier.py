@@ -18,6 +18,15 @@ Rules:
   taking the next request does not: a worker with no Redis is idle.
 """
 
+# scrapy-redis 0.9.1 with Scrapy 2.19 (checked with a RedisSpider crawl against a local site, and here): it
+# works. Its scheduler fits Scrapy's scheduler interface, requests round-trip through Request.to_dict and
+# request_from_dict, async start() is not involved (workers start nothing; the enqueuer queues requests).
+# What does not fit, and how it is handled: StatsCollector.inc_value(spider=) and Spider.log() are deprecated
+# (our next_request/open do without them); RedisPipeline's process_item(spider) and its Deferred are
+# deprecated (not used: our pipeline pushes to a stream); its pop is not reliable (a worker's death loses
+# what it popped: hence the lease); its fingerprints are its own sha1 of method, URL and body, not Scrapy's
+# REQUEST_FINGERPRINTER (ours key articles by page key); the default pickle serializer would run code found
+# in Redis (serializer.py); SCHEDULER_PERSIST=False would empty the shared queue when any worker stops.
 from __future__ import annotations
 
 import itertools
