@@ -23,6 +23,7 @@ import redis
 
 from crawler.process import ChildProcess
 from tests.conftest import TEST_SETTINGS, crawl_env
+from tests.generated_sites import assert_sound
 
 REDIS_SERVER = shutil.which("redis-server") or (
     "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None
@@ -220,3 +221,13 @@ def kill_group(process: ChildProcess) -> None:
     """SIGKILL the process (its own process group holds it and its extraction workers)."""
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
+
+
+def archived_once(c: Cluster, size: int) -> None:
+    """Every article of the site has exactly one capture and one version; no capture id twice."""
+    assert c.query("SELECT COUNT(*), COUNT(DISTINCT url), COUNT(DISTINCT fetch_id) FROM captures") == [
+        (size, size, size)
+    ], c.logs()
+    assert c.query("SELECT COUNT(*) FROM pages WHERE current_version = 1") == [(size,)]
+    assert c.query("SELECT COUNT(*) FROM captures WHERE outcome != 'version'") == [(0,)]
+    assert_sound(c.db)
