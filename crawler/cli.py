@@ -704,5 +704,9 @@ def status(
         sys.exit(1)
 
 
+from crawler.distributed.cli import register  # noqa: E402 - distributed mode: worker, writer, enqueue
+
+register(main)
+
 if __name__ == "__main__":
     main()

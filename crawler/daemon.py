@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -50,6 +51,9 @@ from crawler.scheduling import (
     source_trigger,
 )
 from crawler.sources import DaemonConfig, Source, SourcesError, load_daemon_config, load_sources
+
+if TYPE_CHECKING:
+    from crawler.distributed.enqueue import DistributedRuns
 
 logger = logging.getLogger("courtnews.daemon")
 
@@ -132,6 +136,15 @@ class Daemon:
         self.reload_requested = threading.Event()
         self.scheduler: BackgroundScheduler | None = None
         self._cond = threading.Condition()
+        # distributed mode (crawler/distributed/enqueue.py): runs are queued in Redis for crawl workers on
+        # any host instead of started here as processes; everything else in this service stays as it is
+        self.distributed: DistributedRuns | None = None
+        if os.environ.get("COURTNEWS_REDIS_URL"):
+            from crawler.distributed.enqueue import DistributedRuns
+
+            self.distributed = DistributedRuns(
+                os.environ["COURTNEWS_REDIS_URL"], db_path, sources_path, config
+            )
 
     # ------------------------------------------------------------ what jobs do: enqueue, nothing more
     def enqueue(self, slug: str, kind: str = "crawl", trigger: str = "schedule") -> bool:
@@ -272,6 +285,8 @@ class Daemon:
                     cwd=self.db_path.parent,
                     log_file=log_file,
                 )
+            elif self.distributed is not None:
+                run_id, process = self.distributed.launch(job)  # type: ignore[assignment]
             else:
                 db = open_archive(self.db_path)
                 try:  # the run exists before the process does, so even a crawl that dies at once is recorded
@@ -389,13 +404,18 @@ class Daemon:
             time.sleep(0.2 if left else 0)
             marked = mark_interrupted_runs(
                 db,
-                lambda pid: process_is_crawl(pid, self.db_path),
+                # a distributed run (pid 0) is judged by Redis, below
+                lambda pid: (
+                    process_is_crawl(pid, self.db_path) or (self.distributed is not None and pid == 0)
+                ),
                 "stopped when the daemon started: an earlier daemon left it running (or it was killed)",
             )
         finally:
             db.close()
         if marked:
             logger.info("marked %d run(s) interrupted by an earlier crash", marked)
+        if self.distributed is not None:
+            self.distributed.adopt(self)
 
     def reload(self) -> None:
         try:

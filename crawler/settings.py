@@ -57,3 +57,11 @@ ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 LOG_LEVEL = os.environ.get("COURTNEWS_LOG_LEVEL", "INFO")
 LOGSTATS_INTERVAL = 30.0
 FEED_EXPORT_ENCODING = "utf-8"
+
+# Distributed mode (crawler/distributed/, README "When one machine is not enough"): with a Redis URL in the
+# environment, `scrapy crawl SLUG` is a crawl worker fed from Redis; `courtnews writer` records its fetches.
+COURTNEWS_REDIS_URL = os.environ.get("COURTNEWS_REDIS_URL", "")
+if COURTNEWS_REDIS_URL:
+    from crawler.distributed.settings import worker_settings
+
+    globals().update(worker_settings(globals()))

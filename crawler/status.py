@@ -5,14 +5,18 @@ A source needs attention (and `status` exits 1) when:
   operator or a shutdown stopped do not count);
 - it is overdue: no successful list crawl within twice its cadence (or never one);
 - a run of it is stuck: still ``running`` though its process is gone, or running past the crawl timeout;
-and the whole service needs attention when no daemon holds the archive (unless --without-daemon).
+and the whole service needs attention when no daemon holds the archive (unless --without-daemon). In
+distributed mode (COURTNEWS_REDIS_URL set) Redis judges the runs it holds and the status ends with its
+queues, workers and writer (``crawler/distributed/status.py``).
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
@@ -21,6 +25,9 @@ from archive.runs import last_success, open_runs, recent_runs, source_totals
 from crawler.process import process_is_crawl
 from crawler.scheduling import cadence, next_run
 from crawler.sources import DaemonConfig, Source
+
+if TYPE_CHECKING:
+    from crawler.distributed.status import RedisView
 
 RUN_FIELDS = (
     "id", "kind", "trigger", "started_at", "finished_at", "status", "exit_code", "captures", "new_versions",
@@ -51,6 +58,7 @@ def source_status(
     config: DaemonConfig,
     fail_after: int,
     now: datetime | None = None,
+    redis: RedisView | None = None,
 ) -> list[SourceStatus]:
     now = now or datetime.now(UTC)
     tz = ZoneInfo(config.timezone)
@@ -83,6 +91,8 @@ def source_status(
             status.problems.append(f"overdue: last successful list crawl {_ago(now - success)} ago")
         for run in running.get(slug, []):
             age = now - _parse(run["started_at"])
+            if run["pid"] == 0:
+                continue  # a distributed run: Redis tells how it goes (below)
             if not process_is_crawl(run["pid"], db_path):
                 status.problems.append(
                     f"stuck: run {run['id']} is 'running' but its process {run['pid']} is gone"
@@ -90,6 +100,11 @@ def source_status(
             elif age > timedelta(seconds=config.crawl_timeout + config.grace_period):
                 status.problems.append(f"stuck: run {run['id']} has been running for {_ago(age)}")
         rows.append(status)
+    redis = redis or redis_view()
+    if redis is not None:  # distributed mode (crawler/distributed/status.py)
+        from crawler.distributed.status import judge
+
+        judge(rows, open_runs(db), redis)
     return rows
 
 
@@ -98,7 +113,19 @@ def _ago(delta: timedelta) -> str:
     return f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.1f} h"
 
 
-def format_status(rows: list[SourceStatus], daemon: str, timezone: str) -> str:
+def redis_view() -> RedisView | None:
+    """Distributed mode's state when COURTNEWS_REDIS_URL is set (queues, workers, the writer's lag), else None."""
+    url = os.environ.get("COURTNEWS_REDIS_URL")
+    if not url:
+        return None
+    from crawler.distributed.status import look
+
+    return look(url)
+
+
+def format_status(
+    rows: list[SourceStatus], daemon: str, timezone: str, redis: RedisView | None = None
+) -> str:
     tz = ZoneInfo(timezone)
     lines = [
         daemon,
@@ -113,4 +140,9 @@ def format_status(rows: list[SourceStatus], daemon: str, timezone: str) -> str:
             f"{row.pages:>7}{row.versions:>9}"
         )
         lines += [f"    ! {problem}" for problem in row.problems]
+    redis = redis or redis_view()
+    if redis is not None:
+        from crawler.distributed.status import section
+
+        lines += section(redis)
     return "\n".join(lines)

@@ -1,0 +1,339 @@
+"""The shared frontier is scrapy-redis's: its scheduler, its priority queue (a sorted set per source) and its
+duplicate filter, configured for courtnews. What is added here makes a worker's death lose nothing.
+
+Rules:
+- taking a request is a lease: one Lua call moves it from the source's queue into the source's in-flight
+  hash under ``<worker>|<n>`` (``LeasedPriorityQueue.pop``), so a request is always in Redis somewhere;
+- a response's outcome is handed over with the lease's release in one Lua call: the requests it produced are
+  queued (those its run has seen are dropped by the run's duplicate filter) together with the run's list
+  facts (``Frontier.hand_over``); a fetched page is pushed to the item stream with the release
+  (``Frontier.push``). Until then the lease stays, and if the worker dies the writer puts the request
+  back in the queue (``requeue_dead``): a fetch may happen twice, never zero times;
+- a request's run travels in its meta (``courtnews_run``) to everything it produces; a run that is stopping
+  or gone (stopped by the daemon) gets no new requests, but what was fetched is still pushed;
+- the duplicate filter is per run (``courtnews:run:<id>:seen``, deleted when the run closes): the next run
+  fetches list pages again. Articles are keyed by their page key (``archive.urls.page_key``), so one
+  article is fetched once per run however many list pages, or workers, find it;
+- work that cannot go on without Redis (a hand-over, a push) waits for it (``redis_link.retrying``);
+  taking the next request does not: a worker with no Redis is idle.
+"""
+
+# scrapy-redis 0.9.1 with Scrapy 2.19 (checked with a RedisSpider crawl against a local site, and here): it
+# works. Its scheduler fits Scrapy's scheduler interface, requests round-trip through Request.to_dict and
+# request_from_dict, async start() is not involved (workers start nothing; the enqueuer queues requests).
+# What does not fit, and how it is handled: StatsCollector.inc_value(spider=) and Spider.log() are deprecated
+# (our next_request/open do without them); RedisPipeline's process_item(spider) and its Deferred are
+# deprecated (not used: our pipeline pushes to a stream); its pop is not reliable (a worker's death loses
+# what it popped: hence the lease); its fingerprints are its own sha1 of method, URL and body, not Scrapy's
+# REQUEST_FINGERPRINTER (ours key articles by page key); the default pickle serializer would run code found
+# in Redis (serializer.py); SCHEDULER_PERSIST=False would empty the shared queue when any worker stops.
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import redis
+from scrapy import Request
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.misc import load_object
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.queue import PriorityQueue
+from scrapy_redis.scheduler import Scheduler
+
+from archive.urls import page_key
+from crawler.distributed import redis_link
+from crawler.items import FetchedPage
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+RUN = "courtnews_run"  # meta: the run a request belongs to
+LEASE = "courtnews_lease"  # meta: the lease under which this worker holds the request
+FACTS = "courtnews_facts"  # meta (set by the spider while parsing): list facts handed over with the lease
+REDIS_GONE = "redis_unreachable"  # close reason of a worker's crawl that waited for Redis in vain
+T = TypeVar("T")
+
+# KEYS: queue, in-flight; ARGV: lease. The best request moves to in-flight as "<score>\n<request>".
+_POP = """
+local best = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if #best == 0 then return false end
+redis.call('ZREM', KEYS[1], best[1])
+redis.call('HSET', KEYS[2], ARGV[1], best[2] .. '\\n' .. best[1])
+return best[1]
+"""
+
+# KEYS: queue, in-flight, run hash, run's seen set, run's list errors; ARGV: lease ('' = none),
+# facts JSON, then (fingerprint or '', score, request) triples. Queued only while the run is open.
+_HAND_OVER = """
+local open = redis.call('EXISTS', KEYS[3]) == 1 and redis.call('HEXISTS', KEYS[3], 'stop') == 0
+local queued = 0
+if open then
+  for i = 3, #ARGV, 3 do
+    if ARGV[i] == '' or redis.call('SADD', KEYS[4], ARGV[i]) == 1 then
+      redis.call('ZADD', KEYS[1], ARGV[i + 1], ARGV[i + 2])
+      queued = queued + 1
+    end
+  end
+  local facts = cjson.decode(ARGV[2])
+  for name, n in pairs(facts['incr'] or {}) do redis.call('HINCRBY', KEYS[3], name, n) end
+  for _, text in ipairs(facts['errors'] or {}) do redis.call('RPUSH', KEYS[5], text) end
+  redis.call('LTRIM', KEYS[5], 0, 99)
+end
+if ARGV[1] ~= '' then redis.call('HDEL', KEYS[2], ARGV[1]) end
+return queued
+"""
+
+# KEYS: stream, in-flight, run hash, pushed-by hash; ARGV: lease ('' = keep), worker, then field/value pairs
+_PUSH = """
+local fields = {}
+for i = 3, #ARGV do fields[#fields + 1] = ARGV[i] end
+local id = redis.call('XADD', KEYS[1], '*', unpack(fields))
+if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('HINCRBY', KEYS[3], 'pushed', 1) end
+redis.call('HINCRBY', KEYS[4], ARGV[2], 1)
+if ARGV[1] ~= '' then redis.call('HDEL', KEYS[2], ARGV[1]) end
+return id
+"""
+
+# KEYS: queue, in-flight; ARGV: leases. Each goes back into the queue with its score.
+_REQUEUE = """
+local n = 0
+for _, lease in ipairs(ARGV) do
+  local held = redis.call('HGET', KEYS[2], lease)
+  if held then
+    local cut = string.find(held, '\\n', 1, true)
+    redis.call('ZADD', KEYS[1], tonumber(string.sub(held, 1, cut - 1)), string.sub(held, cut + 1))
+    redis.call('HDEL', KEYS[2], lease)
+    n = n + 1
+  end
+end
+return n
+"""
+
+
+@dataclass
+class Envelope:
+    """A fetched page on its way to the item stream, with the run it belongs to and the lease it settles."""
+
+    page: FetchedPage
+    run_id: int
+    lease: str | None = field(default=None, repr=False)
+
+
+def run_of(meta: dict[str, Any]) -> int:
+    return int(meta.get(RUN) or 0)
+
+
+class LeasedPriorityQueue(PriorityQueue):
+    """scrapy-redis's priority queue (a sorted set per source) whose pop is a lease (see the module rules)."""
+
+    def __init__(self, server: redis.Redis, spider: Spider, key: str, serializer: Any = None) -> None:
+        super().__init__(server, spider, key, serializer)
+        self.worker = spider.settings.get("COURTNEWS_WORKER_ID") or "worker"
+        self.inflight = redis_link.inflight_key(spider.name)
+        self._numbers = itertools.count(1)
+        self._pop = server.register_script(_POP)
+
+    def pop(self, timeout: int = 0) -> Request | None:
+        lease = f"{self.worker}|{next(self._numbers)}"
+        data = self._pop(keys=[self.key, self.inflight], args=[lease])
+        if not data:
+            return None
+        request = self._decode_request(data)
+        request.meta[LEASE] = lease
+        return request
+
+    def encode(self, request: Request) -> bytes:
+        request.meta.pop(LEASE, None)  # a lease belongs to the worker that took the request, never to a copy
+        return self._encode_request(request)
+
+
+class RunDupeFilter(RFPDupeFilter):
+    """scrapy-redis's duplicate filter, one set per run; an article is known by its page key."""
+
+    def fingerprint(self, request: Request) -> str:
+        meta = request.meta
+        if meta.get("article_url") == request.url and not meta.get("hops"):
+            return "page:" + page_key(request.url)
+        return self.request_fingerprint(request)
+
+    def request_seen(self, request: Request) -> bool:
+        key = redis_link.seen_key(run_of(request.meta))
+        return self.server.sadd(key, self.fingerprint(request)) == 0
+
+    def clear(self) -> None:
+        """Nothing: a run's fingerprints are deleted when the writer closes the run, not when a worker stops."""
+
+
+class Frontier(Scheduler):
+    """scrapy-redis's scheduler; also hands each response's outcome back to Redis (see the module rules)."""
+
+    df: RunDupeFilter
+    queue: LeasedPriorityQueue
+    crawler: Crawler
+    worker: str
+    pending: dict[str, int]  # lease -> pages still to push before it is released
+    _down = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Frontier:
+        url = crawler.settings.get("COURTNEWS_REDIS_URL")
+        if not url:
+            raise NotConfigured("COURTNEWS_REDIS_URL is not set: this is not a distributed crawl")
+        try:
+            instance = cls.from_settings(crawler.settings)  # scrapy-redis pings the server (REDIS_URL) here
+        except redis.RedisError as exc:
+            raise redis_link.RedisUnavailable(
+                f"{redis_link.safe_url(url)} does not answer ({redis_link.one_line(exc)}); "
+                "start Redis there or set COURTNEWS_REDIS_URL"
+            ) from None
+        instance.stats = crawler.stats
+        instance.crawler = crawler
+        instance.worker = crawler.settings.get("COURTNEWS_WORKER_ID") or "worker"
+        instance.pending = {}
+        instance._hand_over = instance.server.register_script(_HAND_OVER)
+        instance._push = instance.server.register_script(_PUSH)
+        return instance
+
+    def open(self, spider: Spider) -> None:
+        # scrapy-redis's open() less its Spider.log() call (deprecated in Scrapy 2.19) and its flush option
+        self.spider = spider
+        self.queue = load_object(self.queue_cls)(
+            server=self.server,
+            spider=spider,
+            key=self.queue_key % {"spider": spider.name},
+            serializer=self.serializer,
+        )
+        if not self.df:
+            self.df = load_object(self.dupefilter_cls).from_spider(spider)
+        spider.frontier = self  # type: ignore[attr-defined]  # the spider and its middleware hand over here
+
+    def close(self, reason: str) -> None:
+        """Nothing is flushed: the queue is shared with other workers (SCHEDULER_PERSIST)."""
+
+    # ------------------------------------------------------------ the scheduler interface
+    def next_request(self) -> Request | None:
+        try:
+            request = self.queue.pop()
+        except redis_link.RETRY_ERRORS as exc:
+            self._unreachable(exc)
+            return None
+        self._reachable()
+        if request is not None and self.stats is not None:
+            self.stats.inc_value("scheduler/dequeued/redis")
+        return request
+
+    def has_pending_requests(self) -> bool:
+        try:
+            return len(self.queue) > 0
+        except redis_link.RETRY_ERRORS as exc:
+            self._unreachable(exc)
+            return False
+
+    def enqueue_request(self, request: Request) -> bool:
+        """A request that reached the engine by itself (our spiders hand theirs over instead): queued in its
+        run, through the run's duplicate filter."""
+        return self.hand_over({RUN: run_of(request.meta)}, [request], release=False) == 1
+
+    def _unreachable(self, exc: Exception) -> None:
+        if not self._down:
+            logger.warning(
+                "redis unreachable (%s): no new requests until it answers", redis_link.one_line(exc)
+            )
+            self._down = True
+
+    def _reachable(self) -> None:
+        if self._down:
+            logger.info("redis answers again: taking requests")
+            self._down = False
+
+    def waiting(self, what: str, call: Callable[[], T]) -> T:
+        """call(), waiting for Redis (``redis_link.retrying``). If Redis stays away, the crawl closes
+        (``REDIS_GONE``) and the worker process stops (``WorkerPresence``): its heartbeat ends, so the
+        writer puts the requests it held back in the queue once Redis answers again."""
+        try:
+            return redis_link.retrying(what, call)
+        except redis_link.RETRY_ERRORS:
+            engine = self.crawler.engine
+            if engine is not None:
+                logger.error(
+                    "redis unreachable for %d s while %s: stopping", redis_link.REDIS_RETRY_SECONDS, what
+                )
+                deferred_from_coro(engine.close_spider_async(reason=REDIS_GONE))
+            raise
+
+    # ------------------------------------------------------------ hand-over
+    def settle(self, meta: dict[str, Any], outputs: list[Any]) -> list[Any]:
+        """What a callback produced: requests are handed over now; pages are wrapped for the item pipeline,
+        which releases the lease once the last of them is pushed."""
+        requests = [o for o in outputs if isinstance(o, Request)]
+        pages = [o for o in outputs if isinstance(o, FetchedPage)]
+        others = [o for o in outputs if not isinstance(o, Request | FetchedPage)]
+        lease = meta.get(LEASE)
+        if pages and lease:
+            self.pending[lease] = self.pending.get(lease, 0) + len(pages)
+        self.hand_over(meta, requests, release=not pages)
+        run = run_of(meta)
+        return [Envelope(page, run, lease) for page in pages] + others
+
+    def hand_over(self, meta: dict[str, Any], requests: list[Request], release: bool = True) -> int:
+        """Queue requests in meta's run with the list facts, and release meta's lease: one atomic call."""
+        run = run_of(meta)
+        lease = meta.get(LEASE) if release else None
+        facts = meta.pop(FACTS, None) or {}
+        args: list[Any] = [lease or "", json.dumps(facts, ensure_ascii=False)]
+        for request in requests:
+            if not request.meta.get(RUN):
+                request.meta[RUN] = run
+            fingerprint = "" if request.dont_filter else self.df.fingerprint(request)
+            args += [fingerprint, -request.priority, self.queue.encode(request)]
+        keys = [
+            self.queue.key,
+            self.queue.inflight,
+            redis_link.run_key(run),
+            redis_link.seen_key(run),
+            redis_link.run_key(run) + ":list_errors",
+        ]
+        queued = self.waiting("handing requests over", lambda: self._hand_over(keys=keys, args=args))
+        if self.stats is not None and queued:
+            self.stats.inc_value("scheduler/enqueued/redis", queued)
+        return int(queued)
+
+    def push(self, envelope: Envelope, fields: dict[str, bytes | str]) -> str:
+        """Push one archive-ready fetch to the item stream; the last page of a lease releases it. Called in
+        the reactor's thread, like settle: the lease bookkeeping is not shared with other threads."""
+        lease = envelope.lease
+        release = ""
+        if lease is not None:
+            left = self.pending.get(lease, 1) - 1
+            if left <= 0:
+                self.pending.pop(lease, None)
+                release = lease
+            else:
+                self.pending[lease] = left
+        args: list[Any] = [release, self.worker]
+        for name, value in fields.items():
+            args += [name, value]
+        keys = [
+            redis_link.ITEMS,
+            self.queue.inflight,
+            redis_link.run_key(envelope.run_id),
+            redis_link.PUSHED_BY,
+        ]
+        entry = self.waiting("pushing a fetch", lambda: self._push(keys=keys, args=args))
+        return entry.decode() if isinstance(entry, bytes) else str(entry)
+
+
+def requeue_dead(server: redis.Redis, slug: str, leases: list[str]) -> int:
+    """Put requests leased by dead workers back in the source's queue."""
+    if not leases:
+        return 0
+    script = server.register_script(_REQUEUE)
+    return int(script(keys=[redis_link.queue_key(slug), redis_link.inflight_key(slug)], args=leases))
