@@ -39,7 +39,7 @@ test: $(STAMP) $(PYWB_STAMP) redis-server
 
 # the fault tests with more iterations (200 kill -9 loops): run before a release, not on every change
 soak: $(STAMP)
-	COURTNEWS_SOAK=1 $(BIN)/python -m pytest tests/test_faults_*.py
+	COURTNEWS_SOAK=1 $(BIN)/python -m pytest tests/test_faults_*.py tests/test_distributed_faults.py
 
 demo: $(STAMP)
 	$(BIN)/courtnews demo

@@ -39,9 +39,10 @@ def mark_interrupted_runs(
     reason: str = "the crawl process ended before closing its run (killed?)",
 ) -> int:
     """Runs still 'running' whose process is gone were killed: say so."""
+    # pid 0: a distributed run, done by workers elsewhere and closed by the writer, never by a local process
     stale = [
         row["id"]
-        for row in db.query("SELECT id, pid FROM runs WHERE status = 'running'")
+        for row in db.query("SELECT id, pid FROM runs WHERE status = 'running' AND pid != 0")
         if not is_alive(row["pid"])
     ]
     if stale:

@@ -35,6 +35,7 @@ RESERVE_BYTES = 1024 * 1024
 class _Job:
     run_id: int
     records: list[Recorded]
+    fetch_id: str | None = None  # recorded once under this id, however often it is delivered
     future: Future[list[RecordResult]] = field(default_factory=Future)
 
 
@@ -71,8 +72,10 @@ class ArchiveWriter:
         self._thread.start()
         return self
 
-    def submit(self, run_id: int, records: list[Recorded]) -> Future[list[RecordResult]]:
-        job = _Job(run_id, records)
+    def submit(
+        self, run_id: int, records: list[Recorded], fetch_id: str | None = None
+    ) -> Future[list[RecordResult]]:
+        job = _Job(run_id, records, fetch_id)
         if self.full is not None:
             self._give_up([job], self.full)
         else:
@@ -144,7 +147,7 @@ class ArchiveWriter:
 
     def _record(self, job: _Job) -> list[RecordResult]:
         try:
-            return record_fetch(self._db, job.run_id, job.records, self.with_comments)
+            return record_fetch(self._db, job.run_id, job.records, self.with_comments, job.fetch_id)
         except sqlite3.Error as exc:
             problem = storage_error(exc, self.path)
             if isinstance(problem, ArchiveBusy | ArchiveFull) or not self._db.conn.in_transaction:
@@ -155,7 +158,7 @@ class ArchiveWriter:
         first = job.records[0]
         fallback = Recorded(replace(first.capture, reason=" ".join(reason.split())[:300]), "failed")
         logger.error("%s: %s", first.capture.url, fallback.capture.reason)
-        return record_fetch(self._db, job.run_id, [fallback], self.with_comments)
+        return record_fetch(self._db, job.run_id, [fallback], self.with_comments, job.fetch_id)
 
     def _give_up(self, batch: list[_Job], error: ArchiveError) -> None:
         self.unstored += len(batch)

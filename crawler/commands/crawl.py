@@ -24,8 +24,9 @@ class Command(ScrapyCrawl):
         if len(args) != 1:
             raise UsageError("give exactly one spider (a source's slug)")
         assert self.crawler_process and self.settings is not None
-        try:  # a bad archive path or a full disk is one line, before Scrapy starts
-            open_archive(self.settings.get("ARCHIVE_DB")).close()
+        try:  # a bad archive path or a full disk is one line, before Scrapy starts (a worker has no archive)
+            if not self.settings.get("COURTNEWS_REDIS_URL"):
+                open_archive(self.settings.get("ARCHIVE_DB")).close()
         except ArchiveError as exc:
             print(f"courtnews: {exc}", file=sys.stderr)
             self.exitcode = 1

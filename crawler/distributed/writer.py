@@ -29,22 +29,21 @@ import json
 import logging
 import os
 import socket
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import redis
 
 from archive import open_archive
-from archive.db import ArchiveBusy, ArchiveError, ArchiveFull, storage_error
+from archive.db import ArchiveError, ArchiveFull
 from archive.runs import _pid_alive, finish_run
-from archive.store import Recorded, RecordResult, record_fetch
-from archive.writer import ArchiveWriter, _Job
+from archive.store import Recorded, RecordResult
+from archive.writer import ArchiveWriter
 from crawler.distributed import records as entries
 from crawler.distributed import redis_link
 from crawler.distributed.frontier import requeue_dead
@@ -95,39 +94,12 @@ class WriterRefused(RuntimeError):
     """Another writer holds this archive or this Redis; the message is one line naming it."""
 
 
-@dataclass
-class _FetchJob(_Job):
-    fetch_id: str | None = None
-
-
 class FetchWriter(ArchiveWriter):
     """ArchiveWriter (batches, the write lock taken up front, each fetch all or nothing, a store error made a
     failed capture, a full disk reported), recording each fetch under its capture id."""
 
     def submit_fetch(self, run_id: int, records: list[Recorded], fetch_id: str) -> Future[list[RecordResult]]:
-        job = _FetchJob(run_id, records, fetch_id=fetch_id)
-        if self.full is not None:
-            self._give_up([job], self.full)
-        else:
-            self._queue.put(job)
-        return job.future
-
-    def _record(self, job: _Job) -> list[RecordResult]:
-        # ArchiveWriter._record with the capture id passed on (the fallback failed capture keeps it too)
-        fetch_id = job.fetch_id if isinstance(job, _FetchJob) else None
-        try:
-            return record_fetch(self._db, job.run_id, job.records, self.with_comments, fetch_id=fetch_id)
-        except sqlite3.Error as exc:
-            problem = storage_error(exc, self.path)
-            if isinstance(problem, ArchiveBusy | ArchiveFull) or not self._db.conn.in_transaction:
-                raise problem from exc
-            reason = f"could not be stored as judged: {problem}"
-        except (ValueError, TypeError, KeyError, AssertionError) as exc:
-            reason = f"could not be stored as judged: {type(exc).__name__}: {exc}"
-        first = job.records[0]
-        fallback = Recorded(replace(first.capture, reason=" ".join(reason.split())[:300]), "failed")
-        logger.error("%s: %s", first.capture.url, fallback.capture.reason)
-        return record_fetch(self._db, job.run_id, [fallback], self.with_comments, fetch_id=fetch_id)
+        return self.submit(run_id, records, fetch_id)
 
 
 @dataclass
