@@ -58,7 +58,7 @@ def _spider(sources_path: str | Path | None, slug: str, revisit: str) -> Any:
 
 
 def enqueue_run(
-    server: redis.Redis,
+    server: redis_link.Client,
     db: sqlite_utils.Database,
     sources_path: str | Path | None,
     slug: str,
@@ -116,12 +116,12 @@ def enqueue_run(
     return run_id
 
 
-def _url_of(server: redis.Redis) -> str:
+def _url_of(server: redis_link.Client) -> str:
     kwargs = server.connection_pool.connection_kwargs
     return f"redis://{kwargs.get('host', '?')}:{kwargs.get('port', '?')}/{kwargs.get('db', 0)}"
 
 
-def stop_run(server: redis.Redis, run_id: int, slug: str, reason: str = "shutdown") -> None:
+def stop_run(server: redis_link.Client, run_id: int, slug: str, reason: str = "shutdown") -> None:
     """No more requests for the run: its queue is emptied and its in-flight fetches end it (``stopped``)."""
     with server.pipeline() as pipe:
         pipe.hset(redis_link.run_key(run_id), "stop", reason)
@@ -129,7 +129,7 @@ def stop_run(server: redis.Redis, run_id: int, slug: str, reason: str = "shutdow
         pipe.execute()
 
 
-def forget_run(server: redis.Redis, run_id: int, slug: str) -> None:
+def forget_run(server: redis_link.Client, run_id: int, slug: str) -> None:
     """Drop everything Redis holds for the run but its pushed fetches (which the writer still records)."""
     server.delete(
         redis_link.run_key(run_id),
@@ -146,7 +146,7 @@ def forget_run(server: redis.Redis, run_id: int, slug: str) -> None:
 class EnqueuedRun:
     """A distributed run as the daemon sees a crawl process: poll for its end, terminate, kill."""
 
-    server: redis.Redis
+    server: redis_link.Client
     db_path: Path
     run_id: int
     slug: str

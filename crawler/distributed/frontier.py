@@ -134,7 +134,7 @@ def run_of(meta: dict[str, Any]) -> int:
 class LeasedPriorityQueue(PriorityQueue):
     """scrapy-redis's priority queue (a sorted set per source) whose pop is a lease (see the module rules)."""
 
-    def __init__(self, server: redis.Redis, spider: Spider, key: str, serializer: Any = None) -> None:
+    def __init__(self, server: redis_link.Client, spider: Spider, key: str, serializer: Any = None) -> None:
         super().__init__(server, spider, key, serializer)
         self.worker = spider.settings.get("COURTNEWS_WORKER_ID") or "worker"
         self.inflight = redis_link.inflight_key(spider.name)
@@ -331,7 +331,7 @@ class Frontier(Scheduler):
         return entry.decode() if isinstance(entry, bytes) else str(entry)
 
 
-def requeue_dead(server: redis.Redis, slug: str, leases: list[str]) -> int:
+def requeue_dead(server: redis_link.Client, slug: str, leases: list[str]) -> int:
     """Put requests leased by dead workers back in the source's queue."""
     if not leases:
         return 0

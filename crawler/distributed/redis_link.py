@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
@@ -31,6 +31,9 @@ WORKERS = f"{PREFIX}:workers"  # sorted set: worker id -> last heartbeat (unix t
 PUSHED_BY = f"{PREFIX}:workers:pushed"  # hash: worker id -> items pushed (status: who did the work)
 REDIS_RETRY_SECONDS = 300.0
 RETRY_ERRORS = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError)
+# A client of ours answers bytes (decode_responses is off); redis-py's stubs type every reply as bytes or str or
+# more, which only adds casts: replies are handled as the bytes they are.
+Client = Any
 
 
 class RedisUnavailable(ConnectionError):
@@ -77,7 +80,7 @@ def safe_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
-def client(url: str) -> redis.Redis:
+def client(url: str) -> Client:
     """A client with bounded waits: a Redis that is down answers an error within seconds, not never."""
     try:
         return redis.Redis.from_url(
@@ -89,7 +92,7 @@ def client(url: str) -> redis.Redis:
         ) from None
 
 
-def connect(url: str) -> redis.Redis:
+def connect(url: str) -> Client:
     """A client whose server answered PING; RedisUnavailable (one line) otherwise."""
     server = client(url)
     try:
