@@ -1,0 +1,111 @@
+"""Every branch of the rules that decide what is junk and what is a challenge, one example each, so that
+dropping any alternative of a rule (or loosening a count) fails a test: each wording of an account-giveaway
+line goes on its own, a run of seed-shaped credential lines goes wherever it stands (one token a line
+included), and a page answered with a challenge status is a challenge whatever its body says."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from crawler.extract.challenge import detect_challenge
+from crawler.extract.line_rules import LINE_RULES, filter_lines
+
+GIVEAWAY = next(rule for rule in LINE_RULES if rule.name == "giveaway-offer")
+BEFORE, AFTER = "法院依法审理此案。", "判决已经发生法律效力。"
+
+# one line per alternative of the giveaway pattern, each matched by that alternative alone
+GIVEAWAY_WORDINGS = [
+    "优酷会员30天/15元",  # price by days
+    "腾讯视频独享7天",  # exclusive for N days
+    "请点本站链接购买",  # 请点本站 … 购买
+    "需要的朋友看本站上边链接",  # 本站上边链接
+    "腾讯视频VIP账号免费分享，每日更新",  # an account shared free, refreshed daily
+    "今日爱奇艺会员账号分享",  # today's member accounts shared
+    "Free Netflix premium accounts",  # English: free premium accounts
+    "Netflix accounts updated daily",  # English: accounts updated daily
+]
+
+
+def _alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of a regular expression (split on | outside groups and classes)."""
+    parts, depth, in_class, escaped, start = [], 0, False, False, 0
+    for index, char in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:index])
+            start = index + 1
+    return [*parts, pattern[start:]]
+
+
+def test_each_alternative_of_the_giveaway_rule_has_its_own_example():
+    """The examples cover the giveaway rule alternative by alternative (the English group holds two, one
+    example each): a deleted alternative leaves its example unmatched, which the next test catches."""
+    alternatives = [re.compile(a) for a in _alternatives(GIVEAWAY.pattern.pattern)]
+    matched = []
+    for wording in GIVEAWAY_WORDINGS:
+        hits = [index for index, a in enumerate(alternatives) if a.search(wording)]
+        assert len(hits) == 1, (wording, hits)
+        matched += hits
+    assert sorted(set(matched)) == list(range(len(alternatives)))
+
+
+@pytest.mark.parametrize("line", GIVEAWAY_WORDINGS)
+def test_every_wording_of_an_account_giveaway_goes(line):
+    kept, removed = filter_lines([BEFORE, line, AFTER])
+    assert kept == [BEFORE, AFTER]
+    assert [(r.rule, r.text) for r in removed] == [("giveaway-offer", line)]
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        ["64DZ605leV5", "YM81gy780Bphi"],  # one token a line
+        ["64DZ605leV5 YM81gy780Bphi", "12H ZW33vb3"],
+        ["a1b2c3 d4e5f6 g7h8i9 j0k1l2", "m3n4o5 p6q7r8 s9t0u1 v2w3x4"],  # four tokens a line
+    ],
+)
+def test_seed_shaped_credential_lines_go_anywhere_in_the_body(run):
+    """Two or more lines of random letter-and-digit tokens (one to four a line) are a dump even in the middle
+    of an article, with no giveaway or header beside them."""
+    kept, removed = filter_lines([BEFORE, *run, AFTER])
+    assert kept == [BEFORE, AFTER]
+    assert [r.rule for r in removed] == ["credential-lines"] * len(run)
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        ["a1b2c3 d4e5f6 g7h8i9 j0k1l2 m3n4o5", "p6q7r8 s9t0u1 v2w3x4 y5z6a7 b8c9d0"],  # five tokens: a table
+        ["64DZ605leV5"],  # a single line proves nothing
+        ["GB2312 UTF8", "ISO8859 abcdef"],  # a token without a digit
+    ],
+)
+def test_token_lines_in_the_body_that_are_not_the_seed_shape_stay(run):
+    body = [BEFORE, *run, AFTER]
+    assert filter_lines(body) == (body, [])
+
+
+@pytest.mark.parametrize(("status", "vendor"), [(412, "riversecurity"), (521, "jiasule")])
+def test_a_challenge_status_is_a_challenge_whatever_the_body(status, vendor):
+    """412 (瑞数 riversecurity) and 521 (加速乐 jiasule) answer with a script page whose body varies; the status
+    alone says challenge, even over a page that reads like an article."""
+    article = (
+        "<html><body><p>"
+        + "法院依法公开审理了一起民间借贷纠纷案件，当庭作出判决。" * 10
+        + "</p></body></html>"
+    )
+    assert detect_challenge(200, {}, article) is None
+    assert detect_challenge(status, {}, article) == f"challenge page: {vendor} (HTTP {status})"
