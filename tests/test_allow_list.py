@@ -18,18 +18,9 @@ LIST = "/zixun/gengduo/24.html"
 
 def localhost_source(site: Site, path: Path) -> Path:
     """The fixture site as a source that allows the host `localhost` only."""
-    port = site.server.server.server_address[1]
-    path.write_text(
-        f"""[[source]]
-slug = "court-gov-cn"
-court = "最高人民法院"
-family = "courtgov"
-start_urls = ["http://localhost:{port}{LIST}"]
-allowed_hosts = ["localhost"]
-schedule = "1h"
-""",
-        "utf-8",
-    )
+    local = site.base_url.replace("127.0.0.1", "localhost")
+    entry = site.source_entry().replace(site.base_url, local).replace('["127.0.0.1"]', '["localhost"]')
+    path.write_text(entry, "utf-8")
     return path
 
 
