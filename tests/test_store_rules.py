@@ -1,0 +1,141 @@
+"""The store's rules that the crawl tests only brush against, each on a real SQLite archive: comments make
+a version only when the archive asks for it, a restored page names only what differs from its last text,
+a same-page hop leaves the page's state alone, every version with text is findable by search under its own
+id, a revisit asks with the validators of the last full response of a live page only, removed pages are
+revisited or not as asked, and a capture's repr never carries the page."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from archive import ArticleFields, Capture, open_archive, start_run
+from archive.search import search
+from archive.store import Recorded, known_page_keys, known_urls, record, record_fetch, validators
+
+URL = "https://www.court.gov.cn/zixun/xiangqing/1.html"
+
+
+def article(body: str = "第一段。\n第二段。", **more) -> ArticleFields:
+    return ArticleFields(
+        title="法院审结一起民间借贷纠纷案", body=body, published="2024-01-02T03:04:05+08:00", **more
+    )
+
+
+def capture(
+    url: str = URL, status: int | None = 200, raw: bytes | None = b"<html>page</html>", **more
+) -> Capture:
+    return Capture(url=url, source="s", status=status, raw=raw, **more)
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = open_archive(tmp_path / "a.db")
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def run(db):
+    return start_run(db, "s")
+
+
+def comment(text: str) -> dict[str, str | None]:
+    return {"author": "网友", "published": None, "text": text}
+
+
+def test_a_new_comment_alone_makes_a_version_only_when_comments_count(db, run):
+    first = [comment("支持法院依法判决。")]
+    more = [*first, comment("希望早日执行到位。")]
+    record_fetch(db, run, [Recorded(capture(), "article", article(comments=first))])
+    again = record_fetch(db, run, [Recorded(capture(), "article", article(comments=more))])
+    assert again[0].outcome == "unchanged"  # by default a reply is not the court changing its article
+    counted = record_fetch(
+        db,
+        run,
+        [Recorded(capture(), "article", article(comments=[*more, comment("三。")]))],
+        with_comments=True,
+    )
+    assert counted[0].outcome == "changed"
+    stored = [json.loads(r["comments"]) for r in db.query("SELECT comments FROM versions ORDER BY version")]
+    assert [len(c) for c in stored] == [1, 3] and stored[0][0]["text"] == "支持法院依法判决。"
+
+
+def test_an_article_without_comments_stores_none(db, run):
+    record(db, run, capture(), "article", article())
+    assert next(iter(db.query("SELECT comments FROM versions")))["comments"] is None
+
+
+def test_a_restored_page_names_the_fields_that_differ_from_its_last_text(db, run):
+    record(db, run, capture(), "article", article())
+    record(db, run, capture(status=404), "gone")
+    same = record(db, run, capture(), "article", article())
+    assert (same.outcome, same.changed_fields) == ("restored", [])
+    record(db, run, capture(status=404), "gone")
+    edited = record(db, run, capture(), "article", article(body="第一段。\n第二段改了。"))
+    assert (edited.outcome, edited.changed_fields) == ("restored", ["body"])
+    restored = next(iter(db.query("SELECT previous_id FROM versions WHERE version = 5")))
+    assert restored["previous_id"] == 3  # it follows the text of version 3, not the removal in between
+
+
+def test_a_hop_to_the_same_page_spelled_otherwise_leaves_its_state(db, run):
+    record(db, run, capture(), "article", article())
+    http = URL.replace("https://", "http://")
+    results = record_fetch(
+        db,
+        run,
+        [
+            Recorded(capture(http, 301, b"", location=URL), "redirect"),
+            Recorded(capture(), "article", article()),
+        ],
+    )
+    assert [r.outcome for r in results] == ["redirect", "unchanged"]
+    page = db["pages"].get(1)
+    assert page["state"] == "live" and db["pages"].count == 1
+    # a page first met as a hop is recorded as what it was
+    other = "https://www.court.gov.cn/old/2.html"
+    record_fetch(db, run, [Recorded(capture(other, 301, b"", location=URL), "redirect")])
+    assert next(iter(db.query("SELECT state FROM pages WHERE url = ?", [other])))["state"] == "redirect"
+
+
+def test_every_version_with_text_is_found_by_search_under_its_own_id(db, run):
+    record(db, run, capture(), "article", article())
+    record(db, run, capture(), "article", article(body="第一段。\n法院依法追缴赃款。"))
+    found = search(db, "追缴赃款")
+    version = next(iter(db.query("SELECT id FROM versions WHERE version = 2")))["id"]
+    assert [row["version_id"] for row in found] == [version]
+
+
+def test_revisits_ask_with_the_validators_of_the_last_full_response_of_a_live_page(db, run):
+    headers = {"ETag": '"v1"', "Last-Modified": "Tue, 02 Jan 2024 03:04:05 GMT", "Content-Type": "text/html"}
+    record(db, run, capture(headers=headers), "article", article())
+    record(db, run, capture(status=304, raw=None, headers={"ETag": '"v0"'}), "not-modified")
+    gone = "https://www.court.gov.cn/zixun/xiangqing/2.html"
+    record(db, run, capture(gone, headers={"ETag": '"g"'}), "article", article())
+    record(db, run, capture(gone, status=404, raw=b"nf"), "gone")
+    bare = "https://www.court.gov.cn/zixun/xiangqing/3.html"
+    record(db, run, capture(bare), "article", article())
+    assert validators(db, [URL, gone, bare, "https://nowhere.invalid/"]) == {
+        URL: {"etag": '"v1"', "last-modified": "Tue, 02 Jan 2024 03:04:05 GMT"}
+    }
+
+
+def test_removed_pages_are_revisited_only_when_asked(db, run):
+    record(db, run, capture(), "article", article())
+    gone = "https://www.court.gov.cn/zixun/xiangqing/2.html"
+    record(db, run, capture(gone), "article", article())
+    record(db, run, capture(gone, status=404), "gone")
+    never = "https://www.court.gov.cn/zixun/xiangqing/3.html"
+    record(db, run, capture(never, status=503), "failed")
+    assert sorted(known_urls(db, "s")) == [URL, gone]
+    assert known_urls(db, "s", include_removed=False) == [URL]
+    assert known_page_keys(db, "s") == {
+        r["url_key"] for r in db.query("SELECT url_key FROM pages WHERE url != ?", [never])
+    }
+    assert known_urls(db, "other-source") == []
+
+
+def test_a_capture_never_shows_its_bytes_in_a_log_line():
+    shown = repr(capture(raw="<html>判决书全文</html>".encode()))
+    assert "判决书" not in shown and "raw" not in shown and URL in shown
