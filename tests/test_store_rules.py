@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from archive import ArticleFields, Capture, open_archive, start_run
+from archive import ArticleFields, Capture
 from archive.search import search
 from archive.store import Recorded, known_page_keys, known_urls, record, record_fetch, validators
+from tests import test_archive
 
-URL = "https://www.court.gov.cn/zixun/xiangqing/1.html"
+URL = test_archive.URL
+db, run = test_archive.db, test_archive.run  # the archive and run fixtures
 
 
 def article(body: str = "第一段。\n第二段。", **more) -> ArticleFields:
@@ -27,18 +27,6 @@ def capture(
     url: str = URL, status: int | None = 200, raw: bytes | None = b"<html>page</html>", **more
 ) -> Capture:
     return Capture(url=url, source="s", status=status, raw=raw, **more)
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = open_archive(tmp_path / "a.db")
-    yield database
-    database.close()
-
-
-@pytest.fixture
-def run(db):
-    return start_run(db, "s")
 
 
 def comment(text: str) -> dict[str, str | None]:
