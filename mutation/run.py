@@ -170,7 +170,11 @@ def run_module(module: str, spec: dict, exclude: list[str], resume: bool) -> Res
             [COSMIC_RAY, "exec", config, session], cwd=work, env=environment(work), stdout=out, stderr=out
         )
     result = read_session(module, session, work)
-    result.seconds = time.monotonic() - started
+    # the time of every run of this session, a resumed one included
+    spent = work.parent / f"{slug(module)}.seconds"
+    total = float(spent.read_text() if resume and spent.exists() else 0) + time.monotonic() - started
+    spent.write_text(str(total))
+    result.seconds = total
     return result
 
 
