@@ -109,3 +109,35 @@ def test_a_challenge_status_is_a_challenge_whatever_the_body(status, vendor):
     )
     assert detect_challenge(200, {}, article) is None
     assert detect_challenge(status, {}, article) == f"challenge page: {vendor} (HTTP {status})"
+
+
+# ---------------------------------------------------------------- challenge thresholds, at their edges
+ENABLE_JS = "please enable javascript and refresh the page"
+
+
+@pytest.mark.parametrize(("visible", "challenge"), [(400, True), (401, False)])
+def test_an_enable_javascript_notice_is_a_challenge_only_on_a_page_of_at_most_400_characters(
+    visible, challenge
+):
+    """A real article may mention JavaScript; the sign counts on a page with little text."""
+    page = "<html><body><p>" + ENABLE_JS + "</p><p>{}</p></body></html>"
+    filler = "某" * (visible - len(ENABLE_JS.replace(" ", "")))
+    assert detect_challenge(200, {}, page.format(filler)) == (
+        "challenge page: enable-javascript" if challenge else None
+    )
+
+
+@pytest.mark.parametrize(("before", "blocked"), [(35, True), (36, False)])
+def test_a_block_sign_counts_only_in_a_notice_of_at_most_40_characters(before, blocked):
+    """'访问被拦截' in a run of 40 characters is a block notice; in a longer sentence an article speaks of it."""
+    page = "<html><body><p>" + "某" * before + "访问被拦截</p></body></html>"
+    assert detect_challenge(200, {}, page) == ("block page: 访问被拦截" if blocked else None)
+
+
+def test_scripts_and_styles_are_not_visible_text_however_they_are_written():
+    """An app shell's inline script (on many lines, in capitals) holds no text a reader sees: the page is an
+    empty shell, whatever the size of the script."""
+    script = "<SCRIPT type='text/javascript'>\n" + "var data = '法院新闻内容';\n" * 200 + "</SCRIPT>"
+    style = "<style>\n" + "p { color: red; }\n" * 50 + "</STYLE>"
+    shell = f"<html><head>{style}</head><body><div id='app'></div>{script}</body></html>"
+    assert detect_challenge(200, {}, shell) == "empty shell: under 100 characters of visible text"
