@@ -9,6 +9,7 @@ checkout itself is never touched. cosmic-ray applies one mutant at a time and ru
     python mutation/run.py                  # every module; exit 1 if a score fell below the recorded one
     python mutation/run.py crawler/scheduling.py --jobs 1
     python mutation/run.py --resume         # go on with the sessions already in build/mutation
+    python mutation/run.py --retest MODULE  # after adding tests: run that session's survivors again
     python mutation/run.py --update         # record the scores and survivors found (keeps the reasons)
 
 Score = killed / (mutants - survivors recorded as equivalent). Survivors are listed in score.toml with the
@@ -141,11 +142,31 @@ def environment(work: Path) -> dict[str, str]:
     return env
 
 
-def run_module(module: str, spec: dict, exclude: list[str], resume: bool) -> Result:
+def retest_survivors(module: str, spec: dict, exclude: list[str], work: Path, session: Path) -> int:
+    """After tests were added: the checkout's tests (and the module's test selection) into the copy, and
+    the surviving mutants of the session queued again. Killed mutants stay killed."""
+    shutil.rmtree(work / "tests")
+    shutil.copytree(ROOT / "tests", work / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    (work.parent / f"{slug(module)}.toml").write_text(config_text(module, spec, exclude), "utf-8")
+    db = sqlite3.connect(session)
+    survivors = db.execute("DELETE FROM work_results WHERE lower(test_outcome) = 'survived'").rowcount
+    db.commit()
+    db.close()
+    return survivors
+
+
+def run_module(module: str, spec: dict, exclude: list[str], resume: bool, retest: bool = False) -> Result:
     work = WORK / slug(module)
     session = work.parent / f"{slug(module)}.sqlite"
     log = work.parent / f"{slug(module)}.log"
     started = time.monotonic()
+    if retest:
+        if not session.exists():
+            raise SystemExit(f"{module}: no session in {WORK} to retest")
+        queued = retest_survivors(module, spec, exclude, work, session)
+        with open(log, "a") as out:
+            print(f"{module}: {queued} survivors queued again with the current tests", file=out, flush=True)
+        resume = True
     if not (resume and session.exists() and work.exists()):
         session.unlink(missing_ok=True)
         copy_checkout(work)
@@ -266,6 +287,9 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2, help="modules mutated at once (default 2)")
     parser.add_argument("--resume", action="store_true", help="go on with the sessions in build/mutation")
     parser.add_argument("--update", action="store_true", help="record these scores and survivors")
+    parser.add_argument(
+        "--retest", action="store_true", help="run the survivors of the sessions again with the current tests"
+    )
     args = parser.parse_args()
     config = tomllib.loads((HERE / "modules.toml").read_text("utf-8"))
     specs = config["modules"]
@@ -280,7 +304,9 @@ def main() -> int:
     started = time.monotonic()
     results: dict[str, Result] = {}
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-        futures = {pool.submit(run_module, m, specs[m], exclude, args.resume): m for m in modules}
+        futures = {
+            pool.submit(run_module, m, specs[m], exclude, args.resume, args.retest): m for m in modules
+        }
         for future in concurrent.futures.as_completed(futures):
             result = future.result()
             results[result.module] = result

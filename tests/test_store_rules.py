@@ -172,3 +172,16 @@ def test_a_page_keeps_the_reason_of_its_last_trouble_across_hops(db, run):
         db, run, [Recorded(capture(home, 301, b"", location=URL, reason="redirect to x"), "redirect")]
     )
     assert db["pages"].get(1)["last_error"] == "a home page reached by a redirect"
+
+
+def test_fetches_recorded_inside_a_batch_join_its_transaction(db, run):
+    """The writer records many fetches in one write transaction: each is a savepoint of it, and an unchanged
+    capture names the version it confirmed."""
+    from archive.db import write_transaction
+
+    with write_transaction(db):
+        first = record_fetch(db, run, [Recorded(capture(), "article", article())])
+        again = record_fetch(db, run, [Recorded(capture(), "article", article())])
+        assert db.conn.in_transaction
+    assert (first[0].outcome, again[0].outcome, again[0].version) == ("first", "unchanged", 1)
+    assert db["captures"].count == 2 and not db.conn.in_transaction
