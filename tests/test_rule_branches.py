@@ -141,3 +141,19 @@ def test_scripts_and_styles_are_not_visible_text_however_they_are_written():
     style = "<style>\n" + "p { color: red; }\n" * 50 + "</STYLE>"
     shell = f"<html><head>{style}</head><body><div id='app'></div>{script}</body></html>"
     assert detect_challenge(200, {}, shell) == "empty shell: under 100 characters of visible text"
+
+
+def test_a_vendor_script_sign_is_a_challenge_even_on_a_page_full_of_text():
+    """Only the enable-JavaScript and script-redirect signs need a page with little text; a 瑞数 or 加速乐 script
+    is a challenge however much text surrounds it."""
+    text = "<p>" + "法院依法公开审理了一起民间借贷纠纷案件，当庭作出判决。" * 40 + "</p>"
+    ts = f"<html><head><script>$_ts=window['$_ts'];</script></head><body>{text}</body></html>"
+    assert detect_challenge(200, {}, ts) == "challenge page: riversecurity"
+    jsl = f"<html><body>{text}<script>document.cookie='__jsl_clearance=1'</script></body></html>"
+    assert detect_challenge(200, {}, jsl) == "challenge page: jiasule"
+
+
+@pytest.mark.parametrize(("visible", "shell"), [(99, True), (100, False)])
+def test_a_page_is_an_empty_shell_below_100_visible_characters(visible, shell):
+    page = "<html><body><div>" + "某" * visible + "</div></body></html>"  # no paragraph of 20 characters
+    assert (detect_challenge(200, {}, page) or "").startswith("empty shell") is shell

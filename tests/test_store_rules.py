@@ -185,3 +185,34 @@ def test_fetches_recorded_inside_a_batch_join_its_transaction(db, run):
         assert db.conn.in_transaction
     assert (first[0].outcome, again[0].outcome, again[0].version) == ("first", "unchanged", 1)
     assert db["captures"].count == 2 and not db.conn.in_transaction
+
+
+def test_removals_and_moves_set_the_page_state_and_the_run_counters(db, run):
+    moved_url = "https://www.court.gov.cn/zixun/xiangqing/2.html"
+    target = "https://www.court.gov.cn/zixun/xiangqing/9.html"
+    record(db, run, capture(), "article", article())
+    record(db, run, capture(moved_url), "article", article())
+    record(db, run, capture(), "article", article())  # the same page again: no new page
+    assert record(db, run, capture(status=404), "gone").outcome == "removed"
+    assert record(db, run, capture(moved_url, 301, b"", location=target), "moved").outcome == "moved"
+    pages = {row["url"]: row for row in db.query("SELECT url, state, moved_to FROM pages")}
+    assert (pages[URL]["state"], pages[URL]["moved_to"]) == ("removed", None)
+    assert (pages[moved_url]["state"], pages[moved_url]["moved_to"]) == ("moved", target)
+    counts = db["runs"].get(run)
+    assert {
+        k: counts[k] for k in ("captures", "new_pages", "new_versions", "unchanged", "removed", "moved")
+    } == {
+        "captures": 5,
+        "new_pages": 2,
+        "new_versions": 4,
+        "unchanged": 1,
+        "removed": 1,
+        "moved": 1,
+    }
+
+
+def test_a_304_confirms_the_version_the_page_has(db, run):
+    record(db, run, capture(), "article", article())
+    record(db, run, capture(), "article", article(body="改了。\n第二段。"))
+    confirmed = record(db, run, capture(status=304, raw=None), "not-modified")
+    assert (confirmed.outcome, confirmed.version) == ("unchanged", 2)
