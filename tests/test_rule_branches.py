@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from crawler.extract.challenge import detect_challenge
+from crawler.extract.challenge import block_page, detect_challenge
 from crawler.extract.line_rules import LINE_RULES, filter_lines
 
 GIVEAWAY = next(rule for rule in LINE_RULES if rule.name == "giveaway-offer")
@@ -157,3 +157,23 @@ def test_a_vendor_script_sign_is_a_challenge_even_on_a_page_full_of_text():
 def test_a_page_is_an_empty_shell_below_100_visible_characters(visible, shell):
     page = "<html><body><div>" + "某" * visible + "</div></body></html>"  # no paragraph of 20 characters
     assert (detect_challenge(200, {}, page) or "").startswith("empty shell") is shell
+
+
+@pytest.mark.parametrize(("before", "blocked"), [(35, True), (36, False)])
+def test_the_notice_around_a_block_sign_is_measured_from_the_start_of_a_page_without_markup(before, blocked):
+    """A block page served as plain text: the run before the sign starts at the first character."""
+    assert (block_page("某" * before + "访问被拦截。") == "访问被拦截") is blocked
+
+
+def test_the_notice_around_a_block_sign_starts_at_the_nearest_sentence_end():
+    """Only the text since the last sentence end counts: '……。某某某某某访问被拦截' is a ten-character notice,
+    however long the sentence before it."""
+    assert block_page("<p>" + "某" * 30 + "。" + "某" * 5 + "访问被拦截</p>") == "访问被拦截"
+    assert block_page("<p>" + "某" * 36 + "访问被拦截</p>") is None
+
+
+@pytest.mark.parametrize(("visible", "blocked"), [(600, True), (601, False)])
+def test_a_block_page_has_at_most_600_visible_characters(visible, blocked):
+    page = "<html><body><p>您的访问已被拦截</p><div>{}</div></body></html>"
+    filler = "某" * (visible - len("您的访问已被拦截"))
+    assert (block_page(page.format(filler)) == "访问被拦截") is blocked
