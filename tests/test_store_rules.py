@@ -106,7 +106,7 @@ def test_revisits_ask_with_the_validators_of_the_last_full_response_of_a_live_pa
     record(db, run, capture(gone, status=404, raw=b"nf"), "gone")
     bare = "https://www.court.gov.cn/zixun/xiangqing/3.html"
     record(db, run, capture(bare), "article", article())
-    assert validators(db, [URL, gone, bare, "https://nowhere.invalid/"]) == {
+    assert validators(db, [gone, "https://nowhere.invalid/", bare, URL]) == {
         URL: {"etag": '"v1"', "last-modified": "Tue, 02 Jan 2024 03:04:05 GMT"}
     }
 
@@ -216,3 +216,30 @@ def test_a_304_confirms_the_version_the_page_has(db, run):
     record(db, run, capture(), "article", article(body="改了。\n第二段。"))
     confirmed = record(db, run, capture(status=304, raw=None), "not-modified")
     assert (confirmed.outcome, confirmed.version) == ("unchanged", 2)
+
+
+def test_the_content_hash_keeps_the_format_older_archives_were_written_with():
+    """sha1 of compact, key-sorted JSON of the normalised hashed fields, characters unescaped (as git-history
+    does): archives written before must find their pages unchanged, not changed by a new hash format."""
+    import hashlib
+
+    from archive.store import content_hash
+
+    fields = {"title": "法院审结一起民间借贷纠纷案", "body": "第一段。 \n\n第二段。", "published": "2024-01-02T03:04:05+08:00",
+              "source_name": "最高人民法院", "author": "王晓明", "editor": "不计入", "court": "不计入"}  # fmt: skip
+    payload = {"author": "王晓明", "body": "第一段。\n第二段。", "published": "2024-01-02T03:04:05+08:00",
+               "source_name": "最高人民法院", "title": "法院审结一起民间借贷纠纷案"}  # fmt: skip
+    text = '{"author":"王晓明","body":"第一段。\\n第二段。","published":"2024-01-02T03:04:05+08:00",' \
+        '"source_name":"最高人民法院","title":"法院审结一起民间借贷纠纷案"}'  # fmt: skip
+    assert json.loads(text) == payload
+    assert content_hash(fields) == hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def test_comments_are_searchable_and_captures_say_whether_they_made_a_version(db, run):
+    record_fetch(db, run, [Recorded(capture(), "article", article(comments=[comment("希望早日执行到位。")]))])
+    record_fetch(db, run, [Recorded(capture(), "article", article(comments=[comment("希望早日执行到位。")]))])
+    assert [row["version"] for row in search(db, "执行到位")] == [1]
+    assert [r["outcome"] for r in db.query("SELECT outcome FROM captures ORDER BY id")] == [
+        "version",
+        "unchanged",
+    ]
