@@ -7,8 +7,11 @@ STAMP := $(VENV)/.installed-stamp
 PYWB_VENV := .venv-pywb
 PYWB_STAMP := $(PYWB_VENV)/.installed-stamp
 PIP_VERSION := 26.3
+# cosmic-ray, for `make mutation` only, in a venv of its own
+MUTATION_VENV := mutation/.venv
+MUTATION_STAMP := $(MUTATION_VENV)/.installed-stamp
 
-.PHONY: install test soak gate demo run serve bench lint format clean redis-server
+.PHONY: install test soak gate demo run serve bench lint format clean redis-server coverage mutation
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +24,12 @@ $(PYWB_STAMP): constraints-pywb.txt
 	$(PYWB_VENV)/bin/python -m pip install --quiet --upgrade "pip==$(PIP_VERSION)"
 	$(PYWB_VENV)/bin/python -m pip install --quiet -c constraints-pywb.txt pywb
 	@touch $(PYWB_STAMP)
+
+$(MUTATION_STAMP): mutation/constraints.txt
+	@test -x $(MUTATION_VENV)/bin/python || $(PYTHON) -m venv $(MUTATION_VENV)
+	$(MUTATION_VENV)/bin/python -m pip install --quiet --upgrade "pip==$(PIP_VERSION)"
+	$(MUTATION_VENV)/bin/python -m pip install --quiet -c mutation/constraints.txt cosmic-ray
+	@touch $(MUTATION_STAMP)
 
 install: $(STAMP)
 
@@ -40,6 +49,33 @@ test: $(STAMP) $(PYWB_STAMP) redis-server
 # the fault tests with more iterations (200 kill -9 loops): run before a release, not on every change
 soak: $(STAMP)
 	COURTNEWS_SOAK=1 $(BIN)/python -m pytest tests/test_faults_*.py tests/test_distributed_faults.py
+
+# the suite under coverage, every process it starts measured (crawls, extraction workers, the daemon); prints
+# the figures per module, then the lines the mutation-tested modules leave unrun (see CONTRIBUTING.md)
+COVERAGE_DIR := build/coverage
+# where a silent regression corrupts the archive or its trust: what `make mutation` mutates
+MUTATION_MODULES := archive/store.py crawler/records.py crawler/pipelines.py crawler/middlewares.py \
+  crawler/extract/challenge.py crawler/extract/decode.py crawler/extract/line_rules.py \
+  crawler/extract/spam_blocks.py crawler/extract/node_rules.py crawler/scheduling.py crawler/daemon.py
+comma := ,
+space := $(subst ,, )
+coverage: $(STAMP) $(PYWB_STAMP)
+	rm -rf $(COVERAGE_DIR) && mkdir -p $(COVERAGE_DIR)
+	COVERAGE_PROCESS_START=$(CURDIR)/pyproject.toml COVERAGE_FILE=$(CURDIR)/$(COVERAGE_DIR)/.coverage \
+	  PYTHONPATH=$(CURDIR)/tests/network_audit $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -q; \
+	  status=$$?; \
+	  COVERAGE_FILE=$(CURDIR)/$(COVERAGE_DIR)/.coverage $(BIN)/python -m coverage combine -q --keep $(COVERAGE_DIR); \
+	  COVERAGE_FILE=$(CURDIR)/$(COVERAGE_DIR)/.coverage $(BIN)/python -m coverage report; \
+	  COVERAGE_FILE=$(CURDIR)/$(COVERAGE_DIR)/.coverage $(BIN)/python -m coverage report -m --skip-covered \
+	    --include="$(subst $(space),$(comma),$(strip $(MUTATION_MODULES)))"; \
+	  COVERAGE_FILE=$(CURDIR)/$(COVERAGE_DIR)/.coverage $(BIN)/python -m coverage html -q; \
+	  exit $$status
+
+# mutation testing of $(MUTATION_MODULES) against mutation/score.toml (slow: hours; not part of `make test`).
+# One module: make mutation MODULES=crawler/scheduling.py. See CONTRIBUTING.md for when to run it.
+MUTATION_JOBS ?= 2
+mutation: $(STAMP) $(MUTATION_STAMP)
+	$(BIN)/python mutation/run.py --jobs $(MUTATION_JOBS) $(MODULES)
 
 demo: $(STAMP)
 	$(BIN)/courtnews demo

@@ -6,9 +6,12 @@ The archive is built by real crawls of the court.gov.cn fixture site: one articl
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -114,12 +117,26 @@ def test_feed_url_and_cli(archive_db):
     ]
     assert any(t.startswith("[removed]") for t in titles) and any(t.startswith("[changed]") for t in titles)
     cli = CliRunner().invoke(main, ["feed", "--court", "最高人民法院", "--db", str(db)])
-    entries = ET.fromstring(cli.output.strip().encode()).findall("{http://www.w3.org/2005/Atom}entry")
-    assert len(entries) == 6 and "[删除]" in ET.tostring(entries[0], encoding="unicode") + cli.output
+    atom = "{http://www.w3.org/2005/Atom}"
+    entries = ET.fromstring(cli.output.strip().encode()).findall(f"{atom}entry")
+    by_page: dict[str, list[str]] = {}
+    for entry in entries:
+        page = entry.find(f"{atom}link").get("href").rsplit("/", 1)[1]
+        by_page.setdefault(page, []).append(entry.findtext(f"{atom}title"))
+    # each entry's own title names its kind: the removal of 1003 (under its last title), the edit of 1002
+    assert len(entries) == 6 and sorted(by_page["1003.html"]) == [
+        "[删除] 人民法院在线服务平台升级",
+        "[新文章] 人民法院在线服务平台升级",
+    ]
+    assert sorted(t.split("]")[0] for t in by_page["1002.html"]) == ["[修改", "[新文章"]
+    assert [t.split("]")[0] for t in by_page["1001.html"] + by_page["1004.html"]] == ["[新文章"] * 2
 
 
-def test_archived_html_is_never_live_html(archive_db):
-    db, _ = archive_db
+def test_archived_html_is_never_live_html(archive_db, tmp_path):
+    shared, _ = archive_db
+    db = tmp_path / "archive.db"  # the module's archive stays untouched for the other tests
+    with sqlite3.connect(shared) as source, sqlite3.connect(db) as copy:
+        source.backup(copy)
     conn = open_archive(db)
     conn.execute("UPDATE versions SET title = '<script>alert(1)</script>' WHERE id = 1")
     conn.conn.commit()
@@ -130,8 +147,6 @@ def test_archived_html_is_never_live_html(archive_db):
     digest = next(iter(conn.query("SELECT digest FROM blobs LIMIT 1")))["digest"]
     blob = get(db, f"/archive/blobs/{digest.replace(':', '~3A')}.blob?_blob_column=data")
     assert "text/html" not in blob.headers.get("content-type", "")
-    conn.execute("UPDATE versions SET title = '最高法发布涉农民工工资案件典型案例' WHERE id = 1")
-    conn.conn.commit()
 
 
 def test_history_show_diff_cli(archive_db, tmp_path):
@@ -214,7 +229,17 @@ def test_jsonl_and_csv_export(archive_db):
         main,
         ["export", "--format", "csv", "--since", "2000-01-01", "--source", "court-gov-cn", "--db", str(db)],
     )
-    assert csv_out.output.splitlines()[0].startswith("url,source,version,kind")
+    table = list(csv.DictReader(io.StringIO(csv_out.stdout)))  # stdout: the CSV alone
+    assert csv_out.exit_code == 0 and list(table[0])[:4] == ["url", "source", "version", "kind"]
+    # every version, with the same values as the JSONL export
+    assert len(table) == 6 and {r["source"] for r in table} == {"court-gov-cn"}
+    assert sorted((r["url"].rsplit("/", 1)[1], r["version"], r["kind"]) for r in table) == sorted(
+        (v["url"].rsplit("/", 1)[1], str(v["version"]), v["kind"]) for v in versions
+    )
+    removed = next(r for r in table if r["kind"] == "removed")
+    assert removed["url"].endswith("/1003.html") and removed["body"] == ""
+    changed = next(r for r in table if r["kind"] == "changed")
+    assert "安全平稳有序运行" in changed["body"] and changed["title"]
 
 
 def test_every_cli_command_is_in_the_readme():

@@ -1,6 +1,8 @@
 """Loaded by every Python process the test suite starts (it is on their PYTHONPATH): refuses and records any
 network connection or name lookup that is not for this machine, so the suite proves nothing leaves
-127.0.0.1 (the Public Suffix List, a font, a CDN, a real court site). conftest.py fails the run on a record."""
+127.0.0.1 (the Public Suffix List, a font, a CDN, a real court site). conftest.py fails the run on a record.
+
+Under `make coverage` (COVERAGE_PROCESS_START set) it also starts coverage in each of those processes."""
 
 from __future__ import annotations
 
@@ -38,3 +40,14 @@ def _audit(event: str, args: tuple) -> None:
 
 if os.environ.get("NETWORK_AUDIT_LOG"):
     sys.addaudithook(_audit)
+
+
+# `make coverage`: every Python process of the suite measures itself (coverage's subprocess support). The
+# pywb venv has no coverage: nothing to start there.
+if os.environ.get("COVERAGE_PROCESS_START"):
+    try:
+        import coverage
+    except ImportError:
+        pass
+    else:
+        coverage.process_startup()
