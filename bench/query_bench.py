@@ -19,6 +19,7 @@ import asyncio
 import hashlib
 import itertools
 import json
+import multiprocessing
 import random
 import shutil
 import statistics
@@ -37,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 from archive import open_archive  # noqa: E402
 from archive.db import write_transaction  # noqa: E402
 from archive.schema import migrations  # noqa: E402
-from archive.search import index_version  # noqa: E402
+from archive.search import search_text  # noqa: E402
 
 
 def _words(text: str) -> list[str]:
@@ -125,6 +126,30 @@ class Fetch:
     url: str
     fetched_at: str
     article: dict[str, str] | None  # None: the page answered 404
+    indexed: tuple[str, str] = ("", "")  # the article's title and body as archive.search indexes them
+
+
+def _produce(params: Params, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    """In a process of its own: generate the fetches and their indexed text (the costly half), in batches."""
+    batch: list[Fetch] = []
+    for fetch in _fetches(Generator(params)):
+        if fetch.article:
+            fetch.indexed = (search_text(fetch.article["title"]), search_text(fetch.article["body"]))
+        batch.append(fetch)
+        if len(batch) == 1_000:
+            queue.put(batch)
+            batch = []
+    queue.put(batch)
+    queue.put(None)
+
+
+def _produced(params: Params) -> Iterator[Fetch]:
+    queue: multiprocessing.Queue = multiprocessing.Queue(maxsize=8)  # type: ignore[type-arg]
+    producer = multiprocessing.Process(target=_produce, args=(params, queue), daemon=True)
+    producer.start()
+    while (batch := queue.get()) is not None:
+        yield from batch
+    producer.join()
 
 
 def _fetches(gen: Generator) -> Iterator[Fetch]:
@@ -218,7 +243,11 @@ def _write(db: sqlite_utils.Database, run_id: int, page: _Page, fetch: Fetch) ->
         or 0
     )
     if article is not None:
-        index_version(db, version_id, article["title"], article["body"], None)
+        # what archive.search.index_version writes, with the text tokenised in the producer process
+        db.execute(
+            "INSERT INTO versions_fts (rowid, title, body, comments) VALUES (?, ?, ?, '')",
+            [version_id, *fetch.indexed],
+        )
         page.text_id = version_id
     page.last_kind = kind
     db.execute(
@@ -229,7 +258,6 @@ def _write(db: sqlite_utils.Database, run_id: int, page: _Page, fetch: Fetch) ->
 
 def build(params: Params, path: Path) -> None:
     """Write the archive to path (a temporary name; the caller renames it when complete), printing progress."""
-    gen = Generator(params)
     db = open_archive(path)
     db.execute("PRAGMA synchronous=OFF")
     db.execute("PRAGMA cache_size=-524288")
@@ -237,7 +265,7 @@ def build(params: Params, path: Path) -> None:
     pages: dict[str, _Page] = {}
     started = time.perf_counter()
     written = 0
-    fetches = _fetches(gen)
+    fetches = _produced(params)
     while written < params.versions:
         with write_transaction(db):
             for fetch in itertools.islice(fetches, 20_000):
