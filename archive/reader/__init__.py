@@ -21,8 +21,9 @@ from archive.search import fts_query, marked, match_pattern, snippet
 
 
 def _fts_query(query: str | None) -> str:
-    # no token at all (empty, only punctuation): a phrase no text contains, so the search finds nothing
-    return fts_query(query or "") or '"\u0000"'
+    # no token at all (empty, only punctuation): the empty phrase, which FTS5 accepts and nothing matches
+    # (a NUL inside the phrase, as before, ended the string early: "unterminated string" in Datasette)
+    return fts_query(query or "") or '""'
 
 
 def _search_snippet(query: str | None, *texts: str | None) -> str:
