@@ -20,8 +20,10 @@ import hashlib
 import itertools
 import json
 import multiprocessing
+import os
 import random
 import shutil
+import signal
 import statistics
 import sys
 import time
@@ -256,8 +258,11 @@ def _write(db: sqlite_utils.Database, run_id: int, page: _Page, fetch: Fetch) ->
     )
 
 
-def build(params: Params, path: Path) -> None:
-    """Write the archive to path (a temporary name; the caller renames it when complete), printing progress."""
+def build(params: Params, path: Path) -> int:
+    """Write the archive to path (a temporary name; the caller renames it), printing progress; the number of
+    versions written. SIGUSR1 ends the build after the batch being written, leaving a smaller, sound archive."""
+    stop = []
+    signal.signal(signal.SIGUSR1, lambda *_: stop.append(True))
     db = open_archive(path)
     # a bulk load of a file nobody else opens: no journal (not written twice), and the search index merges its
     # segments less often (16 per level instead of 4); both are put back before the archive is used
@@ -270,7 +275,7 @@ def build(params: Params, path: Path) -> None:
     started = time.perf_counter()
     written = 0
     fetches = _produced(params)
-    while written < params.versions:
+    while written < params.versions and not stop:
         with write_transaction(db):
             for fetch in itertools.islice(fetches, 20_000):
                 if fetch.source not in runs:
@@ -307,6 +312,7 @@ def build(params: Params, path: Path) -> None:
     db.execute("ANALYZE")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
+    return written
 
 
 def cached_archive(params: Params, rebuild: bool = False) -> Path:
@@ -318,10 +324,19 @@ def cached_archive(params: Params, rebuild: bool = False) -> Path:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     partial = folder / "building.db"
-    print(f"building an archive of {params.versions:,} versions at {final} (cached for reruns) …", flush=True)
-    build(params, partial)
+    print(
+        f"building an archive of {params.versions:,} versions at {final} (cached for reruns; "
+        f"kill -USR1 {os.getpid()} stops early and keeps a smaller archive) …",
+        flush=True,
+    )
+    written = build(params, partial)
     for suffix in ("-wal", "-shm"):
         Path(f"{partial}{suffix}").unlink(missing_ok=True)
+    if written < params.versions:
+        smaller = folder / f"partial-{written}.db"
+        partial.rename(smaller)
+        print(f"stopped early: {written:,} versions at {smaller} (time it with --db {smaller})", flush=True)
+        return smaller
     partial.rename(final)
     return final
 
@@ -406,25 +421,29 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="requests per page (the median is printed)")
     parser.add_argument("--rebuild", action="store_true", help="build the archive again even if cached")
     parser.add_argument("--build-only", action="store_true", help="build (or find) the archive, time nothing")
+    parser.add_argument(
+        "--db", type=Path, default=None, help="time this archive instead of the generated one"
+    )
     args = parser.parse_args()
     params = Params(versions=args.versions)
-    path = cached_archive(params, args.rebuild)
+    path = args.db or cached_archive(params, args.rebuild)
     if args.build_only:
         return
     from archive.search import count
 
     db = open_archive(path)
+    versions = db.execute("SELECT COUNT(*) FROM versions").fetchone()[0]
     size = path.stat().st_size
     counts = {
         q: (timed(lambda q=q: count(db, q), args.runs), count(db, q)) for q in ("法院", "开设赌场罪", "判")
     }
     db.close()
-    print(f"\nDatasette pages at {params.versions:,} versions (median of {args.runs} requests):", flush=True)
+    print(f"\nDatasette pages at {versions:,} versions (median of {args.runs} requests):", flush=True)
     datasette_pages(path, args.runs)
     print("\nsearch total count (archive.search.count):")
     for q, (ms, n) in counts.items():
         print(f"  {q:<10} {n:>9,} matches  {ms:8.1f} ms")
-    print(f"archive size: {size / 2**30:.2f} GiB ({size / params.versions:,.0f} bytes per version)")
+    print(f"archive size: {size / 2**30:.2f} GiB ({size / versions:,.0f} bytes per version)")
 
 
 if __name__ == "__main__":
