@@ -196,6 +196,7 @@ def test_datasette_pages_read_in_chinese_and_beijing_time(archive_db):
     db, _ = archive_db
     changes = get(db, "/archive/changes").text
     assert "正文" in changes and '["body"]' not in changes  # changed_fields as names
+    assert "/archive/-/diff/" in changes  # a change links to its diff
     assert "修改 <span class='code'>changed</span>" in changes
     # created_at is UTC in the data, Beijing time on the page (8 hours later), the UTC value on hover
     created = rows(db, "changes")[0]["created_at"]

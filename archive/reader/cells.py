@@ -86,7 +86,17 @@ def render(
         return Markup("{} <span class='code'>{}</span>").format(labels.STATES[value], value)
     if column == "changed_fields" and isinstance(value, str):
         names = labels.field_labels(value)
-        return Markup("{}").format("、".join(names)) if names else Markup("<span class='muted'>—</span>")
+        if not names:
+            return Markup("<span class='muted'>—</span>")
+        new, old = (
+            _get(row, "version_id") or _get(row, "id"),
+            _get(row, "previous_version_id") or _get(row, "previous_id"),
+        )
+        if new and old and _get(row, "kind") in ("changed", "restored"):  # the change itself, one click away
+            return Markup("<a href='{}/-/diff/{}/{}' title='比较 diff'>{}</a>").format(
+                base, old, new, "、".join(names)
+            )
+        return Markup("{}").format("、".join(names))
     if column in FOLDED_JSON and isinstance(value, str):
         return _folded(column, value)
     if column == "published" and isinstance(value, str):
