@@ -504,3 +504,86 @@ def m101_reader_summary_tables(db: sqlite_utils.Database) -> None:
                final_url, url, source, version, version_id, previous_id AS last_version_id
         FROM timeline WHERE kind IN ('removed', 'moved')"""
     )
+
+
+# What the reader's views are faceted by, and when a summary row counts for it (see m102).
+FACETS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    # facet name: (summary table, column, the kinds a timeline row must have to count; () for articles)
+    "latest_articles.court": ("articles", "court", ()),
+    "latest_articles.source": ("articles", "source", ()),
+    "latest_articles.state": ("articles", "state", ()),
+    "changes.court": ("timeline", "court", ("changed", "restored")),
+    "changes.kind": ("timeline", "kind", ("changed", "restored")),
+    "removals.court": ("timeline", "court", ("removed", "moved")),
+    "removals.status": ("timeline", "status", ("removed", "moved")),
+}
+
+
+def _facet_sql(table: str, row: str, step: int) -> str:
+    """Statements (inside a trigger) adding step to the counts of the facets of table for one of its rows (the
+    trigger's `new` or `old`). No upsert: a trigger fired by INSERT OR REPLACE (m101 refreshes timeline rows so)
+    applies REPLACE to every statement in it, which would turn ON CONFLICT DO UPDATE into a reset of the count;
+    an UPDATE, then an INSERT of a value not counted yet, can never conflict."""
+    statements = []
+    for facet, (source, column, kinds) in FACETS.items():
+        if source != table:
+            continue
+        counted = f"{row}.{column} IS NOT NULL" + (
+            f" AND {row}.kind IN ({', '.join(repr(k) for k in kinds)})" if kinds else ""
+        )
+        statements.append(
+            f"UPDATE facet_counts SET n = n + {step} WHERE facet = '{facet}' AND value = {row}.{column} AND {counted};"
+        )
+        statements.append(
+            f"INSERT INTO facet_counts (facet, value, n) SELECT '{facet}', {row}.{column}, {step} WHERE {counted} "
+            f"AND NOT EXISTS (SELECT 1 FROM facet_counts WHERE facet = '{facet}' AND value = {row}.{column});"
+        )
+    return "\n".join(statements)
+
+
+@migrations()
+def m102_facet_counts(db: sqlite_utils.Database) -> None:
+    """Counts of the reader views' facets (court, source and state of latest_articles; court and kind of changes;
+    court and status of removals), kept by triggers on the summary tables, so an unfiltered view's facets read
+    a few rows instead of counting a million (archive/reader/facets.py reads them)."""
+    db.execute(
+        "CREATE TABLE facet_counts (facet TEXT NOT NULL, value, n INTEGER NOT NULL, PRIMARY KEY (facet, value))"
+    )
+    for facet, (source, column, kinds) in FACETS.items():
+        where = f"{column} IS NOT NULL" + (
+            f" AND kind IN ({', '.join(repr(k) for k in kinds)})" if kinds else ""
+        )
+        db.execute(
+            f"INSERT INTO facet_counts (facet, value, n) SELECT '{facet}', {column}, COUNT(*) FROM {source} "
+            f"WHERE {where} GROUP BY {column}"
+        )
+    for table in ("articles", "timeline"):
+        db.execute(
+            f"CREATE TRIGGER facet_{table}_ai AFTER INSERT ON {table} BEGIN {_facet_sql(table, 'new', 1)} END"
+        )
+        db.execute(
+            f"CREATE TRIGGER facet_{table}_ad AFTER DELETE ON {table} BEGIN {_facet_sql(table, 'old', -1)} END"
+        )
+        columns = sorted({column for source, column, _ in FACETS.values() if source == table} | {"kind"})
+        db.execute(
+            f"CREATE TRIGGER facet_{table}_au AFTER UPDATE OF {', '.join(columns)} ON {table} BEGIN "
+            f"{_facet_sql(table, 'old', -1)} {_facet_sql(table, 'new', 1)} END"
+        )
+    # m101 refreshed the rows of a version's followers with INSERT OR REPLACE, whose implicit delete fires the
+    # delete triggers or not depending on the connection (sqlite-utils turns recursive_triggers on, sqlite3 leaves
+    # it off): counts would drift. The followers are updated instead, from the version they follow.
+    db.execute("DROP TRIGGER reader_version_au")
+    db.execute(
+        f"""CREATE TRIGGER reader_version_au AFTER UPDATE OF id, page_id, version, kind, capture_id, created_at,
+        title, published, published_precision, source_name, author, editor, court, changed_fields, previous_id
+        ON versions BEGIN
+        DELETE FROM timeline WHERE version_id = old.id;
+        INSERT INTO timeline {_TIMELINE_ROW} WHERE v.id = new.id;
+        UPDATE timeline SET previous_title = new.title,
+            title = COALESCE((SELECT title FROM versions WHERE id = timeline.version_id), new.title),
+            court = COALESCE((SELECT court FROM versions WHERE id = timeline.version_id), new.court),
+            published = COALESCE((SELECT published FROM versions WHERE id = timeline.version_id), new.published)
+        WHERE previous_id = new.id;
+        {_refresh_article("old.page_id")}
+        {_refresh_article("new.page_id")} END"""
+    )

@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from datasette.app import Datasette
 
 from archive import open_archive
-from archive.schema import _ARTICLE_ROW, _TIMELINE_ROW
+from archive.schema import _ARTICLE_ROW, _TIMELINE_ROW, FACETS
 from archive.search import fts_query
 from crawler.cli import main
 from crawler.demo.server import serve
@@ -107,6 +107,13 @@ def assert_summaries_match(db: sqlite_utils.Database) -> None:
     assert timeline == list(db.execute(f"SELECT * FROM ({_TIMELINE_ROW}) ORDER BY 1"))
     articles = list(db.execute("SELECT * FROM articles ORDER BY page_id"))
     assert articles == list(db.execute(f"SELECT * FROM ({_ARTICLE_ROW}) ORDER BY 1"))
+    for facet, (table, column, kinds) in FACETS.items():
+        where = f"{column} IS NOT NULL" + (
+            f" AND kind IN ({', '.join(repr(k) for k in kinds)})" if kinds else ""
+        )
+        counted = dict(db.execute(f"SELECT {column}, COUNT(*) FROM {table} WHERE {where} GROUP BY 1"))
+        kept = dict(db.execute("SELECT value, n FROM facet_counts WHERE facet = ? AND n != 0", [facet]))
+        assert kept == counted, facet
 
 
 def test_summary_tables_follow_every_write(archive_db, tmp_path):
@@ -190,6 +197,33 @@ def test_canned_search_counts_pages_and_snippets(archive_db):
     page = get(db, "/archive/search?q=法院")
     assert 'id="sql-editor"' not in page.text  # hide_sql
     assert "/archive/-/search" in page.text
+
+
+def test_view_facets_read_the_kept_counts_and_count_when_filtered(archive_db):
+    db, _ = archive_db
+    for path, params in (
+        ("latest_articles", {}),
+        ("latest_articles", {"state": "live"}),
+        ("changes", {}),
+        ("removals", {}),
+    ):
+        response = get(db, f"/archive/{path}.json?" + urlencode(params))
+        assert response.status_code == 200, response.text
+        facets = {
+            name: {v["value"]: v["count"] for v in f["results"]}
+            for name, f in response.json()["facet_results"].items()
+        }
+        conn = sqlite3.connect(db)
+        where = " AND ".join(f"{k} = ?" for k in params) or "1"
+        for name, counts in facets.items():
+            expected = dict(
+                conn.execute(
+                    f"SELECT {name}, COUNT(*) FROM {path} WHERE {where} AND {name} IS NOT NULL GROUP BY 1",
+                    list(params.values()),
+                )
+            )
+            assert counts == expected, (path, name)
+    assert set(facets) == {"court", "status"}
 
 
 def test_datasette_pages_read_in_chinese_and_beijing_time(archive_db):

@@ -7,6 +7,7 @@
   around the first match, the match between 【】.
 - Pages of its own (archive/reader/views.py): article, timeline, diff, search, courts and court, raw capture,
   WARC record, Atom feed; templates in templates/courtnews/, one stylesheet in static/, no script anywhere.
+- The reader views' facets read counts the archive keeps (archive/reader/facets.py, facet type ``counted``).
 - Datasette's own tables read better (archive/reader/cells.py): times in Beijing time, kinds and fields in
   Chinese, long texts cut with a link to the article, ids linked to the reader's pages, a row shown as a list.
 """
@@ -42,6 +43,13 @@ def register_routes(datasette: Any) -> list:
     from archive.reader.views import ROUTES
 
     return ROUTES
+
+
+@hookimpl
+def register_facet_classes() -> list:
+    from archive.reader.facets import facet_classes
+
+    return facet_classes()
 
 
 @hookimpl

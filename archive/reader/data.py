@@ -119,16 +119,6 @@ def diff_pair(db: sqlite_utils.Database, old_id: int, new_id: int) -> tuple[dict
     return (old, new) if old and new else None
 
 
-def page_versions(db: sqlite_utils.Database, page_id: int) -> list[dict]:
-    return list(
-        db.query(
-            "SELECT id, version, kind, created_at FROM versions WHERE page_id = ? AND kind IN ('first', 'changed', "
-            "'restored') ORDER BY version",
-            [page_id],
-        )
-    )
-
-
 def week_start(day: datetime) -> datetime:
     return (day - timedelta(days=day.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
 
