@@ -587,3 +587,12 @@ def m102_facet_counts(db: sqlite_utils.Database) -> None:
         {_refresh_article("old.page_id")}
         {_refresh_article("new.page_id")} END"""
     )
+
+
+@migrations()
+def m103_reader_indexes(db: sqlite_utils.Database) -> None:
+    """What the reader reads by at a million versions: the version a capture made (the timeline joins them), and
+    the newest captures and pages first (the order Datasette's captures and pages tables open in)."""
+    db.execute("CREATE INDEX IF NOT EXISTS versions_capture ON versions (capture_id)")
+    db.execute("CREATE INDEX IF NOT EXISTS captures_fetched ON captures (fetched_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS pages_last_seen ON pages (last_seen)")

@@ -16,7 +16,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from archive.reader import labels
 
@@ -45,9 +45,23 @@ def _get(row: Any, name: str) -> Any:
         return None
 
 
+URL_COLUMNS = {"url", "final_url", "moved_to", "location"}
+HANDLED = (
+    TIME_COLUMNS
+    | KIND_COLUMNS
+    | VERSION_LINKS
+    | TITLE_COLUMNS
+    | FOLDED_JSON
+    | URL_COLUMNS
+    | {"state", "changed_fields", "published", "body", "page_id"}
+)
+# Markup.format costs about 100 µs a call and a page of 100 rows has a thousand cells: plain f-strings over
+# escape() (markupsafe's C function) build the same escaped HTML
+
+
 def _details(summary: str, body: str) -> Markup:
-    return Markup("<details class='cell-fold'><summary>{}</summary><pre>{}</pre></details>").format(
-        summary, body
+    return Markup(
+        f"<details class='cell-fold'><summary>{escape(summary)}</summary><pre>{escape(body)}</pre></details>"
     )
 
 
@@ -70,20 +84,25 @@ def _folded(column: str, value: str) -> Markup | None:
     return None
 
 
+def _link(href: str, text: object, title: str = "") -> str:
+    extra = f" title='{escape(title)}'" if title else ""
+    return f"<a href='{escape(href)}'{extra}>{escape(text)}</a>"
+
+
 def render(
     row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any
 ) -> Markup | None:
-    if value is None or isinstance(value, bytes):
+    if column not in HANDLED or value is None or isinstance(value, bytes):
         return None
     base = datasette.urls.database(database)
     if column in TIME_COLUMNS and isinstance(value, str) and labels.parse_time(value):
-        return Markup("<time datetime='{}' title='UTC {}'>{}</time>").format(
-            value, value, labels.beijing(value)
+        return Markup(
+            f"<time datetime='{escape(value)}' title='UTC {escape(value)}'>{labels.beijing(value)}</time>"
         )
     if column in KIND_COLUMNS and isinstance(value, str) and value in labels.KINDS:
-        return Markup("{} <span class='code'>{}</span>").format(labels.kind_label(value), value)
+        return Markup(f"{labels.kind_label(value)} <span class='code'>{escape(value)}</span>")
     if column == "state" and isinstance(value, str) and value in labels.STATES:
-        return Markup("{} <span class='code'>{}</span>").format(labels.STATES[value], value)
+        return Markup(f"{labels.STATES[value]} <span class='code'>{escape(value)}</span>")
     if column == "changed_fields" and isinstance(value, str):
         names = labels.field_labels(value)
         if not names:
@@ -93,37 +112,29 @@ def render(
             _get(row, "previous_version_id") or _get(row, "previous_id"),
         )
         if new and old and _get(row, "kind") in ("changed", "restored"):  # the change itself, one click away
-            return Markup("<a href='{}/-/diff/{}/{}' title='比较 diff'>{}</a>").format(
-                base, old, new, "、".join(names)
-            )
-        return Markup("{}").format("、".join(names))
+            return Markup(_link(f"{base}/-/diff/{old}/{new}", "、".join(names), "比较 diff"))
+        return Markup(escape("、".join(names)))
     if column in FOLDED_JSON and isinstance(value, str):
         return _folded(column, value)
     if column == "published" and isinstance(value, str):
-        return Markup("<span title='{}'>{}</span>").format(
-            value, labels.published_label(value, _get(row, "published_precision"))
-        )
+        shown = labels.published_label(value, _get(row, "published_precision"))
+        return Markup(f"<span title='{escape(value)}'>{escape(shown)}</span>")
     version_id = _get(row, "version_id") or (_get(row, "id") if table == "versions" else None)
     if column == "body" and isinstance(value, str):
-        cut = value[:BODY_CHARS].replace("\n", " ")
-        more = "…" if len(value) > BODY_CHARS else ""
+        cut = escape(value[:BODY_CHARS].replace("\n", " ")) + ("…" if len(value) > BODY_CHARS else "")
         if version_id:
-            return Markup("{}{} <a class='read' href='{}/-/article/{}'>阅读全文</a>").format(
-                cut, more, base, version_id
-            )
-        return Markup("{}{}").format(cut, more)
+            return Markup(f"{cut} <a class='read' href='{base}/-/article/{int(version_id)}'>阅读全文</a>")
+        return Markup(cut)
     if column in VERSION_LINKS and isinstance(value, int):
-        return Markup("<a href='{}/-/article/{}'>{}</a>").format(base, value, value)
-    if column == "page_id" and isinstance(value, int) and table != "versions" and table != "captures":
-        return Markup("<a href='{}/-/timeline/{}'>{}</a>").format(base, value, value)
+        return Markup(_link(f"{base}/-/article/{value}", value))
+    if column == "page_id" and isinstance(value, int) and table not in ("versions", "captures"):
+        return Markup(_link(f"{base}/-/timeline/{value}", value))
     if column in TITLE_COLUMNS and isinstance(value, str):
         target = _get(row, "previous_version_id") if column == "previous_title" else version_id
         if column == "last_title":
             target = _get(row, "last_version_id") or version_id
-        if target:
-            return Markup("<a href='{}/-/article/{}'>{}</a>").format(base, target, value)
-        return None
-    if column in ("url", "final_url", "moved_to", "location") and isinstance(value, str) and "://" in value:
+        return Markup(_link(f"{base}/-/article/{int(target)}", value)) if target else None
+    if column in URL_COLUMNS and isinstance(value, str) and "://" in value:
         page_id = _get(row, "page_id") if column == "url" else None
         timeline = (
             f"{base}/-/timeline/{page_id}"
@@ -133,8 +144,9 @@ def render(
         shown = value.split("://", 1)[1]
         if len(shown) > 42:
             shown = shown[:18] + "…" + shown[-22:]
-        return Markup(
-            "<a href='{}' title='存档的时间线 (archived timeline): {}'>{}</a> "
-            "<a class='original' href='{}' rel='noopener noreferrer nofollow' title='原网址，可能已失效 (original address)'>↗</a>"
-        ).format(timeline, value, shown, value)
+        original = (
+            f" <a class='original' href='{escape(value)}' rel='noopener noreferrer nofollow' "
+            "title='原网址，可能已失效 (original address)'>↗</a>"
+        )
+        return Markup(_link(timeline, shown, f"存档的时间线 (archived timeline): {value}") + original)
     return None
