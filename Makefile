@@ -11,7 +11,7 @@ PIP_VERSION := 26.3
 MUTATION_VENV := mutation/.venv
 MUTATION_STAMP := $(MUTATION_VENV)/.installed-stamp
 
-.PHONY: install test soak gate demo run serve bench lint format clean redis-server coverage mutation
+.PHONY: install test soak gate demo run serve bench lint format clean redis-server coverage mutation chromium
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,10 +40,21 @@ redis-server:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; } || \
 	  echo "redis-server could not be installed here: the distributed tests will be skipped"
 
+# headless Chromium and Chinese fonts for the reader's browser tests: Debian's packages, installed with apt-get where
+# missing (as root); where they cannot be installed the browser tests skip, saying why
+CHROMIUM_STAMP := $(VENV)/.chromium-stamp
+$(CHROMIUM_STAMP):
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
+		|| echo "chromium could not be installed here: the browser tests will skip"; fi
+	@if command -v chromium >/dev/null 2>&1; then mkdir -p $(VENV) && touch $(CHROMIUM_STAMP); fi
+
+chromium: $(CHROMIUM_STAMP)
+
 # test files run in parallel, each file on one worker (pytest-xdist)
 TEST_WORKERS ?= auto
 
-test: $(STAMP) $(PYWB_STAMP) redis-server
+test: $(STAMP) $(PYWB_STAMP) redis-server $(CHROMIUM_STAMP)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # the fault tests with more iterations (200 kill -9 loops): run before a release, not on every change

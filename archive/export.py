@@ -70,8 +70,15 @@ def export_jsonl(
 
 
 def export_csv(
-    db: sqlite_utils.Database, out: TextIO, source: str | None = None, since: str | None = None
+    db: sqlite_utils.Database,
+    out: TextIO,
+    source: str | None = None,
+    since: str | None = None,
+    bom: bool = False,
 ) -> int:
+    """Versions as CSV; bom: start with U+FEFF, the byte order mark Excel needs to read the file as UTF-8."""
+    if bom:
+        out.write("\ufeff")
     writer = csv.DictWriter(out, fieldnames=VERSION_COLUMNS)
     writer.writeheader()
     count = 0

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 
 import sqlite_utils
 
@@ -152,3 +153,235 @@ def count(db: sqlite_utils.Database, query: str) -> int:
     return int(
         db.execute("SELECT COUNT(*) FROM versions_fts WHERE versions_fts MATCH ?", [match]).fetchone()[0]
     )
+
+
+# ---------------------------------------------------------------- reading results: filters, totals, pages, facets
+# Everything below reads the `timeline` summary table (archive/schema.py, m008) for a match's court, dates and kind,
+# so a filter or a facet never reads a version's body.
+
+FACET_SCOPE = (
+    10_000  # facets count every match up to this many; past it, the newest FACET_SCOPE (said on the page)
+)
+_NOT_HAN_WORD = (
+    rf"[^\W_{HAN}]"  # a letter or digit that is not Chinese: what a Latin or digit word is made of
+)
+
+
+def query_notes(query: str) -> list[str]:
+    """What a reader should know about how a query is searched, one sentence each (the same wording in the CLI
+    and in the browser): nothing to search, whole-word matching of digits and Latin words, ignored punctuation."""
+    segments = _segments(query)
+    if not segments:
+        return [f"{query.strip()!r} has nothing to search for: punctuation, quotes and spaces are ignored."]
+    notes = []
+    words = [text for chinese, text in segments if not chinese]
+    if words and not query.rstrip().endswith("*"):
+        word = words[-1]
+        example = f" (as in 1月{word}日 or 第{word}号)" if word.isdigit() else ""
+        notes.append(
+            f"Digits and Latin letters match whole words: {word} finds {word}{example} but not inside a longer "
+            f"number or word; write {word}* for words that start with {word}."
+        )
+    stripped = re.sub(rf"[{HAN}\w\s*]", "", query)
+    if stripped:
+        notes.append(f"Punctuation is ignored: {' '.join(dict.fromkeys(stripped))} is not searched for.")
+    return notes
+
+
+def match_pattern(query: str) -> re.Pattern[str] | None:
+    """A regular expression finding in a text what the index matched for query (to show and highlight it): the
+    Chinese parts literally, digits and Latin words as whole words (case-blind, as the index), anything that is
+    neither letter nor digit allowed between parts. None when the query has nothing to search."""
+    segments = _segments(query)
+    if not segments:
+        return None
+    parts = []
+    for index, (chinese, text) in enumerate(segments):
+        if chinese:
+            parts.append(re.escape(text))
+            continue
+        last_prefix = index == len(segments) - 1 and query.rstrip().endswith("*")
+        parts.append(
+            rf"(?<!{_NOT_HAN_WORD}){re.escape(text)}" + ("" if last_prefix else rf"(?!{_NOT_HAN_WORD})")
+        )
+    return re.compile(r"[\W_]*".join(parts), re.IGNORECASE)
+
+
+Span = tuple[str, bool]  # a piece of text, and whether it is a match
+
+
+def highlight(text: str, pattern: re.Pattern[str] | None) -> list[Span]:
+    """text cut into pieces, the matches marked."""
+    if not text:
+        return []
+    if pattern is None:
+        return [(text, False)]
+    pieces: list[Span] = []
+    at = 0
+    for found in pattern.finditer(text):
+        if found.start() == found.end():
+            continue
+        if found.start() > at:
+            pieces.append((text[at : found.start()], False))
+        pieces.append((found.group(), True))
+        at = found.end()
+    if at < len(text):
+        pieces.append((text[at:], False))
+    return pieces
+
+
+def snippet(texts: list[str | None], pattern: re.Pattern[str] | None, width: int = 60) -> list[Span]:
+    """The passage around the first match in the first text that has one (about width characters either
+    side, cut at a line end when one is near, with … where text was left out); without any match, the start
+    of the first text that has text. Newlines become spaces."""
+    candidates = [t for t in texts if t]
+    if not candidates:
+        return []
+    for text in candidates:
+        found = pattern.search(text) if pattern else None
+        if found:
+            break
+    else:
+        text, found = candidates[0], None
+    start = max(0, (found.start() if found else 0) - width)
+    end = min(len(text), (found.end() if found else 0) + width)
+    line_start = text.rfind("\n", start, found.start() if found else 0)
+    if line_start != -1:
+        start = line_start + 1
+    passage = text[start:end].replace("\n", " ")
+    pieces = highlight(passage, pattern)
+    if start > 0:
+        pieces.insert(0, ("…", False))
+    if end < len(text):
+        pieces.append(("…", False))
+    return pieces
+
+
+def marked(pieces: list[Span], before: str = "【", after: str = "】") -> str:
+    """A snippet as one plain string with its matches between markers (the CLI's and the SQL function's form)."""
+    return "".join(f"{before}{text}{after}" if hit else text for text, hit in pieces)
+
+
+@dataclass
+class Filters:
+    """What a search is narrowed to: one court, one source, a kind of version, a publication year, and
+    publication dates from/to (YYYY-MM-DD, inclusive; an article dated only by month counts from its month)."""
+
+    court: str | None = None
+    source: str | None = None
+    kind: str | None = None
+    year: str | None = None
+    published_from: str | None = None
+    published_to: str | None = None
+
+    def sql(self) -> tuple[str, dict[str, str]]:
+        clauses, params = [], {}
+        for name in ("court", "source", "kind"):
+            if getattr(self, name):
+                clauses.append(f"t.{name} = :{name}")
+                params[name] = getattr(self, name)
+        if self.year:
+            clauses.append("substr(t.published, 1, 4) = :year")
+            params["year"] = self.year
+        if self.published_from:
+            clauses.append("substr(t.published, 1, 10) >= :published_from")
+            params["published_from"] = self.published_from
+        if self.published_to:
+            clauses.append("substr(t.published, 1, 10) <= :published_to")
+            params["published_to"] = self.published_to
+        return "".join(f" AND {c}" for c in clauses), params
+
+    def active(self) -> bool:
+        return any(getattr(self, name) for name in self.__dataclass_fields__)
+
+
+@dataclass
+class Results:
+    """One page of a search: the true total, the rows of this page (newest first) with their snippets, the
+    facets, and the notes on how the query was read."""
+
+    query: str
+    total: int
+    rows: list[dict]
+    limit: int
+    offset: int
+    notes: list[str] = field(default_factory=list)
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    facets_scope: int = 0  # how many matches the facets counted (the total, or FACET_SCOPE)
+
+    @property
+    def page(self) -> int:
+        return self.offset // self.limit + 1
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.limit))
+
+
+_FACETS = {"court": "t.court", "year": "substr(t.published, 1, 4)", "kind": "t.kind"}
+
+
+def find(
+    db: sqlite_utils.Database,
+    query: str,
+    filters: Filters | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    facets: bool = True,
+) -> Results:
+    """Search with filters: the total number of matches, one page of them (newest first) with snippets, and
+    facets by court, publication year and kind. Facets count every match when there are at most FACET_SCOPE,
+    else the newest FACET_SCOPE (Results.facets_scope says which)."""
+    filters = filters or Filters()
+    match = fts_query(query)
+    results = Results(query, 0, [], limit, offset, query_notes(query))
+    if match is None:
+        return results
+    where, params = filters.sql()
+    params = {**params, "match": match}
+    joined = "FROM versions_fts f JOIN timeline t ON t.version_id = f.rowid WHERE versions_fts MATCH :match"
+    if filters.active():
+        results.total = int(db.execute(f"SELECT COUNT(*) {joined}{where}", params).fetchone()[0])
+    else:
+        results.total = count(db, query)
+    ids = [
+        row[0]
+        for row in db.execute(
+            f"SELECT f.rowid {joined}{where} ORDER BY f.rowid DESC LIMIT :limit OFFSET :offset",
+            {**params, "limit": limit, "offset": offset},
+        )
+    ]
+    pattern = match_pattern(query)
+    if ids:
+        marks = ", ".join("?" for _ in ids)
+        found = {
+            row["version_id"]: row
+            for row in db.query(
+                "SELECT t.version_id, t.page_id, t.url, t.source, t.version, t.kind, t.created_at, t.title, t.court, "
+                "t.published, t.previous_id, v.published_precision, v.body, v.comments, "
+                "p.current_version = t.version AS is_current FROM timeline t JOIN versions v ON v.id = t.version_id "
+                f"JOIN pages p ON p.id = t.page_id WHERE t.version_id IN ({marks})",
+                ids,
+            )
+        }
+        for version_id in ids:
+            row = found[version_id]
+            comments = _comment_text(row.pop("comments"))
+            body = row.pop("body")
+            row["title_spans"] = highlight(row["title"] or "", pattern)
+            row["snippet_spans"] = snippet([body, comments, row["title"]], pattern)
+            row["snippet"] = marked(row["snippet_spans"])
+            results.rows.append(row)
+    if facets and results.total:
+        scoped = f"SELECT f.rowid AS id {joined}{where} ORDER BY f.rowid DESC LIMIT {FACET_SCOPE}"
+        results.facets_scope = min(results.total, FACET_SCOPE)
+        for name, expression in _FACETS.items():
+            results.facets[name] = [
+                (row[0], row[1])
+                for row in db.execute(
+                    f"SELECT {expression} AS value, COUNT(*) AS n FROM ({scoped}) m JOIN timeline t "
+                    "ON t.version_id = m.id WHERE value IS NOT NULL GROUP BY value ORDER BY n DESC, value LIMIT 20",
+                    params,
+                )
+            ]
+    return results

@@ -430,20 +430,99 @@ def diff(url: str, versions: tuple[int, ...], as_html: bool, db_path: str | None
         out.write(text)
 
 
+class Day(click.ParamType):
+    """A calendar date, YYYY-MM-DD (an article's publication date, compared as written)."""
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip()
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            self.fail(f"{text!r} is not a date such as 2024-01-31", param, ctx)
+        return text
+
+
 @main.command()
 @click.argument("query")
 @DB_OPTION
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100_000))
-def search(query: str, db_path: str | None, limit: int) -> None:
-    """Full-text search of titles and bodies; Chinese substrings of any length (法院, 赌, 开设赌场罪).
+@click.option("--court", default=None, help="Only this court, e.g. 最高人民法院.")
+@click.option("--source", default=None, help="Only this source (slug).")
+@click.option(
+    "--from",
+    "published_from",
+    type=Day(),
+    default=None,
+    help="Only articles published on or after this date.",
+)
+@click.option(
+    "--to", "published_to", type=Day(), default=None, help="Only articles published on or before this date."
+)
+@click.option(
+    "--limit", default=20, show_default=True, type=click.IntRange(1, 10_000), help="Matches per page."
+)
+@click.option(
+    "--page", default=1, show_default=True, type=click.IntRange(1, 10**9), help="Page of matches (1: newest)."
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print JSON: the total, this page's matches with snippets, facets.",
+)
+@OUTPUT_OPTION
+def search(
+    query: str,
+    db_path: str | None,
+    court: str | None,
+    source: str | None,
+    published_from: str | None,
+    published_to: str | None,
+    limit: int,
+    page: int,
+    as_json: bool,
+    output: str | None,
+) -> None:
+    """Full-text search of titles, bodies and comments; Chinese substrings of any length (法院, 赌, 开设赌场罪).
+    Prints the total number of matches, then one page of them, newest first, each with the passage around the
+    match (the match between 【】). Digits and Latin letters match whole words (24 finds 1月24日, not 2024; 24*
+    finds both).
 
-    Example: courtnews search 开设赌场罪 --db data/archive.db
+    Example: courtnews search 开设赌场罪 --court 最高人民法院 --from 2024-01-01 --page 2 --db data/archive.db
     """
-    from archive.search import search as run_search
+    from archive.search import Filters, find, fts_query
 
-    for row in run_search(_reader(db_path), query, limit):
-        marker = "" if row["is_current"] else " (older version)"
-        click.echo(f"{row['created_at']}  v{row['version']} {row['title']}  {row['url']}{marker}")
+    if fts_query(query) is None:
+        raise click.ClickException(
+            f"{query!r} has nothing to search for: punctuation, quotes and spaces are ignored"
+        )
+    filters = Filters(court=court, source=source, published_from=published_from, published_to=published_to)
+    results = find(_reader(db_path), query, filters, limit, (page - 1) * limit, facets=as_json)
+    for note in results.notes:
+        click.echo(f"note: {note}", err=True)
+    with output_to(output) as out:
+        if as_json:
+            rows = [{k: v for k, v in row.items() if not k.endswith("_spans")} for row in results.rows]
+            payload = {
+                "query": query,
+                "total": results.total,
+                "page": results.page,
+                "pages": results.pages,
+                "limit": limit,
+                "results": rows,
+                "facets": {name: dict(values) for name, values in results.facets.items()},
+                "facets_scope": results.facets_scope,
+                "notes": results.notes,
+            }
+            out.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+            return
+        out.write(
+            f"{results.total} {'match' if results.total == 1 else 'matches'} for {query} "
+            f"(page {results.page} of {results.pages}, newest first)\n"
+        )
+        for row in results.rows:
+            marker = "" if row["is_current"] else " (older version)"
+            out.write(f"{row['created_at']}  v{row['version']} {row['title']}  {row['url']}{marker}\n")
+            out.write(f"    {row['snippet']}\n")
 
 
 @main.command()
@@ -457,23 +536,30 @@ def search(query: str, db_path: str | None, limit: int) -> None:
     default=None,
     help="Only versions (captures, for WARC) since a date (2024-01-01, Beijing time) or for a duration (7d).",
 )
+@click.option(
+    "--bom", is_flag=True, help="CSV only: start with a UTF-8 byte order mark, so Excel reads Chinese text."
+)
 @DB_OPTION
 @OUTPUT_OPTION
-def export(fmt: str, source: str | None, since: str | None, db_path: str | None, output: str | None) -> None:
+def export(
+    fmt: str, source: str | None, since: str | None, bom: bool, db_path: str | None, output: str | None
+) -> None:
     """Export versions as JSONL or CSV, or captures as gzipped WARC (warcinfo, response, revisit, conversion).
 
     Example: courtnews export --format warc --source court-gov-cn-news --since 2024-01-01 -o court.warc.gz
     """
     from archive.export import export_csv, export_jsonl, export_warc
 
+    if bom and fmt != "csv":
+        raise click.UsageError(
+            "--bom is for --format csv (a byte order mark is what Excel needs to read UTF-8)"
+        )
     db = _reader(db_path)
     with output_to(output, binary=fmt == "warc") as out:
-        writers: dict[str, Callable[..., int]] = {
-            "jsonl": export_jsonl,
-            "csv": export_csv,
-            "warc": export_warc,
-        }
-        count = writers[fmt](db, out, source, since)
+        if fmt == "csv":
+            count = export_csv(db, out, source, since, bom=bom)
+        else:
+            count = {"jsonl": export_jsonl, "warc": export_warc}[fmt](db, out, source, since)
     click.echo(f"exported {count} {'records' if fmt == 'warc' else 'versions'} as {fmt}", err=True)
 
 
@@ -481,16 +567,33 @@ def export(fmt: str, source: str | None, since: str | None, db_path: str | None,
 @click.option("--source", default=None, help="Only this source (slug).")
 @click.option("--court", default=None, help="Only this court, e.g. 最高人民法院.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
+@click.option(
+    "--base-url",
+    default=None,
+    help="The archive in Datasette (e.g. http://127.0.0.1:8001/archive): entries then link to the archived "
+    "article and to the diff; without it, to the original address only.",
+)
 @DB_OPTION
 @OUTPUT_OPTION
-def feed(source: str | None, court: str | None, limit: int, db_path: str | None, output: str | None) -> None:
+def feed(
+    source: str | None,
+    court: str | None,
+    limit: int,
+    base_url: str | None,
+    db_path: str | None,
+    output: str | None,
+) -> None:
     """An Atom feed of new, changed, restored, moved and removed articles.
 
-    Example: courtnews feed --court 最高人民法院 -o supreme-court.atom
+    Example: courtnews feed --court 最高人民法院 --base-url https://news.example.org/archive -o supreme-court.atom
     """
     from archive.feed import atom_feed
 
-    xml = atom_feed(_reader(db_path), source, court, limit)
+    if base_url and not re.match(r"https?://", base_url):
+        raise click.BadParameter(f"{base_url!r} is not an http(s) address", param_hint="--base-url")
+    base = base_url.rstrip("/") if base_url else None
+    self_url = f"{base}/-/feed.atom" if base else None
+    xml = atom_feed(_reader(db_path), source, court, limit, self_url=self_url, base_url=base)
     with output_to(output) as out:
         out.write(xml + "\n")
 
@@ -512,7 +615,10 @@ def serve(db_path: str | None, host: str, port: int) -> None:
     _reader(path).close()  # a missing, foreign, newer or outdated file is refused here, untouched
     metadata = write_metadata(path, Path(tempfile.mkdtemp(prefix="courtnews-")) / "metadata.json")
     command = datasette_command(path, metadata, host, port)
-    click.echo(f"Datasette on http://{host}:{port}/{path.stem} (Ctrl-C stops it)")
+    click.echo(
+        f"Datasette on http://{host}:{port}/{path.stem}  (search: /{path.stem}/-/search, courts: /{path.stem}/-/courts; "
+        "Ctrl-C stops it)"
+    )
     os.execv(command[0], command)
 
 

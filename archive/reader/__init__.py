@@ -1,9 +1,15 @@
 """courtnews's Datasette plugin: how the archive reads in a browser. Registered as a Datasette plugin
 (entry point ``courtnews``), so both `courtnews serve` and plain `datasette archive.db --metadata ...` load it.
 
-Connections get the SQL functions the shipped metadata uses: ``fts_query(q)`` turns a literal query into the
-bigram index's syntax (archive/search.py), and Datasette's own ``escape_fts`` is replaced by it, so the
-search box of every table and view searches Chinese of any length.
+- Connections get the SQL functions the shipped metadata uses: ``fts_query(q)`` turns a literal query into the
+  bigram index's syntax (archive/search.py), and Datasette's own ``escape_fts`` is replaced by it, so the search
+  box of every table and view searches Chinese of any length; ``search_snippet(q, text, …)`` gives the passage
+  around the first match, the match between 【】.
+- Pages of its own (archive/reader/views.py): article, timeline, diff, search, courts and court, raw capture,
+  WARC record, Atom feed; templates in templates/courtnews/, one stylesheet in static/, no script anywhere.
+- The reader views' facets read counts the archive keeps (archive/reader/facets.py, facet type ``counted``).
+- Datasette's own tables read better (archive/reader/cells.py): times in Beijing time, kinds and fields in
+  Chinese, long texts cut with a link to the article, ids linked to the reader's pages, a row shown as a list.
 """
 
 from __future__ import annotations
@@ -12,15 +18,47 @@ from typing import Any
 
 from datasette import hookimpl
 
-from archive.search import fts_query
+from archive.search import fts_query, marked, match_pattern, snippet
 
 
 def _fts_query(query: str | None) -> str:
-    # no token at all (empty, only punctuation): a phrase no text contains, so the search finds nothing
-    return fts_query(query or "") or '"\u0000"'
+    # no token at all (empty, only punctuation): the empty phrase, which FTS5 accepts and nothing matches
+    # (a NUL inside the phrase, as before, ended the string early: "unterminated string" in Datasette)
+    return fts_query(query or "") or '""'
+
+
+def _search_snippet(query: str | None, *texts: str | None) -> str:
+    return marked(snippet(list(texts), match_pattern(query or "")))
 
 
 @hookimpl(trylast=True)  # after Datasette's own prepare_connection, so its escape_fts is replaced
 def prepare_connection(conn: Any) -> None:
     conn.create_function("fts_query", 1, _fts_query, deterministic=True)
     conn.create_function("escape_fts", 1, _fts_query, deterministic=True)
+    conn.create_function("search_snippet", -1, _search_snippet, deterministic=True)
+
+
+@hookimpl
+def register_routes(datasette: Any) -> list:
+    from archive.reader.views import ROUTES
+
+    return ROUTES
+
+
+@hookimpl
+def register_facet_classes() -> list:
+    from archive.reader.facets import facet_classes
+
+    return facet_classes()
+
+
+@hookimpl
+def extra_css_urls(datasette: Any) -> list[str]:
+    return [datasette.urls.static_plugins("courtnews", "courtnews.css")]
+
+
+@hookimpl
+def render_cell(row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any) -> Any:
+    from archive.reader.cells import render
+
+    return render(row, value, column, table, database, datasette)

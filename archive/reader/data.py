@@ -1,0 +1,172 @@
+"""What the reader's pages show, read from the archive (SQL takes parameters; every function is synchronous and
+runs on one of Datasette's read connections through ``execute_fn``).
+
+Each function returns plain dicts or None when the id is not in the archive; none of them reads more than the
+rows it shows, so they answer as fast at a million versions as at a hundred (the summary tables of m008)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import sqlite_utils
+
+from archive.urls import page_key
+
+TEXT_KINDS = ("first", "changed", "restored")
+TIMELINE_LIMIT = 1_000  # captures shown on one page's timeline (the newest when there are more)
+
+
+def _one(db: sqlite_utils.Database, sql: str, params: list[object]) -> dict | None:
+    rows = list(db.query(sql, params))
+    return rows[0] if rows else None
+
+
+def _json_list(value: str | None) -> list:
+    try:
+        loaded = json.loads(value or "[]")
+    except ValueError:
+        return []
+    return loaded if isinstance(loaded, list) else []
+
+
+def version(db: sqlite_utils.Database, version_id: int) -> dict | None:
+    """A version with its page, the capture that made it, its neighbours in the page's history and, for a
+    version without text (a removal or move), the last text archived before it (``text``)."""
+    row = _one(
+        db,
+        "SELECT v.*, p.url, p.state, p.current_version, p.source, c.fetched_at, c.status, c.final_url, c.digest, "
+        "c.encoding, c.location, c.reason, c.url AS capture_url FROM versions v JOIN pages p ON p.id = v.page_id "
+        "LEFT JOIN captures c ON c.id = v.capture_id WHERE v.id = ?",
+        [version_id],
+    )
+    if row is None:
+        return None
+    row["removed_blocks"] = [b for b in _json_list(row["removed_blocks"]) if isinstance(b, dict)]
+    row["comments"] = [c for c in _json_list(row["comments"]) if isinstance(c, dict)]
+    row["changed_fields"] = _json_list(row["changed_fields"])
+    neighbours = {
+        r["version"]: r["id"]
+        for r in db.query(
+            "SELECT id, version FROM versions WHERE page_id = ? AND version IN (?, ?)",
+            [row["page_id"], row["version"] - 1, row["version"] + 1],
+        )
+    }
+    row["older_id"] = neighbours.get(row["version"] - 1)
+    row["newer_id"] = neighbours.get(row["version"] + 1)
+    row["text"] = row
+    if row["kind"] not in TEXT_KINDS:
+        row["text"] = (
+            _one(db, "SELECT * FROM versions WHERE id = ?", [row["previous_id"]])
+            if row["previous_id"]
+            else None
+        )
+    return row
+
+
+def page_id_for(db: sqlite_utils.Database, url: str) -> int | None:
+    """The page of a URL, however it is spelled (the archive's page key)."""
+    found = _one(db, "SELECT id FROM pages WHERE url_key = ? OR url = ?", [page_key(url), url])
+    return found["id"] if found else None
+
+
+def timeline(db: sqlite_utils.Database, page_id: int) -> dict | None:
+    """A page with every capture of it, oldest first, each with the version it made (if any): kind, changed
+    fields, and for a removal or move the last archived text (``last_text``)."""
+    page = _one(db, "SELECT * FROM pages WHERE id = ?", [page_id])
+    if page is None:
+        return None
+    total = db.execute("SELECT COUNT(*) FROM captures WHERE page_id = ?", [page_id]).fetchone()[0]
+    captures = list(
+        db.query(
+            "SELECT * FROM (SELECT c.id AS capture_id, c.url, c.fetched_at, c.status, c.outcome, c.reason, c.location, "
+            "c.digest, v.id AS version_id, v.version, v.kind, v.title, v.changed_fields, v.previous_id "
+            "FROM captures c LEFT JOIN versions v ON v.capture_id = c.id WHERE c.page_id = ? "
+            "ORDER BY c.fetched_at DESC, c.id DESC LIMIT ?) ORDER BY fetched_at, capture_id",
+            [page_id, TIMELINE_LIMIT],
+        )
+    )
+    previous_ids = [
+        c["previous_id"] for c in captures if c["kind"] in ("removed", "moved") and c["previous_id"]
+    ]
+    texts = {}
+    if previous_ids:
+        marks = ", ".join("?" for _ in previous_ids)
+        texts = {
+            r["id"]: r
+            for r in db.query(
+                f"SELECT id, version, title, body FROM versions WHERE id IN ({marks})", previous_ids
+            )
+        }
+    for capture in captures:
+        capture["changed_fields"] = _json_list(capture["changed_fields"])
+        capture["last_text"] = (
+            texts.get(capture["previous_id"]) if capture["kind"] in ("removed", "moved") else None
+        )
+    versions = list(
+        db.query(
+            "SELECT id, version, kind, created_at, title FROM versions WHERE page_id = ? ORDER BY version",
+            [page_id],
+        )
+    )
+    latest = _one(db, "SELECT title, court FROM articles WHERE page_id = ?", [page_id])
+    return {"page": page, "captures": captures, "total": total, "versions": versions, "latest": latest}
+
+
+def diff_pair(db: sqlite_utils.Database, old_id: int, new_id: int) -> tuple[dict, dict] | None:
+    """The two versions to compare, as ``version`` gives them."""
+    old, new = version(db, old_id), version(db, new_id)
+    return (old, new) if old and new else None
+
+
+def week_start(day: datetime) -> datetime:
+    return (day - timedelta(days=day.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def court(db: sqlite_utils.Database, name: str, weeks: int = 52, latest: int = 50) -> dict:
+    """One court: weekly counts of new, changed and removed articles over the `weeks` weeks up to its latest
+    event (weeks start on Monday, UTC dates), its latest changes and removals, and its article counts."""
+    last = _one(db, "SELECT MAX(created_at) AS at FROM timeline WHERE court = ?", [name])
+    series: list[dict] = []
+    if last and last["at"]:
+        end = week_start(datetime.fromisoformat(last["at"].replace("Z", "+00:00")).astimezone(UTC))
+        start = end - timedelta(weeks=weeks - 1)
+        buckets = {start + timedelta(weeks=i): {"first": 0, "changed": 0, "removed": 0} for i in range(weeks)}
+        for row in db.query(
+            "SELECT created_at, kind FROM timeline WHERE court = ? AND created_at >= ?",
+            [name, start.strftime("%Y-%m-%dT%H:%M:%SZ")],
+        ):
+            moment = datetime.fromisoformat(row["created_at"].replace("Z", "+00:00"))
+            kind = {"restored": "changed", "moved": "removed"}.get(row["kind"], row["kind"])
+            bucket = buckets.get(week_start(moment.astimezone(UTC)))
+            if bucket is not None and kind in bucket:
+                bucket[kind] += 1
+        series = [{"week": week.date().isoformat(), **counts} for week, counts in buckets.items()]
+    events = list(
+        db.query(
+            "SELECT version_id, page_id, url, version, kind, created_at, title, changed_fields, previous_id, status "
+            "FROM timeline WHERE court = ? AND kind != 'first' ORDER BY created_at DESC LIMIT ?",
+            [name, latest],
+        )
+    )
+    for event in events:
+        event["changed_fields"] = _json_list(event["changed_fields"])
+    states = {
+        r["state"]: r["n"]
+        for r in db.query("SELECT state, COUNT(*) AS n FROM articles WHERE court = ? GROUP BY state", [name])
+    }
+    return {"name": name, "series": series, "events": events, "states": states}
+
+
+def courts(db: sqlite_utils.Database) -> list[dict]:
+    """Every court with its number of articles (pages with text), most first."""
+    return list(
+        db.query(
+            "SELECT court, COUNT(*) AS articles FROM articles WHERE court IS NOT NULL GROUP BY court "
+            "ORDER BY articles DESC, court"
+        )
+    )
+
+
+def capture(db: sqlite_utils.Database, capture_id: int) -> dict | None:
+    return _one(db, "SELECT * FROM captures WHERE id = ?", [capture_id])
