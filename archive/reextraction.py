@@ -34,13 +34,16 @@ def apply_reextraction(db: sqlite_utils.Database, version_id: int, article: Arti
     """Replace a version's derived fields with a new extraction of the same raw bytes.
 
     The source did not change (same capture), only our extractor did: this is recorded as a re-extraction,
-    never as a new version.
+    never as a new version. The new hash is made the way the version's own hash was (with its comments when
+    the crawl counted comments, COMMENTS_MAKE_VERSIONS), so the page's next capture compares like with like.
     """
     with write_transaction(db):
         old = dict(db.table("versions").get(version_id))
         new_row = article.as_row()
         fields = changed_fields(old, new_row)
-        new_hash = content_hash({**new_row, "comments": article.comments_json()})
+        # a hash that differs from the comment-blind one was made with the comments
+        with_comments = old["content_hash"] != content_hash(old) and old["content_hash"] == content_hash(old, True)
+        new_hash = content_hash({**new_row, "comments": article.comments_json()}, with_comments)
         comments = article.comments_json()
         assignments = {
             **new_row,

@@ -392,7 +392,6 @@ def m007_compact_evidence(db: sqlite_utils.Database) -> None:
     db.table("blobs").create_index(["template"])
 
 
-
 # ---------------------------------------------------------------- reader steps: summary tables for reading
 # The reader's views must answer at a million versions. Reading `court` or `title` from `versions` touches a row
 # holding a whole body, so the views read two narrow tables instead, kept correct by SQL triggers on every write

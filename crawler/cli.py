@@ -7,6 +7,7 @@ or not at all (a temporary file renamed at the end). Commands that read the arch
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -556,10 +557,12 @@ def export(
         )
     db = _reader(db_path)
     with output_to(output, binary=fmt == "warc") as out:
-        if fmt == "csv":
-            count = export_csv(db, out, source, since, bom=bom)
-        else:
-            count = {"jsonl": export_jsonl, "warc": export_warc}[fmt](db, out, source, since)
+        writers: dict[str, Callable[..., int]] = {
+            "jsonl": export_jsonl,
+            "csv": functools.partial(export_csv, bom=bom),
+            "warc": export_warc,
+        }
+        count = writers[fmt](db, out, source, since)
     click.echo(f"exported {count} {'records' if fmt == 'warc' else 'versions'} as {fmt}", err=True)
 
 

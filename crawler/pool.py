@@ -5,8 +5,11 @@ Rules: the pool has ``EXTRACT_WORKERS`` processes (default: the CPU count; 0 cla
 crawl process). A worker ends when the crawl process that started it ends, however it ends (kill -9
 included): the kernel's parent-death signal, and a watch on the parent as a second line. A worker that dies is replaced and its pages are classified again; a page on which workers
 keep dying is recorded as ``failed`` with that reason. Workers are started fresh (``spawn``), never forked
-from a process running a reactor and threads, and replaced after ``MAX_TASKS_PER_WORKER`` pages so a slow
-leak in a parser cannot grow without bound.
+from a process running a reactor and threads, and replaced after ``MAX_TASKS_PER_WORKER`` pages each so a
+slow leak in a parser cannot grow without bound: the pool retires its executor (which finishes the pages it
+holds) and starts a new one. Not Python's ``max_tasks_per_child``: in 3.11 an executor whose worker leaves
+after its quota skips starting the replacement whenever its idle-worker count says one is free, and then
+holds its pages forever (a crawl that hung with pages in flight after 500 per worker).
 """
 
 from __future__ import annotations
@@ -37,25 +40,37 @@ def default_workers() -> int:
 
 
 class ExtractionPool:
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, tasks_per_worker: int = MAX_TASKS_PER_WORKER) -> None:
         self.workers = workers
         self.restarts = 0
+        self.renewals = 0
+        self._quota = max(1, tasks_per_worker) * max(1, workers)  # pages one executor takes before it retires
+        self._submitted = 0
         self._executor: ProcessPoolExecutor | None = self._new() if workers > 0 else None
 
     def _new(self) -> ProcessPoolExecutor:
+        self._submitted = 0
         return ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
-            max_tasks_per_child=MAX_TASKS_PER_WORKER,
             initializer=_die_with_parent,
             initargs=(os.getpid(),),
         )
+
+    def _executor_for_next_page(self) -> ProcessPoolExecutor:
+        assert self._executor is not None
+        if self._submitted >= self._quota:
+            retiring, self._executor = self._executor, self._new()
+            self.renewals += 1
+            retiring.shutdown(wait=False)  # its workers finish the pages they hold, then exit
+        self._submitted += 1
+        return self._executor
 
     async def classify(self, item: FetchedPage) -> list[Verdict]:
         if self._executor is None:
             return classify(item)
         for _attempt in range(ATTEMPTS):
-            executor = self._executor
+            executor = self._executor_for_next_page()
             try:
                 return await asyncio.wrap_future(executor.submit(classify, item))
             except BrokenProcessPool:

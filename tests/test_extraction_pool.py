@@ -99,3 +99,29 @@ def test_an_exception_in_extraction_becomes_a_failed_capture_with_a_one_line_rea
     assert verdict.outcome == "failed"
     assert verdict.reason.startswith("classification failed: RuntimeError: boom second line")
     assert "\n" not in verdict.reason and len(verdict.reason) <= 300
+
+
+def test_workers_replaced_after_their_quota_keep_taking_pages():
+    """Past each worker's quota of pages the pool starts fresh workers and every page still gets its verdict
+    (Python's own max_tasks_per_child left pages waiting forever once a worker had left)."""
+    import asyncio
+
+    from crawler.pool import ExtractionPool
+    from tests.test_classification import fetch
+
+    pool = ExtractionPool(1, tasks_per_worker=2)
+
+    async def classify_all() -> list[str]:
+        one_by_one = [(await pool.classify(fetch()))[-1].outcome for _ in range(3)]
+        at_once = await asyncio.gather(*(pool.classify(fetch()) for _ in range(5)))
+        return one_by_one + [verdicts[-1].outcome for verdicts in at_once]
+
+    try:
+        outcomes = asyncio.run(asyncio.wait_for(classify_all(), timeout=120))
+    except TimeoutError:
+        raise AssertionError("pages waited forever once a worker had left after its quota") from None
+    finally:
+        if pool._executor is not None:  # not close(): it would wait on the pages a stuck executor holds
+            pool._executor.shutdown(wait=False, cancel_futures=True)
+    assert outcomes == ["article"] * 8
+    assert pool.renewals == 3 and pool.restarts == 0

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from archive import ArticleFields, Capture
 from archive.search import search
 from archive.store import Recorded, known_page_keys, known_urls, record, record_fetch, validators
@@ -143,11 +141,6 @@ def test_a_re_extracted_page_with_comments_is_unchanged_at_its_next_capture(db, 
     assert again[0].outcome == "unchanged"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: apply_reextraction hashes without comments even where COMMENTS_MAKE_VERSIONS is on, so the "
-    "next capture of a re-extracted page with comments is a spurious 'changed' version",
-)
 def test_with_comments_counting_a_re_extracted_page_is_unchanged_at_its_next_capture(db, run):
     from archive.reextraction import apply_reextraction
 
