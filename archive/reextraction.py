@@ -42,7 +42,9 @@ def apply_reextraction(db: sqlite_utils.Database, version_id: int, article: Arti
         new_row = article.as_row()
         fields = changed_fields(old, new_row)
         # a hash that differs from the comment-blind one was made with the comments
-        with_comments = old["content_hash"] != content_hash(old) and old["content_hash"] == content_hash(old, True)
+        with_comments = old["content_hash"] != content_hash(old) and old["content_hash"] == content_hash(
+            old, True
+        )
         new_hash = content_hash({**new_row, "comments": article.comments_json()}, with_comments)
         comments = article.comments_json()
         assignments = {
