@@ -138,6 +138,22 @@ def open_runs(db: sqlite_utils.Database) -> list[dict]:
     return list(db.query("SELECT * FROM runs WHERE status = 'running' ORDER BY id"))
 
 
+def open_distributed_runs(db: sqlite_utils.Database) -> list[dict]:
+    """Runs a distributed-mode daemon started (pid 0: no local process) that are not closed yet."""
+    return list(db.query("SELECT * FROM runs WHERE status = 'running' AND pid = 0 ORDER BY id"))
+
+
+def first_failure(db: sqlite_utils.Database, run_id: int) -> str | None:
+    """ "url: reason" of the run's first failed or challenged fetch, for the run's own reason."""
+    for row in db.query(
+        "SELECT url, reason FROM captures WHERE run_id = ? AND outcome IN ('failed', 'challenge') "
+        "ORDER BY id LIMIT 1",
+        [run_id],
+    ):
+        return f"{row['url']}: {row['reason']}"
+    return None
+
+
 def last_success(db: sqlite_utils.Database, source: str, kind: str = "crawl") -> datetime | None:
     rows = list(
         db.query(

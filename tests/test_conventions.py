@@ -8,6 +8,7 @@ rules below are about), module by module."""
 from __future__ import annotations
 
 import ast
+import re
 import sys
 import tomllib
 from pathlib import Path
@@ -73,6 +74,25 @@ def test_data_flows_one_way(layer, forbidden, why):
         and not target.startswith(layer)  # fmt: skip
     ]
     assert offending == [], f"{why}: {offending}"
+
+
+SQL = re.compile(
+    r"^\s*(SELECT\s.*\sFROM\s|INSERT\s+(OR\s+\w+\s+)?INTO\s|UPDATE\s+\w+\s+SET\s|DELETE\s+FROM\s"
+    r"|CREATE\s+(TABLE|INDEX|VIEW|TRIGGER|VIRTUAL)\s|ALTER\s+TABLE\s|PRAGMA\s)",
+    re.S,
+)
+
+
+def test_sql_lives_in_the_archive():
+    """Every SQL statement is in archive/: the crawler asks the archive's functions, never the tables."""
+    offending = [
+        f"{name}:{node.lineno}"
+        for name, path in modules().items()
+        if not name.startswith("archive")
+        for node in ast.walk(ast.parse(path.read_text("utf-8")))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.match(node.value)
+    ]
+    assert offending == [], f"SQL outside archive/: {offending}"
 
 
 def test_every_fixture_site_has_its_sources_entry_and_every_family_its_test_module(tmp_path):

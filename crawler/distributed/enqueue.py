@@ -31,7 +31,7 @@ from scrapy.settings import Settings
 from archive import open_archive
 from archive.db import ArchiveError, open_reader
 from archive.revisits import DEFAULT_OFFSETS, due_pages
-from archive.runs import finish_run, start_run
+from archive.runs import finish_run, open_distributed_runs, start_run
 from crawler.distributed import redis_link, serializer
 from crawler.distributed.frontier import RUN
 from crawler.process import process_is_crawl
@@ -239,7 +239,7 @@ class DistributedRuns:
 
         db = open_archive(self.db_path)
         try:
-            rows = list(db.query("SELECT * FROM runs WHERE status = 'running' AND pid = 0"))
+            rows = open_distributed_runs(db)
             for row in rows:
                 try:
                     known = bool(self.server.sismember(redis_link.RUNS, row["id"]))

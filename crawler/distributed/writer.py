@@ -41,7 +41,7 @@ import redis
 
 from archive import open_archive
 from archive.db import ArchiveError, ArchiveFull
-from archive.runs import _pid_alive, finish_run
+from archive.runs import _pid_alive, finish_run, first_failure
 from archive.store import Recorded, RecordResult
 from archive.writer import ArchiveWriter
 from crawler.distributed import records as entries
@@ -378,13 +378,6 @@ class Writer:
         row = dict(db["runs"].get(run_id))
         if row["status"] == "running":
             dead = int(known.get("dead", 0))
-            failures = list(
-                db.query(
-                    "SELECT url, reason FROM captures WHERE run_id = ? AND outcome IN ('failed', 'challenge') "
-                    "ORDER BY id LIMIT 1",
-                    [run_id],
-                )
-            )
             facts = RunFacts(
                 kind=row["kind"],
                 close_reason=known.get("stop") or "finished",
@@ -394,7 +387,7 @@ class Writer:
                 links_found=int(known.get("links_found", 0)),
                 unstored=dead,
                 first_store_error=f"unreadable stream entries, kept in {redis_link.DEAD}" if dead else None,
-                first_failure=f"{failures[0]['url']}: {failures[0]['reason']}" if failures else None,
+                first_failure=first_failure(db, run_id),
             )
             status, why = run_verdict(facts)
             run = finish_run(
