@@ -208,6 +208,16 @@ def test_a_decoding_note_is_the_reason_of_an_article():
     )
 
 
+def test_the_charset_the_server_declares_is_weighed_and_a_wrong_one_noted():
+    """The Content-Type header's charset goes to the decoder: a GBK page its server calls UTF-8 is read as
+    GB18030, and the capture's reason says the header was wrong (without the header, nothing to say)."""
+    gbk = ARTICLE.decode("utf-8").replace('<meta charset="utf-8">', "").encode("gbk")
+    [verdict] = classify(fetch(gbk, headers={"Content-Type": "text/html; charset=utf-8"}))
+    assert (verdict.outcome, verdict.encoding) == ("article", "gb18030")
+    assert verdict.reason == "decoding: header charset 'utf-8' does not decode these bytes"
+    assert final(fetch(gbk, headers={"Content-Type": "text/html"})) == ("article", None)
+
+
 @pytest.mark.parametrize(
     ("href", "honoured"),
     [
