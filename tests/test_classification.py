@@ -150,6 +150,14 @@ def test_a_page_like_the_sites_own_not_found_page_is_a_soft_404():
     assert final(fetch(not_found=NotFoundSample(200, f"{BASE}/", None)))[0] == "article"
 
 
+def test_a_page_without_visible_text_is_no_soft_404_of_any_not_found_page():
+    """Nothing to compare is no likeness: an empty app shell on a site with a soft-404 page stays a challenge
+    (the crawl backs off), never a removal of the article."""
+    shell = b"<html><head><title></title></head><body><div id='app'></div></body></html>"
+    outcome, reason = final(fetch(shell, not_found=NotFoundSample(200, None, "抱歉，您访问的页面不存在！")))
+    assert outcome == "challenge" and reason.startswith("empty shell")
+
+
 def list_page(linked_share: str) -> bytes:
     """Forty headlines linked to articles; "most" also prints a date beside each (a list page), "all" does
     not (a link farm: nearly all of its text inside links)."""
@@ -247,6 +255,14 @@ def test_without_an_article_pattern_any_allowed_address_may_be_canonical():
         b"</title>", f'</title><link rel="canonical" href="{BASE}/about/7.html">'.encode(), 1
     )
     assert classify(fetch(page, article_pattern=None))[0].page_url == f"{BASE}/about/7.html"
+
+
+@pytest.mark.parametrize("href", [f"{BASE}/", f"{BASE}/index.html", LIST_URL])
+def test_without_an_article_pattern_a_canonical_home_or_list_page_is_still_refused(href):
+    """A CMS that points every page at its home page (or its list) must not merge all articles into one."""
+    page = ARTICLE.replace(b"</title>", f'</title><link rel="canonical" href="{href}">'.encode(), 1)
+    [verdict] = classify(fetch(page, article_pattern=None))
+    assert (verdict.outcome, verdict.page_url) == ("article", None)
 
 
 # ---------------------------------------------------------------- redirects
