@@ -150,6 +150,24 @@ def test_a_page_like_the_sites_own_not_found_page_is_a_soft_404():
     assert final(fetch(not_found=NotFoundSample(200, f"{BASE}/", None)))[0] == "article"
 
 
+def test_scripts_are_no_part_of_the_likeness_to_the_not_found_page():
+    """The soft-404 page a site serves carries scripts of its own each time (a multi-line one, in capitals):
+    they are no visible text, so the page is still 100% its not-found page."""
+    from crawler.records import _visible_text
+
+    sample = NotFoundSample(200, None, _visible_text(ARTICLE.decode("utf-8")))
+    script = (
+        "<SCRIPT type='text/javascript'>\n"
+        + "".join(f"var item{n} = '第{n}条推荐新闻标题';\n" for n in range(60))
+        + "</SCRIPT>"
+    )
+    page = ARTICLE.replace(b"</body>", script.encode() + b"</body>", 1)
+    assert final(fetch(page, not_found=sample)) == (
+        "gone",
+        "soft 404: the page is 100% the same as this site's own not-found page",
+    )
+
+
 def test_a_page_without_visible_text_is_no_soft_404_of_any_not_found_page():
     """Nothing to compare is no likeness: an empty app shell on a site with a soft-404 page stays a challenge
     (the crawl backs off), never a removal of the article."""
