@@ -150,6 +150,32 @@ def test_a_page_like_the_sites_own_not_found_page_is_a_soft_404():
     assert final(fetch(not_found=NotFoundSample(200, f"{BASE}/", None)))[0] == "article"
 
 
+def test_scripts_are_no_part_of_the_likeness_to_the_not_found_page():
+    """The soft-404 page a site serves carries scripts of its own each time (a multi-line one, in capitals):
+    they are no visible text, so the page is still 100% its not-found page."""
+    from crawler.records import _visible_text
+
+    sample = NotFoundSample(200, None, _visible_text(ARTICLE.decode("utf-8")))
+    script = (
+        "<SCRIPT type='text/javascript'>\n"
+        + "".join(f"var item{n} = '第{n}条推荐新闻标题';\n" for n in range(60))
+        + "</SCRIPT>"
+    )
+    page = ARTICLE.replace(b"</body>", script.encode() + b"</body>", 1)
+    assert final(fetch(page, not_found=sample)) == (
+        "gone",
+        "soft 404: the page is 100% the same as this site's own not-found page",
+    )
+
+
+def test_a_page_without_visible_text_is_no_soft_404_of_any_not_found_page():
+    """Nothing to compare is no likeness: an empty app shell on a site with a soft-404 page stays a challenge
+    (the crawl backs off), never a removal of the article."""
+    shell = b"<html><head><title></title></head><body><div id='app'></div></body></html>"
+    outcome, reason = final(fetch(shell, not_found=NotFoundSample(200, None, "抱歉，您访问的页面不存在！")))
+    assert outcome == "challenge" and reason.startswith("empty shell")
+
+
 def list_page(linked_share: str) -> bytes:
     """Forty headlines linked to articles; "most" also prints a date beside each (a list page), "all" does
     not (a link farm: nearly all of its text inside links)."""
@@ -208,6 +234,16 @@ def test_a_decoding_note_is_the_reason_of_an_article():
     )
 
 
+def test_the_charset_the_server_declares_is_weighed_and_a_wrong_one_noted():
+    """The Content-Type header's charset goes to the decoder: a GBK page its server calls UTF-8 is read as
+    GB18030, and the capture's reason says the header was wrong (without the header, nothing to say)."""
+    gbk = ARTICLE.decode("utf-8").replace('<meta charset="utf-8">', "").encode("gbk")
+    [verdict] = classify(fetch(gbk, headers={"Content-Type": "text/html; charset=utf-8"}))
+    assert (verdict.outcome, verdict.encoding) == ("article", "gb18030")
+    assert verdict.reason == "decoding: header charset 'utf-8' does not decode these bytes"
+    assert final(fetch(gbk, headers={"Content-Type": "text/html"})) == ("article", None)
+
+
 @pytest.mark.parametrize(
     ("href", "honoured"),
     [
@@ -237,6 +273,14 @@ def test_without_an_article_pattern_any_allowed_address_may_be_canonical():
         b"</title>", f'</title><link rel="canonical" href="{BASE}/about/7.html">'.encode(), 1
     )
     assert classify(fetch(page, article_pattern=None))[0].page_url == f"{BASE}/about/7.html"
+
+
+@pytest.mark.parametrize("href", [f"{BASE}/", f"{BASE}/index.html", LIST_URL])
+def test_without_an_article_pattern_a_canonical_home_or_list_page_is_still_refused(href):
+    """A CMS that points every page at its home page (or its list) must not merge all articles into one."""
+    page = ARTICLE.replace(b"</title>", f'</title><link rel="canonical" href="{href}">'.encode(), 1)
+    [verdict] = classify(fetch(page, article_pattern=None))
+    assert (verdict.outcome, verdict.page_url) == ("article", None)
 
 
 # ---------------------------------------------------------------- redirects
@@ -361,6 +405,85 @@ def test_records_pair_each_verdict_with_its_own_response():
 
 def test_a_bom_is_read_as_utf8():
     assert final(fetch(codecs.BOM_UTF8 + ARTICLE, headers={"Content-Type": "text/html"}))[0] == "article"
+
+
+# ---------------------------------------------------------------- edges of the classification
+def test_a_400_answer_is_failed_whatever_page_it_carries():
+    """Every 4xx/5xx but 404/410 is a failure: a 400 error page that reads like an article is no version."""
+    assert final(fetch(ARTICLE, 400)) == ("failed", "HTTP 400")
+
+
+@pytest.mark.parametrize(("sample_share", "outcome"), [("80%", "gone"), ("under 80%", "article")])
+def test_a_page_is_a_soft_404_from_80_percent_of_the_sites_not_found_page(sample_share, outcome):
+    """The similarity is the share of 4-grams two texts have in common (of all the 4-grams of either). A
+    not-found page holding all of the page's text and words of its own for a quarter more 4-grams shares
+    exactly 80% with it: the page is gone; one new 4-gram more and it is the article it looks like."""
+    from crawler.extract.text import grams
+    from crawler.records import _visible_text
+
+    text = _visible_text(ARTICLE.decode("utf-8"))
+    assert len(grams(text)) % 4 == 0  # 80% = n / (n + n/4)
+    extra = len(grams(text)) // 4 + (0 if sample_share == "80%" else 1)
+    notice = "".join(chr(0x3041 + i) for i in range(extra))  # kana: no 4-gram of them is in the page
+    [verdict] = classify(fetch(not_found=NotFoundSample(200, None, text + notice)))
+    assert verdict.outcome == outcome
+    if outcome == "gone":
+        assert verdict.reason == "soft 404: the page is 80% the same as this site's own not-found page"
+
+
+@pytest.mark.parametrize(("length", "outcome"), [(19, "failed"), (20, "article")])
+def test_an_article_has_a_body_of_at_least_20_characters(length, outcome):
+    """A 简讯 of twenty characters is an article; nineteen, in a page of menus and footer, is no text found."""
+    menu = "首页 新闻中心 审判工作 队伍建设 司法公开 诉讼服务 " * 4
+    footer = "版权所有：某某县人民法院 地址：某某县人民路一号 邮编：100000 电话：010-12345678"
+    body = "法院召开会议" + "某" * (length - 7) + "。"
+    page = (
+        f"<html><head><title>法院简讯</title></head><body><div class='nav'>{menu}</div><div id='zoom'>"
+        f"<p>{body}</p></div><div class='footer'>{footer}</div></body></html>"
+    )
+    assert final(fetch(page.encode()))[0] == outcome
+
+
+def test_a_reason_is_one_line_of_at_most_300_characters():
+    from crawler.records import one_line
+
+    assert one_line("某" * 300) == "某" * 300
+    assert one_line("某" * 301) == "某" * 299 + "…"
+    assert one_line("第一行\n\t第二行  ") == "第一行 第二行"
+    assert len(final(fetch(None, None, reason="Error: " + "很长的原因" * 100))[1]) == 300
+
+
+def test_a_move_names_the_article_not_a_redirect_on_the_way():
+    """A two-hop chain to another article: the page asked for moved to the article, not to the hop between;
+    and to the article's canonical address when it names one."""
+    middle = f"{BASE}/go.php?id=1002"
+    item = fetch(OTHER, url=ARTICLE_URL, final_url=OTHER_URL,
+                 hops=[hop(ARTICLE_URL, middle), hop(middle, OTHER_URL)])  # fmt: skip
+    records = to_records(item, classify(item))
+    assert [(r.capture.url, r.outcome, r.capture.location) for r in records] == [
+        (ARTICLE_URL, "moved", OTHER_URL),
+        (middle, "redirect", OTHER_URL),
+        (OTHER_URL, "article", None),
+    ]
+    canonical = OTHER.replace(
+        b"</title>", f'</title><link rel="canonical" href="{BASE}/zixun/xiangqing/8.html">'.encode(), 1
+    )
+    item = redirected(OTHER_URL, canonical)
+    assert to_records(item, classify(item))[0].capture.location == f"{BASE}/zixun/xiangqing/8.html"
+
+
+def test_a_failed_fetch_after_redirects_is_recorded_at_the_url_that_failed():
+    """When classification breaks on a redirected fetch, the hops stay hops and the failure is the final
+    response's, at its own URL: the page asked for gets no failure that belongs to another."""
+    item = redirected(OTHER_URL)
+    assert [(v.url, v.outcome) for v in failed_verdicts(item, "boom")] == [
+        (ARTICLE_URL, "redirect"),
+        (OTHER_URL, "failed"),
+    ]
+    assert [r.capture.url for r in to_records(item, failed_verdicts(item, "boom"))] == [
+        ARTICLE_URL,
+        OTHER_URL,
+    ]
 
 
 # ---------------------------------------------------------------- run verdicts

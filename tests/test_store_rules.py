@@ -236,3 +236,13 @@ def test_comments_are_searchable_and_captures_say_whether_they_made_a_version(db
         "version",
         "unchanged",
     ]
+
+
+def test_removed_blocks_and_comments_are_stored_as_readable_text(db, run):
+    """The JSON columns kept for audit hold the characters themselves, as re-extraction writes them: a
+    reader of the archive (Datasette, sqlite3) sees 首页, not \\u9996\\u9875."""
+    blocks = [{"rule": "page-chrome", "text": "首页 新闻中心"}]
+    record(db, run, capture(), "article", article(removed_blocks=blocks, comments=[comment("支持。")]))
+    row = next(iter(db.query("SELECT removed_blocks, comments FROM versions")))
+    assert row["removed_blocks"] == '[{"rule": "page-chrome", "text": "首页 新闻中心"}]'
+    assert row["comments"] == '[{"author": "网友", "published": null, "text": "支持。"}]'
