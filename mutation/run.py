@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import ast
 import concurrent.futures
+import hashlib
 import math
 import os
 import shutil
@@ -167,9 +168,20 @@ def run_module(module: str, spec: dict, exclude: list[str], resume: bool, retest
         with open(log, "a") as out:
             print(f"{module}: {queued} survivors queued again with the current tests", file=out, flush=True)
         resume = True
-    if not (resume and session.exists() and work.exists()):
+    digest = work.parent / f"{slug(module)}.digest"  # the module's source when the session began
+    current = hashlib.sha256((ROOT / module).read_bytes()).hexdigest()
+    if resume and session.exists() and work.exists():
+        if not digest.exists() or digest.read_text() != current:
+            raise SystemExit(
+                f"{module} changed since its session began (its mutants' positions no longer hold): "
+                "run it again without --resume"
+            )
+        # a fresh copy: an interrupted session can leave its last mutant applied, and the tests may have changed
+        copy_checkout(work)
+    else:
         session.unlink(missing_ok=True)
         copy_checkout(work)
+        digest.write_text(current)
         config = work.parent / f"{slug(module)}.toml"
         config.write_text(config_text(module, spec, exclude), "utf-8")
         env = environment(work)
