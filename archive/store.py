@@ -232,8 +232,9 @@ def _insert_version(
     created_at: str,
     article: ArticleFields | None,
     fields_changed: list[str],
-    with_comments: bool = False,
+    digest: str | None = None,
 ) -> None:
+    """digest: the content hash of article (computed by the caller, which compared it with the last one)."""
     previous = last_version(db, page_id, with_content=True)
     row: dict[str, object] = {
         "page_id": page_id,
@@ -247,7 +248,7 @@ def _insert_version(
     if article is not None:
         row.update(article.as_row())
         row["comments"] = article.comments_json()
-        row["content_hash"] = content_hash({**article.as_row(), "comments": row["comments"]}, with_comments)
+        row["content_hash"] = digest
         row["removed_blocks"] = json.dumps(article.removed_blocks, ensure_ascii=False)
         row["extractor_version"] = article.extractor_version
         row["rules_hash"] = article.rules_hash
@@ -289,7 +290,15 @@ def _record_one(
             result = RecordResult("unchanged", page_id, last["version"] if last else None, [], capture_id)
         else:
             _insert_version(
-                db, page_id, number, kind, capture_id, capture.fetched_at, article, fields, with_comments
+                db,
+                page_id,
+                number,
+                kind,
+                capture_id,
+                capture.fetched_at,
+                article,
+                fields,
+                new_hash,
             )
             counters += ["new_versions"] + ([kind] if kind in ("changed", "restored") else [])
             result = RecordResult(kind, page_id, number, fields, capture_id)

@@ -43,13 +43,17 @@ class ExtractionPool:
         self._executor: ProcessPoolExecutor | None = self._new() if workers > 0 else None
 
     def _new(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
+        executor = ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             max_tasks_per_child=MAX_TASKS_PER_WORKER,
             initializer=_die_with_parent,
             initargs=(os.getpid(),),
         )
+        # start every worker now, while the crawl asks its first list pages, not when the first article comes
+        for _ in range(self.workers):
+            executor.submit(_warm_up)
+        return executor
 
     async def classify(self, item: FetchedPage) -> list[Verdict]:
         if self._executor is None:
@@ -70,6 +74,12 @@ class ExtractionPool:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+
+
+def _warm_up() -> None:
+    """In a worker: import what extraction loads on first use (trafilatura, readability-lxml)."""
+    import readability  # noqa: F401
+    import trafilatura  # noqa: F401
 
 
 def _die_with_parent(parent: int) -> None:
