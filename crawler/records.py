@@ -91,7 +91,7 @@ def article_fields(article: Article) -> ArticleFields:
 
 
 def _visible_text(html: str) -> str:
-    return re.sub(r"\s+", "", _TAGS.sub(" ", html[:200_000]))
+    return "".join(_TAGS.sub(" ", html[:200_000]).split())
 
 
 def _similarity(a: str, b: str) -> float:

@@ -90,7 +90,7 @@ def visible_text_length(html: str) -> int:
     """Visible characters in the first VISIBLE_SCAN characters of a page (only ever compared with small
     thresholds, so a huge page costs no more than a big one). Remembered for the last pages: the challenge
     check, the block-page check and extraction all ask about the same page."""
-    return len(re.sub(r"\s+", "", _TAGS.sub(" ", html[:VISIBLE_SCAN])))
+    return sum(map(len, _TAGS.sub(" ", html[:VISIBLE_SCAN]).split()))  # without whitespace
 
 
 def detect_challenge(status: int | None, headers: dict[str, str], html: str) -> str | None:

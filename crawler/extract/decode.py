@@ -148,7 +148,7 @@ def plausibility(text: str) -> str | None:
 
     Characters are judged once per distinct character (a page uses a few thousand), then weighted by how
     often they occur: the same counts as judging every character, at C speed over a long page."""
-    visible = re.sub(r"\s+", "", _TAGS.sub(" ", text[: PLAUSIBILITY_SAMPLE * 3]))[:PLAUSIBILITY_SAMPLE]
+    visible = "".join(_TAGS.sub(" ", text[: PLAUSIBILITY_SAMPLE * 3]).split())[:PLAUSIBILITY_SAMPLE]
     counts = Counter(_ASCII_RUN.sub("", visible))  # the non-ASCII characters, each with its count
     non_ascii = sum(counts.values())
     if non_ascii < MIN_JUDGED:

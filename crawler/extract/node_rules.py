@@ -167,12 +167,17 @@ def _text(el: HtmlElement) -> str:
     return re.sub(r"\s+", " ", el.text_content() or "").strip()
 
 
+def _compact_length(text: str) -> int:
+    """Characters of text without whitespace (str.split splits on exactly what \\s matches)."""
+    return sum(map(len, text.split()))
+
+
 def link_density(el: HtmlElement) -> float:
     """Share of an element's visible characters that sit inside links."""
-    total = len(re.sub(r"\s", "", el.text_content() or ""))
+    total = _compact_length(el.text_content() or "")
     if not total:
         return 0.0
-    linked = sum(len(re.sub(r"\s", "", a.text_content() or "")) for a in el.iter("a"))
+    linked = sum(_compact_length(a.text_content() or "") for a in el.iter("a"))
     return linked / total
 
 
@@ -201,7 +206,7 @@ class PruneContext:
 def _visible_text(el: HtmlElement) -> str:
     """Text without scripts and styles, whitespace removed."""
     texts = el.xpath(".//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]")
-    return re.sub(r"\s+", "", "".join(texts))
+    return "".join("".join(texts).split())
 
 
 def _revealed_by_script(el: HtmlElement, ctx: PruneContext) -> bool:
