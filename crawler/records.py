@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from archive.store import ArticleFields, Capture, Outcome, Recorded
+from archive.model import ArticleFields, Capture, Outcome, Recorded
 from archive.urls import page_key
 from crawler.extract import (
     EXTRACTOR_VERSION,
