@@ -18,21 +18,24 @@ import hashlib
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Literal
 
 import sqlite_utils
 
 from archive.blobs import get_blob, put_blob  # noqa: F401 - get_blob: readers have always found it here
 from archive.db import write_transaction
+from archive.model import (  # noqa: F401 - found here by readers since the start
+    HASHED_FIELDS,
+    STORED_FIELDS,
+    ArticleFields,
+    Capture,
+    Outcome,
+    Recorded,
+    RecordResult,
+    utc_now,
+)
 from archive.search import index_version
 from archive.urls import page_key
 
-HASHED_FIELDS = ("title", "body", "published", "source_name", "author")
-STORED_FIELDS = (*HASHED_FIELDS, "published_precision", "editor", "court")
-# replies and readers' comments are stored with a version but make one only when the archive asks for it
-# (COMMENTS_MAKE_VERSIONS): a new reply is not the court changing its article
 RUN_COUNTERS = (
     "captures",
     "new_pages",
@@ -46,79 +49,6 @@ RUN_COUNTERS = (
 )
 CONTENT_KINDS = ("first", "changed", "restored")  # versions with text
 GONE_KINDS = ("removed", "moved")  # versions that record the text's absence
-
-# article: extracted text; gone: the article is not there (404/410, soft 404, redirect to a non-article);
-# moved: it redirects to another article (Capture.location); redirect: a hop on the way to the final
-# response, no verdict of its own; not-article: a page that is not an article, reached by a redirect;
-# not-modified: the server answered a conditional revisit with 304, the page is as last archived;
-# failed / challenge: nothing could be read, with the reason.
-Outcome = Literal[
-    "article", "gone", "moved", "redirect", "not-article", "not-modified", "failed", "challenge"
-]
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-@dataclass
-class Capture:
-    """One response (or failed fetch), as received."""
-
-    url: str  # the URL fetched
-    source: str
-    status: int | None
-    final_url: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    raw: bytes | None = field(default=None, repr=False)
-    encoding: str | None = None
-    reason: str | None = None
-    fetched_at: str = field(default_factory=utc_now)
-    location: str | None = None  # where a redirect (or meta refresh) pointed
-    page_url: str | None = None  # the page this capture belongs to, when not url (rel=canonical)
-
-
-@dataclass
-class ArticleFields:
-    """What extraction made of a capture; the archive only stores it."""
-
-    title: str = ""
-    body: str = ""
-    published: str | None = None
-    published_precision: str | None = None
-    source_name: str | None = None
-    author: str | None = None
-    editor: str | None = None
-    court: str | None = None
-    removed_blocks: list[dict[str, str]] = field(default_factory=list)
-    comments: list[dict[str, str | None]] = field(default_factory=list)  # {author, published, text}
-    extractor_version: str = ""
-    rules_hash: str = ""
-
-    def as_row(self) -> dict[str, object]:
-        return {name: getattr(self, name) for name in STORED_FIELDS}
-
-    def comments_json(self) -> str | None:
-        return json.dumps(self.comments, ensure_ascii=False) if self.comments else None
-
-
-@dataclass
-class Recorded:
-    """One capture of a fetch with the verdict the crawler reached on it."""
-
-    capture: Capture
-    outcome: Outcome
-    article: ArticleFields | None = None
-
-
-@dataclass
-class RecordResult:
-    outcome: str  # first | changed | unchanged | removed | moved | restored | gone | redirect | ...
-    page_id: int
-    version: int | None = None
-    changed_fields: list[str] = field(default_factory=list)
-    capture_id: int | None = None
-
 
 _WHITESPACE = re.compile(r"\s+")
 # a space beside a Chinese character or punctuation mark is layout: Chinese text has no word spaces
@@ -232,8 +162,9 @@ def _insert_version(
     created_at: str,
     article: ArticleFields | None,
     fields_changed: list[str],
-    with_comments: bool = False,
+    digest: str | None = None,
 ) -> None:
+    """digest: the content hash of article (computed by the caller, which compared it with the last one)."""
     previous = last_version(db, page_id, with_content=True)
     row: dict[str, object] = {
         "page_id": page_id,
@@ -247,7 +178,7 @@ def _insert_version(
     if article is not None:
         row.update(article.as_row())
         row["comments"] = article.comments_json()
-        row["content_hash"] = content_hash({**article.as_row(), "comments": row["comments"]}, with_comments)
+        row["content_hash"] = digest
         row["removed_blocks"] = json.dumps(article.removed_blocks, ensure_ascii=False)
         row["extractor_version"] = article.extractor_version
         row["rules_hash"] = article.rules_hash
@@ -289,7 +220,15 @@ def _record_one(
             result = RecordResult("unchanged", page_id, last["version"] if last else None, [], capture_id)
         else:
             _insert_version(
-                db, page_id, number, kind, capture_id, capture.fetched_at, article, fields, with_comments
+                db,
+                page_id,
+                number,
+                kind,
+                capture_id,
+                capture.fetched_at,
+                article,
+                fields,
+                new_hash,
             )
             counters += ["new_versions"] + ([kind] if kind in ("changed", "restored") else [])
             result = RecordResult(kind, page_id, number, fields, capture_id)

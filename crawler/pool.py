@@ -50,12 +50,16 @@ class ExtractionPool:
 
     def _new(self) -> ProcessPoolExecutor:
         self._submitted = 0
-        return ProcessPoolExecutor(
+        executor = ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_die_with_parent,
             initargs=(os.getpid(),),
         )
+        # start every worker now, while the crawl asks its first list pages, not when the first article comes
+        for _ in range(self.workers):
+            executor.submit(_warm_up)
+        return executor
 
     def _executor_for_next_page(self) -> ProcessPoolExecutor:
         assert self._executor is not None
@@ -85,6 +89,12 @@ class ExtractionPool:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+
+
+def _warm_up() -> None:
+    """In a worker: import what extraction loads on first use (trafilatura, readability-lxml)."""
+    import readability  # noqa: F401
+    import trafilatura  # noqa: F401
 
 
 def _die_with_parent(parent: int) -> None:

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from archive.store import ArticleFields, Capture, Outcome, Recorded
+from archive.model import ArticleFields, Capture, Outcome, Recorded
 from archive.urls import page_key
 from crawler.extract import (
     EXTRACTOR_VERSION,
@@ -91,7 +91,7 @@ def article_fields(article: Article) -> ArticleFields:
 
 
 def _visible_text(html: str) -> str:
-    return re.sub(r"\s+", "", _TAGS.sub(" ", html[:200_000]))
+    return "".join(_TAGS.sub(" ", html[:200_000]).split())
 
 
 def _similarity(a: str, b: str) -> float:

@@ -29,6 +29,8 @@ PARENT_PID = 0  # set by the daemon: the crawl stops when that process is gone
 LOG_MAX_BYTES = 20 * 1024 * 1024  # a crawl's log stops growing here; 0: no limit
 
 CONCURRENT_REQUESTS = 8
+# a response yields at most one item (its fetch): Scrapy starts this many tasks for every response's output
+CONCURRENT_ITEMS = 1
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 # Operators (and the daemon's tests against a local site) may relax politeness from the environment.
 DOWNLOAD_DELAY = float(os.environ.get("COURTNEWS_DOWNLOAD_DELAY", "1.0"))

@@ -18,7 +18,7 @@ from crawler.extract.general import general_body
 from crawler.extract.line_rules import METADATA_RULES, cut_page_numbers, cut_related, filter_lines
 from crawler.extract.node_rules import Removed, hidden_selectors, is_hidden, prune
 from crawler.extract.posts import MIN_DATED, TIMESTAMP, Comment, comment_stream
-from crawler.extract.recipes import recipes_for, select
+from crawler.extract.recipes import Names, names_in, recipes_for, select
 from crawler.extract.refusals import (
     PageSurvey,
     check_document_type,
@@ -114,17 +114,19 @@ def _next_data(doc: lxml_html.HtmlElement) -> NextData | None:
     return None
 
 
-def _first_text(doc: lxml_html.HtmlElement, selectors: tuple[str, ...]) -> str:
+def _first_text(doc: lxml_html.HtmlElement, selectors: tuple[str, ...], names: Names | None = None) -> str:
     for selector in selectors:
-        for el in select(doc, selector):
+        for el in select(doc, selector, names):
             text = " ".join(element_lines(el))
             if text:
                 return text
     return ""
 
 
-def _title(doc: lxml_html.HtmlElement, tags: dict[str, str], selectors: tuple[str, ...]) -> str:
-    title = _first_text(doc, selectors)
+def _title(
+    doc: lxml_html.HtmlElement, tags: dict[str, str], selectors: tuple[str, ...], names: Names | None = None
+) -> str:
+    title = _first_text(doc, selectors, names)
     if title:
         return title
     for key in ("articletitle", "og:title", "twitter:title"):
@@ -138,15 +140,17 @@ def _title(doc: lxml_html.HtmlElement, tags: dict[str, str], selectors: tuple[st
     return re.split(r"\s*[-_|｜—]+\s*", page_title)[0] if page_title else ""
 
 
-def _choose_body(doc: lxml_html.HtmlElement, family: str | None) -> tuple[list[str], str] | None:
+def _choose_body(
+    doc: lxml_html.HtmlElement, family: str | None, names: Names | None = None
+) -> tuple[list[str], str] | None:
     for recipe in recipes_for(family):
         for selector in recipe.body:
-            candidates = select(doc, selector)
+            candidates = select(doc, selector, names)
             if not candidates:
                 continue
             best = max(candidates, key=lambda el: len(el.text_content() or ""))
             for strip in recipe.strip:
-                for junk in select(best, strip):
+                for junk in select(best, strip, names):
                     junk.getparent().remove(junk)
             lines = element_lines(best)
             if sum(len(line) for line in lines) >= MIN_RECIPE_CHARS:
@@ -304,10 +308,11 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
     tags = _meta_tags(doc)
     recipes = recipes_for(family)
     title_selectors = tuple(s for r in recipes for s in r.title)
-    meta_text = " ".join(_first_text(doc, (s,)) for r in recipes for s in r.meta)
-    editor_text = " ".join(_first_text(doc, (s,)) for r in recipes for s in r.editor)
+    names = names_in(doc)  # the page's classes and ids: recipes naming others are not run over it
+    meta_text = " ".join(_first_text(doc, (s,), names) for r in recipes for s in r.meta)
+    editor_text = " ".join(_first_text(doc, (s,), names) for r in recipes for s in r.editor)
     next_data = _next_data(doc)
-    article.title = (next_data.name if next_data else None) or _title(doc, tags, title_selectors)
+    article.title = (next_data.name if next_data else None) or _title(doc, tags, title_selectors, names)
     page_lines = element_lines(doc.body) if doc.body is not None else []
     comments = _comments(doc, page_lines)  # before pruning, which drops small comment-classed blocks
     article.removed_blocks = prune(doc, url)
@@ -320,7 +325,7 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
         etree.strip_tags(content, etree.Comment, etree.ProcessingInstruction)
         article.removed_blocks += prune(content, url)
         chosen = (element_lines(content), "next-data")
-    chosen = chosen or _choose_body(doc, family) or general_body(doc)
+    chosen = chosen or _choose_body(doc, family, names) or general_body(doc)
     lines, article.method = chosen
     if lines and article.title and lines[0].replace(" ", "") == article.title.replace(" ", ""):
         lines = lines[1:]

@@ -7,6 +7,7 @@ text: court news legitimately reports 开设赌场罪 and 百家乐.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -47,15 +48,39 @@ def hidden_selectors(doc: HtmlElement) -> tuple[set[str], set[str]]:
     classes: set[str] = set()
     ids: set[str] = set()
     for style in doc.iter("style"):
-        css = re.sub(r"/\*.*?\*/", "", style.text or "", flags=re.S)
-        for selectors, body in _STYLE_RULE.findall(css):
-            if not _HIDING_DECLARATIONS.search(body):
-                continue
-            for selector in selectors.split(","):
-                match = _SIMPLE_SELECTOR.match(selector.strip())
-                if match:
-                    (classes if match.group(1) == "." else ids).add(match.group(2))
+        if style.text:
+            hidden_classes, hidden_ids = _hidden_by_css(style.text)
+            classes |= hidden_classes
+            ids |= hidden_ids
     return classes, ids
+
+
+CSS_REMEMBERED = 10_000  # <style> blocks whose verdict a process keeps (a site repeats its few blocks)
+_CSS_SEEN: dict[bytes, tuple[frozenset[str], frozenset[str]]] = {}
+
+
+def _hidden_by_css(css: str) -> tuple[frozenset[str], frozenset[str]]:
+    """What one <style> block hides. The pages of a site repeat the same blocks, so each is read once,
+    remembered by its digest (not its text: a site's stylesheet can be large)."""
+    key = hashlib.blake2b(css.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    if key not in _CSS_SEEN:
+        if len(_CSS_SEEN) >= CSS_REMEMBERED:
+            _CSS_SEEN.clear()
+        _CSS_SEEN[key] = _read_css(css)
+    return _CSS_SEEN[key]
+
+
+def _read_css(css: str) -> tuple[frozenset[str], frozenset[str]]:
+    classes: set[str] = set()
+    ids: set[str] = set()
+    for selectors, body in _STYLE_RULE.findall(re.sub(r"/\*.*?\*/", "", css, flags=re.S)):
+        if not _HIDING_DECLARATIONS.search(body):
+            continue
+        for selector in selectors.split(","):
+            match = _SIMPLE_SELECTOR.match(selector.strip())
+            if match:
+                (classes if match.group(1) == "." else ids).add(match.group(2))
+    return frozenset(classes), frozenset(ids)
 
 
 def is_hidden(el: HtmlElement, hidden_classes: set[str], hidden_ids: set[str]) -> bool:
@@ -142,12 +167,17 @@ def _text(el: HtmlElement) -> str:
     return re.sub(r"\s+", " ", el.text_content() or "").strip()
 
 
+def _compact_length(text: str) -> int:
+    """Characters of text without whitespace (str.split splits on exactly what \\s matches)."""
+    return sum(map(len, text.split()))
+
+
 def link_density(el: HtmlElement) -> float:
     """Share of an element's visible characters that sit inside links."""
-    total = len(re.sub(r"\s", "", el.text_content() or ""))
+    total = _compact_length(el.text_content() or "")
     if not total:
         return 0.0
-    linked = sum(len(re.sub(r"\s", "", a.text_content() or "")) for a in el.iter("a"))
+    linked = sum(_compact_length(a.text_content() or "") for a in el.iter("a"))
     return linked / total
 
 
@@ -176,7 +206,7 @@ class PruneContext:
 def _visible_text(el: HtmlElement) -> str:
     """Text without scripts and styles, whitespace removed."""
     texts = el.xpath(".//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]")
-    return re.sub(r"\s+", "", "".join(texts))
+    return "".join("".join(texts).split())
 
 
 def _revealed_by_script(el: HtmlElement, ctx: PruneContext) -> bool:

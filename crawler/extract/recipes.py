@@ -6,9 +6,11 @@ Every selector must be specific to an article container of that CMS, never a gen
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from lxml import etree
 from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector
 
@@ -93,6 +95,55 @@ def _compiled(selector: str) -> CSSSelector:
     return CSSSelector(selector, translator="html")
 
 
-def select(root: lxml_html.HtmlElement, selector: str) -> list[lxml_html.HtmlElement]:
-    """Elements matching a recipe's CSS selector; each selector is translated to XPath once, not per page."""
+@dataclass(frozen=True)
+class Names:
+    """The class names and ids a page's elements carry: a recipe selector that names one the page lacks
+    matches nothing there, and is not run over the whole page (most recipes are for other CMSs)."""
+
+    classes: frozenset[str]
+    ids: frozenset[str]
+
+
+_CLASS_VALUES = etree.XPath("//@class", smart_strings=False)
+_ID_VALUES = etree.XPath("//@id", smart_strings=False)
+
+
+def names_in(doc: lxml_html.HtmlElement) -> Names:
+    """Every class token and id of the document (str.split splits on more than the XML whitespace a class
+    selector splits on, so a name a selector can match is always found here)."""
+    classes = frozenset(token for value in _CLASS_VALUES(doc) for token in value.split())
+    return Names(classes, frozenset(_ID_VALUES(doc)))
+
+
+_COMPOUND = re.compile(r"(?:[A-Za-z][\w-]*)?((?:[.#][\w-]+)*)")
+_NAME = re.compile(r"([.#])([\w-]+)")
+
+
+@lru_cache(maxsize=256)
+def _required(selector: str) -> Names | None:
+    """The classes and ids every element a selector matches (or an ancestor of it) carries; None for
+    selectors other than tags, classes and ids joined by descendant combinators (they are always run)."""
+    classes: set[str] = set()
+    ids: set[str] = set()
+    for compound in selector.split(" "):
+        match = _COMPOUND.fullmatch(compound)
+        if match is None:
+            return None
+        for kind, name in _NAME.findall(match.group(1)):
+            (classes if kind == "." else ids).add(name)
+    return Names(frozenset(classes), frozenset(ids))
+
+
+def select(
+    root: lxml_html.HtmlElement, selector: str, names: Names | None = None
+) -> list[lxml_html.HtmlElement]:
+    """Elements matching a recipe's CSS selector; each selector is translated to XPath once, not per page.
+    names: those of the document root belongs to, when known: a selector naming others matches nothing."""
+    needed = _required(selector) if names is not None else None
+    if (
+        needed is not None
+        and names is not None
+        and not (needed.classes <= names.classes and needed.ids <= names.ids)
+    ):
+        return []
     return _compiled(selector)(root)

@@ -66,42 +66,48 @@ def xml_safe(html: str) -> str:
     return XML_ILLEGAL.sub(lambda m: _LINE_BREAKS.get(m[0], ""), html)
 
 
+_FOLDED_SPACE = re.compile(r"[ \t\r\f\v\u3000\xa0]+")
+
+
 def element_lines(el: lxml_html.HtmlElement) -> list[str]:
     """Text of an element, one line per block, whitespace folded (iterative: deep pages do not recurse)."""
     parts: list[str] = []
+    append = parts.append  # the loop runs twice per element of the page: kept lean
     skipping: lxml_html.HtmlElement | None = (
         None  # inside <script>/<style>: their text is code, not page text
     )
     for event, node in etree.iterwalk(el, events=("start", "end")):
-        tag = node.tag if isinstance(node.tag, str) else None
         if skipping is not None:
-            if event == "end" and node is skipping:
+            if node is skipping and event == "end":
                 skipping = None
                 if node.tail:
-                    parts.append(node.tail)
+                    append(node.tail)
+            continue
+        tag = node.tag
+        if type(tag) is not str:  # a comment or processing instruction: only its tail is text
+            if event == "end" and node is not el and node.tail:
+                append(node.tail)
             continue
         if event == "start":
-            if tag is None:
-                continue
             if tag in NON_TEXT_TAGS:
                 skipping = node
                 continue
-            if tag.lower() in BLOCK_TAGS:
-                parts.append("\n")
+            if tag in BLOCK_TAGS or tag.lower() in BLOCK_TAGS:
+                append("\n")
             if node.text:
-                parts.append(node.text)
+                append(node.text)
         else:
-            if tag is not None and tag.lower() in BLOCK_TAGS:
-                parts.append("\n")
+            if tag in BLOCK_TAGS or tag.lower() in BLOCK_TAGS:
+                append("\n")
             if node is not el and node.tail:
-                parts.append(node.tail)
-    lines = (re.sub(r"[ \t\r\f\v\u3000\xa0]+", " ", line).strip() for line in "".join(parts).split("\n"))
+                append(node.tail)
+    lines = (_FOLDED_SPACE.sub(" ", line).strip() for line in "".join(parts).split("\n"))
     return [line for line in lines if line]
 
 
 def grams(text: str | None, n: int = 4) -> set[str]:
     """Character n-grams of text with whitespace removed (the corpus metric's unit, and our agreement measure)."""
-    compact = re.sub(r"\s+", "", text or "")
+    compact = "".join((text or "").split())  # every whitespace character out, as \s+ would
     if len(compact) < n:
         return {compact} if compact else set()
     return {compact[i : i + n] for i in range(len(compact) - n + 1)}
