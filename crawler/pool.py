@@ -10,6 +10,11 @@ slow leak in a parser cannot grow without bound: the pool retires its executor (
 holds) and starts a new one. Not Python's ``max_tasks_per_child``: in 3.11 an executor whose worker leaves
 after its quota skips starting the replacement whenever its idle-worker count says one is free, and then
 holds its pages forever (a crawl that hung with pages in flight after 500 per worker).
+
+A page whose verdict has not come back after ``PAGE_TIMEOUT`` seconds (a worker stopped, wedged in a
+parser, or an executor that lost its workers without noticing) is recorded as ``failed`` with that reason,
+and the pool is replaced, its workers killed: a crawl never waits forever on extraction. Extraction bounds
+its own cost far below that (a 30 MB page is refused in about a second).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from crawler.records import Verdict, classify, failed_verdicts
 
 logger = logging.getLogger(__name__)
 MAX_TASKS_PER_WORKER = 500
+PAGE_TIMEOUT = 120.0  # seconds
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 ATTEMPTS = 3
 
@@ -40,8 +46,12 @@ def default_workers() -> int:
 
 
 class ExtractionPool:
-    def __init__(self, workers: int, tasks_per_worker: int = MAX_TASKS_PER_WORKER) -> None:
+    def __init__(
+        self, workers: int, tasks_per_worker: int = MAX_TASKS_PER_WORKER, page_timeout: float = PAGE_TIMEOUT
+    ) -> None:
         self.workers = workers
+        self.page_timeout = page_timeout
+        self.timeouts = 0
         self.restarts = 0
         self.renewals = 0
         self._quota = max(1, tasks_per_worker) * max(1, workers)  # pages one executor takes before it retires
@@ -76,7 +86,19 @@ class ExtractionPool:
         for _attempt in range(ATTEMPTS):
             executor = self._executor_for_next_page()
             try:
-                return await asyncio.wrap_future(executor.submit(classify, item))
+                return await asyncio.wait_for(
+                    asyncio.wrap_future(executor.submit(classify, item)), self.page_timeout
+                )
+            except TimeoutError:
+                self.timeouts += 1
+                if self._executor is executor:
+                    logger.error(
+                        "%s: no verdict from the extraction workers in %.0f s; starting a new pool",
+                        item.url,
+                        self.page_timeout,
+                    )
+                    self._replace(executor)
+                return failed_verdicts(item, f"extraction gave no verdict in {self.page_timeout:.0f} s")
             except BrokenProcessPool:
                 if self._executor is executor:  # the first page to notice replaces the pool
                     self.restarts += 1
@@ -85,9 +107,23 @@ class ExtractionPool:
                     self._executor = self._new()
         return failed_verdicts(item, f"extraction workers died {ATTEMPTS} times on this page")
 
+    def _replace(self, executor: ProcessPoolExecutor) -> None:
+        """A new executor for the next pages; the old one's workers are killed (they may be wedged), its pages
+        answered as failed by the caller."""
+        self._executor = self._new()
+        workers = list(getattr(executor, "_processes", {}).values())  # no public way to reach them
+        executor.shutdown(wait=False, cancel_futures=True)
+        for process in workers:
+            with contextlib.suppress(Exception):
+                process.kill()
+
     def close(self) -> None:
         if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
+            if self.timeouts:  # a wedged worker would hold a waiting shutdown forever
+                self._replace(self._executor)
+                self._executor.shutdown(wait=False, cancel_futures=True)
+            else:
+                self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
 
 

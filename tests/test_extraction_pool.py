@@ -125,3 +125,31 @@ def test_workers_replaced_after_their_quota_keep_taking_pages():
             pool._executor.shutdown(wait=False, cancel_futures=True)
     assert outcomes == ["article"] * 8
     assert pool.renewals == 3 and pool.restarts == 0
+
+
+def test_a_worker_that_stops_answering_costs_one_page_recorded_failed_and_the_crawl_goes_on():
+    """A wedged worker (here: stopped with SIGSTOP) never holds a page forever: after the page timeout the page
+    is a failed verdict with that reason, the pool is replaced, and the next page is classified."""
+    import asyncio
+
+    from crawler.pool import ExtractionPool
+    from tests.test_classification import fetch
+
+    pool = ExtractionPool(1, page_timeout=5)
+
+    async def scenario() -> list[tuple[str, str | None]]:
+        first = (await pool.classify(fetch()))[-1]
+        assert pool._executor is not None
+        [worker] = list(pool._executor._processes.values())
+        os.kill(worker.pid, signal.SIGSTOP)
+        stuck = (await pool.classify(fetch()))[-1]
+        after = (await pool.classify(fetch()))[-1]
+        return [(v.outcome, v.reason) for v in (first, stuck, after)]
+
+    try:
+        outcomes = asyncio.run(asyncio.wait_for(scenario(), timeout=120))
+    finally:
+        pool.close()
+    assert outcomes[0] == ("article", None) and outcomes[2] == ("article", None)
+    assert outcomes[1] == ("failed", "extraction gave no verdict in 5 s")
+    assert pool.timeouts == 1
