@@ -3,7 +3,8 @@
 The site: article pages built from the real pages of ../shared/corpus as templates (their markup and text,
 read at run time), rewritten into a court.gov.cn-style site with list pages, served by nginx on 127.0.0.1
 (Debian's nginx-light, installed here if missing; the bench falls back to Python's server and says so) with
-a view counter and a token that change on every request (nginx's sub_filter).
+a view counter and a token that change on every request (nginx's sub_filter: the counter is an integer that
+differs on every request, as a site's visit count does, the token a random hex string).
 
 Rounds alternate: bare Scrapy (fetch and follow only), the naive crawler (trafilatura.extract inline, no
 storage), the full pipeline (decode, extract in the pool, archive). Then, on the pipeline's archive: raw
@@ -151,7 +152,7 @@ http {{
   server {{
     listen 127.0.0.1:{self.port}; root {root};
     sub_filter_types text/html; sub_filter_once off; sub_filter_last_modified off;
-    sub_filter '__COURTNEWS_VIEWS__' '$msec'; sub_filter '__COURTNEWS_TOKEN__' '$request_id';
+    sub_filter '__COURTNEWS_VIEWS__' '$connection$connection_requests'; sub_filter '__COURTNEWS_TOKEN__' '$request_id';
   }}
 }}
 """
@@ -271,6 +272,15 @@ def checkpointed_size(db: Path) -> int:
     return db.stat().st_size
 
 
+def sizes_by_object(db: Path) -> dict[str, int]:
+    """Bytes of every table and index of the file (SQLite's dbstat), to say where added bytes went."""
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    rows = conn.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").fetchall()
+    conn.close()
+    return dict(rows)
+
+
 def storage(db: Path) -> dict[str, float]:
     conn = sqlite3.connect(db)
     raw, stored = conn.execute(
@@ -289,6 +299,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--keep", type=Path, default=None, help="copy the archive here after the revisit pass")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="courtnews-bench-") as tmp:
         work = Path(tmp)
@@ -334,9 +345,17 @@ def main() -> None:
             ).fetchone()[0]
             conn.close()
             print("revisit pass of every archived article (counters and tokens changed) …", flush=True)
-            before = checkpointed_size(db)
+            before, objects_before = checkpointed_size(db), sizes_by_object(db)
             revisit = pipeline(sources, db, "live")
             revisit_bytes = checkpointed_size(db) - before
+            objects_after = sizes_by_object(db)
+            conn = sqlite3.connect(db)
+            revisit_captures = conn.execute(
+                "SELECT COUNT(*) FROM captures WHERE run_id = (SELECT MAX(id) FROM runs)"
+            ).fetchone()[0]
+            conn.close()
+            if args.keep:
+                shutil.copy(db, args.keep)
         finally:
             server.stop()
 
@@ -379,6 +398,13 @@ def main() -> None:
         f"revisit pass: {revisit_bytes / 1e3:.0f} kB added ({revisit_bytes / first['file']:.2%} of the first crawl's file), "
         f"{revisit.seconds:.0f} s   (target ≤ 2%)"
     )
+    grown = sorted(
+        ((objects_after.get(name, 0) - objects_before.get(name, 0), name) for name in objects_after), reverse=True
+    )
+    print(f"  where they went ({revisit_captures} captures, {revisit_bytes / max(revisit_captures, 1):.0f} bytes each):")
+    for delta, name in grown:
+        if delta > 0:
+            print(f"    {name:<40}{delta / 1e3:8.0f} kB  {delta / max(revisit_captures, 1):6.0f} B/capture")
 
 
 if __name__ == "__main__":

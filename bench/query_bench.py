@@ -267,7 +267,7 @@ def build(params: Params, path: Path) -> int:
     # segments less often (16 per level instead of 4); both are put back before the archive is used
     db.execute("PRAGMA journal_mode=OFF")
     db.execute("PRAGMA synchronous=OFF")
-    db.execute("PRAGMA cache_size=-524288")
+    db.execute("PRAGMA cache_size=-3000000")
     db.execute("INSERT INTO versions_fts (versions_fts, rank) VALUES ('automerge', 16)")
     runs: dict[str, int] = {}
     pages: dict[str, _Page] = {}
