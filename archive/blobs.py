@@ -220,9 +220,7 @@ class Codec:
         )
         return digest
 
-    def _base(self, base: str | None, digest: str, template: str) -> str | None:
-        if base is not None and base != digest:
-            return base
+    def _template_base(self, digest: str, template: str) -> str | None:
         row = self.db.execute(
             "SELECT digest FROM blobs WHERE template = ? AND compression LIKE 'zstd%' ORDER BY rowid DESC LIMIT 1",
             [template],
@@ -231,10 +229,15 @@ class Codec:
 
     def _checked_frame(
         self, raw: bytes, digest: str, source: str | None, base: str | None
-    ) -> tuple[tuple[str, bytes, int | None, str | None, int], str]:
-        """The frame to store raw in (and its layout's key), after checking it decodes to raw's digest."""
-        template = template_key(raw, source)
-        frame = self.encode(raw, source, self._base(base, digest, template))
+    ) -> tuple[tuple[str, bytes, int | None, str | None, int], str | None]:
+        """The frame to store raw in, after checking it decodes to raw's digest, and its layout's key. Only bytes
+        stored without their page's previous bytes get a layout key: the key is looked up for new pages only,
+        and the newest first capture of a layout stands in as well as a recapture would."""
+        template: str | None = None
+        if base is None or base == digest:
+            template = template_key(raw, source)
+            base = self._template_base(digest, template)
+        frame = self.encode(raw, source, base)
         compression, data, dict_id, base_digest = frame[0], frame[1], frame[2], frame[3]
         decoded = self._decode(compression, data, dict_id, self.get(base_digest) if base_digest else b"")
         if decoded != raw or digest_of(decoded) != digest:

@@ -76,7 +76,7 @@ def m001_core_tables(db: sqlite_utils.Database) -> None:
             "url": str,
             "fetched_at": str,
             "status": int,
-            "final_url": str,
+            "final_url": str,  # where the fetch ended, when not at url (m011)
             "headers": str,  # JSON object of the response headers as received
             "digest": str,  # sha256 of the raw body, key into blobs
             "size": int,
@@ -614,3 +614,32 @@ def m010_reader_indexes(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS versions_capture ON versions (capture_id)")
     db.execute("CREATE INDEX IF NOT EXISTS captures_fetched ON captures (fetched_at)")
     db.execute("CREATE INDEX IF NOT EXISTS pages_last_seen ON pages (last_seen)")
+
+
+@migrations()
+def m011_lighter_captures(db: sqlite_utils.Database) -> None:
+    """What a revisit costs, cut to what is read: a capture that only confirms a page adds a capture row and a
+    small difference frame, and every index entry beside them was a third of that.
+    - final_url is kept only where the fetch ended elsewhere than its URL (a redirect): NULL is "no redirect"
+      (or no response, which status says), not the same URL twice;
+    - blobs.base is followed from a blob to its base (by digest), never looked up: no index on it;
+    - a layout's key is looked up only for new pages, so only blobs stored without the page's own previous
+      bytes carry one (``Codec.put``), and the index holds only those;
+    - captures open newest first by id, the order they are written in (as versions do), not by fetched_at;
+    - redirected_from and fetch_id are set on few captures: the indexes hold only those (``x = ?`` implies
+      ``x IS NOT NULL``, so SQLite uses them for every lookup)."""
+    db.execute("UPDATE captures SET final_url = NULL WHERE final_url = url")
+    db.execute(
+        "UPDATE timeline SET final_url = (SELECT c.final_url FROM versions v JOIN captures c ON c.id = v.capture_id "
+        "WHERE v.id = timeline.version_id) WHERE final_url IS NOT NULL"
+    )
+    db.execute("DROP INDEX IF EXISTS idx_blobs_base")
+    db.execute("DROP INDEX IF EXISTS captures_fetched")
+    db.execute("DROP INDEX IF EXISTS idx_blobs_template")
+    db.execute("CREATE INDEX blobs_template ON blobs (template) WHERE template IS NOT NULL")
+    db.execute("DROP INDEX IF EXISTS idx_captures_redirected_from")
+    db.execute(
+        "CREATE INDEX captures_redirected_from ON captures (redirected_from) WHERE redirected_from IS NOT NULL"
+    )
+    db.execute("DROP INDEX IF EXISTS idx_captures_fetch_id")
+    db.execute("CREATE INDEX captures_fetch_id ON captures (fetch_id) WHERE fetch_id IS NOT NULL")

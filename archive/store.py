@@ -139,7 +139,7 @@ def _insert_capture(
             capture.url,
             capture.fetched_at,
             capture.status,
-            capture.final_url,
+            capture.final_url if capture.final_url != capture.url else None,  # kept only where it differs
             json.dumps(capture.headers, ensure_ascii=False),
             digest,
             len(capture.raw) if capture.raw is not None else None,

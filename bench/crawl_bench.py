@@ -299,7 +299,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--keep", type=Path, default=None, help="copy the archive here after the revisit pass")
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="copy the archive here after the revisit pass"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="courtnews-bench-") as tmp:
         work = Path(tmp)
@@ -399,9 +401,12 @@ def main() -> None:
         f"{revisit.seconds:.0f} s   (target ≤ 2%)"
     )
     grown = sorted(
-        ((objects_after.get(name, 0) - objects_before.get(name, 0), name) for name in objects_after), reverse=True
+        ((objects_after.get(name, 0) - objects_before.get(name, 0), name) for name in objects_after),
+        reverse=True,
     )
-    print(f"  where they went ({revisit_captures} captures, {revisit_bytes / max(revisit_captures, 1):.0f} bytes each):")
+    print(
+        f"  where they went ({revisit_captures} captures, {revisit_bytes / max(revisit_captures, 1):.0f} bytes each):"
+    )
     for delta, name in grown:
         if delta > 0:
             print(f"    {name:<40}{delta / 1e3:8.0f} kB  {delta / max(revisit_captures, 1):6.0f} B/capture")

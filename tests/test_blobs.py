@@ -156,6 +156,43 @@ def test_a_new_page_is_stored_against_the_latest_page_of_its_layout(tmp_path):
     every_blob_exact(db)
 
 
+def test_a_recapture_carries_no_layout_key_and_new_pages_lean_on_the_newest_first_capture(tmp_path):
+    """Only bytes stored without their page's previous bytes are looked up by layout (m011): a recapture adds no
+    key and no index entry, and a new page still finds a page of its layout to be stored against."""
+    db = open_archive(tmp_path / "a.db")
+    run = start_run(db, "court")
+    (first_url, first), (second_url, second), (third_url, third) = pages(3)
+    first_digest = store(db, run, first_url, first)
+    again = store(db, run, first_url, first.replace(b"</body>", b"<i>views 2</i></body>"))
+    keys = dict(db.execute("SELECT digest, template FROM blobs").fetchall())
+    assert keys[first_digest] and keys[again] is None
+    second_digest = store(db, run, second_url, second)
+    assert (
+        db.execute("SELECT base FROM blobs WHERE digest = ?", [second_digest]).fetchone()[0] == first_digest
+    )
+    third_digest = store(
+        db, run, third_url, third
+    )  # the newest first capture of the layout is the second page
+    assert (
+        db.execute("SELECT base FROM blobs WHERE digest = ?", [third_digest]).fetchone()[0] == second_digest
+    )
+    indexed = db.execute("SELECT COUNT(*) FROM blobs INDEXED BY blobs_template WHERE template IS NOT NULL")
+    assert indexed.fetchone()[0] == 3
+    every_blob_exact(db)
+
+
+def test_the_lookups_of_rare_capture_columns_use_their_partial_indexes(tmp_path):
+    """redirected_from and fetch_id are indexed only where set; a lookup by value must still use the index,
+    or a distributed writer's duplicate check and a prune's redirect chain read every capture."""
+    db = open_archive(tmp_path / "a.db")
+    for column, index in (("fetch_id", "captures_fetch_id"), ("redirected_from", "captures_redirected_from")):
+        plan = " ".join(
+            str(row[-1])
+            for row in db.execute(f"EXPLAIN QUERY PLAN SELECT id FROM captures WHERE {column} = ?", [1])
+        )
+        assert f"USING INDEX {index}" in plan or f"USING COVERING INDEX {index}" in plan, plan
+
+
 def test_courtnews_compact_reencodes_an_archive_from_the_command_line(tmp_path):
     from click.testing import CliRunner
 

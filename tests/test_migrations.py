@@ -82,3 +82,37 @@ def test_a_released_archive_is_merged_rehashed_reindexed_and_sound(tmp_path):
         r["version"] for r in search(db, "法")
     ] == [2, 1]
     assert not any(verify(db).values()), verify(db)
+
+
+def test_m011_keeps_final_url_only_where_it_differs_and_drops_the_indexes_nothing_reads(tmp_path):
+    path = tmp_path / "archive.db"
+    conn = sqlite3.connect(path)
+    db = sqlite_utils.Database(conn)
+    db.execute("PRAGMA journal_mode=WAL")
+    migrations.apply(db, stop_before="m011_lighter_captures")
+    db.execute(
+        "INSERT INTO runs (source, kind, started_at, status) VALUES ('s', 'crawl', '2024-01-01T00:00:00Z', 'ok')"
+    )
+    home = "http://www.court.gov.cn/"
+    for n, (final, kind) in enumerate(((BASE, "first"), (home, "removed")), start=1):
+        db.execute(
+            "INSERT INTO pages (url, url_key, source, first_seen, last_seen, state) VALUES (?, ?, 's', 'x', 'x', 'live')",
+            [f"{BASE}?n={n}", f"k{n}"],
+        )
+        db.execute(
+            "INSERT INTO captures (page_id, run_id, url, fetched_at, status, final_url, outcome) "
+            "VALUES (?, 1, ?, '2024-01-01T00:00:00Z', 200, ?, 'version')",
+            [n, f"{BASE}?n={n}" if kind == "removed" else BASE, final],
+        )
+        db.execute(
+            "INSERT INTO versions (page_id, version, kind, capture_id, created_at, title, body) VALUES (?, 1, ?, ?, 'x', 't', ?)",
+            [n, kind, n, None if kind == "removed" else "法院依法审理。"],
+        )
+    conn.commit()
+    conn.close()
+    db = open_archive(path)
+    assert [r[0] for r in db.execute("SELECT final_url FROM captures ORDER BY id")] == [None, home]
+    assert [r[0] for r in db.execute("SELECT final_url FROM timeline ORDER BY version_id")] == [None, home]
+    indexes = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert not indexes & {"captures_fetched", "idx_blobs_base", "idx_blobs_template", "idx_captures_fetch_id"}
+    assert {"blobs_template", "captures_fetch_id", "captures_redirected_from"} <= indexes

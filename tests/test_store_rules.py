@@ -87,6 +87,21 @@ def test_a_hop_to_the_same_page_spelled_otherwise_leaves_its_state(db, run):
     assert next(iter(db.query("SELECT state FROM pages WHERE url = ?", [other])))["state"] == "redirect"
 
 
+def test_final_url_is_kept_only_where_a_fetch_ended_elsewhere(db, run):
+    """A capture that ended at its own URL stores no final_url (NULL: no redirect); one that ended elsewhere
+    names where, and the timeline and removals show it."""
+    record(db, run, capture(final_url=URL), "article", article())
+    home = "https://www.court.gov.cn/"
+    record(db, run, capture(final_url=home, raw=b"<html>home</html>"), "gone")
+    stored = [row[0] for row in db.execute("SELECT final_url FROM captures ORDER BY id")]
+    assert stored == [None, home]
+    assert [row[0] for row in db.execute("SELECT final_url FROM timeline ORDER BY version_id")] == [
+        None,
+        home,
+    ]
+    assert next(iter(db.query("SELECT final_url FROM removals")))["final_url"] == home
+
+
 def test_every_version_with_text_is_found_by_search_under_its_own_id(db, run):
     record(db, run, capture(), "article", article())
     record(db, run, capture(), "article", article(body="第一段。\n法院依法追缴赃款。"))
