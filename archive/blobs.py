@@ -6,7 +6,11 @@ Rules:
   dictionary): a page that differs by a view counter costs tens of bytes. A new page is compressed against
   the latest page of the same source built on the same template (the same skeleton of tags and classes at
   its top: one CMS, one layout), so only its own text costs much. A chain of such differences is at most
-  ``MAX_CHAIN`` deep, so reading any capture decompresses at most that many frames;
+  ``MAX_CHAIN`` deep, so reading any capture decompresses at most that many frames. A page whose chain is
+  full is not stored whole again (a page revisited for years would pay a full frame every ``MAX_CHAIN``
+  visits): its bytes are stored against the ancestor at depth ``REBASE_DEPTH`` of its chain, which a
+  counter-only change keeps tens of bytes; a new page leans only on a layout page at most that deep, so
+  that ancestor is the page's own first capture or a later one of it;
 - other bytes are compressed with their source's trained dictionary (``zstd_dicts``; trained once a
   source has ``DICT_MIN_SAMPLES`` pages, since pages of one CMS share most of their markup), else plainly;
 - older archives' zlib and uncompressed blobs stay readable (`courtnews compact` re-encodes them);
@@ -30,7 +34,8 @@ DICT_BYTES = 112_640  # zstd's default dictionary size
 # the trainer's segment and d-mer sizes, given rather than searched for: as small on court pages (bench, corpus)
 # and five times faster, so the writer does not stall the crawl for seconds when a source gets its dictionary
 DICT_SEGMENT, DICT_DMER = 1024, 8
-MAX_CHAIN = 16  # deltas in a row before bytes are stored on their own again
+MAX_CHAIN = 16  # the most frames reading one capture decompresses
+REBASE_DEPTH = MAX_CHAIN // 2  # where a full chain is continued from; the deepest base a new page gets
 DELTA_WORTH = 0.5  # a delta is kept only when under this share of the dictionary-compressed size
 
 
@@ -187,9 +192,8 @@ class Codec:
         else:
             best = ("zstd", self._compress(raw, None), None, None, 0)
         if base is not None:
-            row = self.db.execute("SELECT depth FROM blobs WHERE digest = ?", [base]).fetchone()
-            depth = (row[0] or 0) if row else MAX_CHAIN
-            if depth < MAX_CHAIN:
+            base, depth = self._within_chain(base)
+            if base is not None:
                 prefix = zstandard.ZstdCompressionDict(
                     self.get(base), dict_type=zstandard.DICT_TYPE_RAWCONTENT
                 )
@@ -197,6 +201,18 @@ class Codec:
                 if len(delta) < DELTA_WORTH * len(best[1]):
                     best = ("zstd-delta", delta, None, base, depth + 1)
         return best
+
+    def _within_chain(self, base: str) -> tuple[str | None, int]:
+        """base and its depth; when base's chain is full, its ancestor at REBASE_DEPTH (None: no usable base)."""
+        current: str | None = base
+        row = self.db.execute("SELECT depth, base FROM blobs WHERE digest = ?", [current]).fetchone()
+        if row is not None and (row[0] or 0) >= MAX_CHAIN:
+            while row is not None and (row[0] or 0) > REBASE_DEPTH:
+                current = row[1]
+                row = self.db.execute("SELECT depth, base FROM blobs WHERE digest = ?", [current]).fetchone()
+        if row is None or current is None:
+            return None, 0
+        return current, row[0] or 0
 
     @staticmethod
     def _compress(raw: bytes, dictionary: zstandard.ZstdCompressionDict | None) -> bytes:
@@ -222,8 +238,9 @@ class Codec:
 
     def _template_base(self, digest: str, template: str) -> str | None:
         row = self.db.execute(
-            "SELECT digest FROM blobs WHERE template = ? AND compression LIKE 'zstd%' ORDER BY rowid DESC LIMIT 1",
-            [template],
+            "SELECT digest FROM blobs WHERE template = ? AND compression LIKE 'zstd%' AND depth < ? "
+            "ORDER BY rowid DESC LIMIT 1",
+            [template, REBASE_DEPTH],
         ).fetchone()
         return row[0] if row and row[0] != digest else None
 

@@ -9,7 +9,7 @@ import hashlib
 import zlib
 
 from archive import ArticleFields, Capture, open_archive, record, start_run
-from archive.blobs import DICT_MIN_SAMPLES, MAX_CHAIN, get_blob
+from archive.blobs import DICT_MIN_SAMPLES, MAX_CHAIN, REBASE_DEPTH, get_blob
 from archive.maintenance import compact, prune
 from archive.verify import verify
 from crawler.demo.sitegen import render_article, synthetic_articles
@@ -79,14 +79,29 @@ def test_a_source_gets_a_dictionary_once_it_has_enough_pages_and_recaptures_cost
     every_blob_exact(db)
 
 
-def test_delta_chains_are_bounded(tmp_path):
+def test_delta_chains_are_bounded_and_a_full_chain_goes_on_from_its_middle_not_from_a_whole_page(tmp_path):
+    """Reading a capture decompresses at most MAX_CHAIN frames; a page revisited for years never pays for a
+    whole frame again: past a full chain its bytes are stored against the chain's ancestor at REBASE_DEPTH."""
     db = open_archive(tmp_path / "a.db")
     run = start_run(db, "court")
     url, raw = pages(1)[0]
-    for views in range(MAX_CHAIN * 2 + 3):
+    for views in range(MAX_CHAIN * 3):
         store(db, run, url, raw.replace(b"</body>", f"<i>{views}</i></body>".encode()))
+    rows = db.execute("SELECT depth, compression, length(data) FROM blobs ORDER BY rowid").fetchall()
+    depths = [r[0] for r in rows]
+    assert max(depths) == MAX_CHAIN and depths.count(0) == 1  # only the first capture is whole
+    assert depths[MAX_CHAIN + 1] == REBASE_DEPTH + 1  # the capture after a full chain
+    assert all(r[1] == "zstd-delta" and r[2] < 200 for r in rows[1:])
+    every_blob_exact(db)
+
+
+def test_a_new_page_leans_only_on_a_layout_page_shallow_enough_to_leave_room_for_its_revisits(tmp_path):
+    db = open_archive(tmp_path / "a.db")
+    run = start_run(db, "court")
+    for url, raw in pages(REBASE_DEPTH * 3):  # one layout: each new page is stored against an earlier one
+        store(db, run, url, raw)
     depths = [r[0] for r in db.execute("SELECT depth FROM blobs ORDER BY rowid")]
-    assert max(depths) == MAX_CHAIN and depths.count(0) >= 2  # a full frame again after MAX_CHAIN deltas
+    assert max(depths) == REBASE_DEPTH and depths.count(0) == 1
     every_blob_exact(db)
 
 
