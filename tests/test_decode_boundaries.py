@@ -16,6 +16,7 @@ from crawler.extract.decode import (
     MAX_REPLACED_SHARE,
     MAX_SIGNS,
     MIN_JUDGED,
+    NEAR_UTF8_SHARE,
     decode_html,
     looks_binary,
     plausibility,
@@ -227,6 +228,43 @@ def test_a_declared_utf8_page_notes_replaced_bytes_and_only_then():
     decoded = decode_html(raw[:at] + b"\xff" + raw[at:])
     assert decoded.encoding == "utf-8" and decoded.how == "meta"
     assert "1 invalid UTF-8 sequences replaced" in (decoded.note or "")
+
+
+def with_stray_bytes(raw: bytes, count: int) -> bytes:
+    """`count` bytes 0xFF spread over the body, each between two whole characters: one invalid sequence each."""
+    start, end = raw.index(b"<p>") + 3, raw.index(b"</p>")
+    step = (end - start) // (count + 1) // 3 * 3  # the body is hanzi: 3 bytes each
+    bounds = [0, *(start + step * (i + 1) for i in range(count)), len(raw)]
+    return b"\xff".join(raw[a:b] for a, b in zip(bounds, bounds[1:], strict=False))
+
+
+@pytest.mark.parametrize("over", [0, 1])
+def test_near_utf8_share_threshold(over):
+    body = SENTENCE * 80
+    valid = len(body)  # non-ASCII characters, all of them in the body
+    allowed = math.floor(NEAR_UTF8_SHARE * valid)
+    assert allowed >= 2  # above the one invalid sequence every page is allowed
+    decoded = decode_html(with_stray_bytes(page(body).encode("utf-8"), allowed + over))
+    if over:
+        assert decoded.how != "utf-8"  # more than the share: not UTF-8 with stray bytes
+    else:
+        assert (decoded.encoding, decoded.how) == ("utf-8", "utf-8") and body[:100] in decoded.text
+        assert f"{allowed} invalid UTF-8 sequences replaced" in (decoded.note or "")
+
+
+def test_a_literal_replacement_character_is_text_not_an_invalid_sequence():
+    # a U+FFFD the page itself holds (left by an earlier bad conversion) is three valid UTF-8 bytes
+    raw = with_stray_bytes(page("\ufffd" + SENTENCE * 8).encode("utf-8"), 1)  # the stray byte mid-body
+    decoded = decode_html(raw)
+    assert (decoded.encoding, decoded.how) == ("utf-8", "utf-8")
+    assert "1 invalid UTF-8 sequences replaced" in (decoded.note or "")
+
+
+def test_an_unknown_charset_is_noted_and_the_bytes_sniffed():
+    raw = page(SENTENCE * 4, "utf8mb4").encode("utf-8")  # MySQL's name, unknown to browsers and Python
+    decoded = decode_html(raw)
+    assert decoded.encoding == "utf-8" and SENTENCE in decoded.text
+    assert "unknown meta charset 'utf8mb4'" in (decoded.note or "")
 
 
 def test_two_gbk_words_among_ascii_are_not_utf8_with_two_stray_bytes():
