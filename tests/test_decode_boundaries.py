@@ -137,6 +137,19 @@ def test_the_latin_share_is_judged_from_min_judged_letters():
     assert "accented Latin" in (plausibility(punctuation + "é" * MIN_JUDGED) or "")
 
 
+@pytest.mark.parametrize(
+    ("letter", "accented"),
+    [
+        ("\u00c0", True),  # À, the first accented Latin letter (after ¿, which is no letter)
+        ("\u024f", True),  # ɏ, the last letter of Latin Extended-B
+        ("\u0250", False),  # ɐ, the first IPA letter, just after it
+    ],
+)
+def test_the_edges_of_the_accented_latin_letters(letter, accented):
+    found = plausibility("，" * MIN_JUDGED + letter * MIN_JUDGED)
+    assert ("accented Latin" in (found or "")) if accented else found is None
+
+
 @pytest.mark.parametrize("over", [0, 1])
 def test_rare_share_threshold(over):
     total = 200
@@ -284,9 +297,10 @@ def test_a_body_of_control_bytes_is_binary(control):
     assert looks_binary(bytes([control]) * 300 + page("x").encode())
 
 
-@pytest.mark.parametrize("control", range(9, 14))  # tab, line feed, vertical tab, form feed, carriage return
-def test_whitespace_control_bytes_are_text(control):
-    assert not looks_binary(bytes([control]) * 300 + page("x").encode())
+# tab, line feed, vertical tab, form feed, carriage return, space
+@pytest.mark.parametrize("whitespace", [*range(9, 14), 32])
+def test_whitespace_bytes_are_text(whitespace):
+    assert not looks_binary(bytes([whitespace]) * 300 + page("x").encode())
 
 
 @pytest.mark.parametrize("over", [0, 1])
