@@ -17,6 +17,7 @@ from crawler.extract.decode import (
     MAX_SIGNS,
     MIN_JUDGED,
     NEAR_UTF8_SHARE,
+    PLAUSIBILITY_SAMPLE,
     decode_html,
     looks_binary,
     plausibility,
@@ -193,6 +194,15 @@ def test_script_and_style_blocks_are_not_judged():
         text = f"<html><head>{block}</head><body><p>{SENTENCE * 2}</p></body></html>"
         assert plausibility(text) is None, block
     assert "rare" in (plausibility(f"<p>{glyphs}</p><p>{SENTENCE * 2}</p>") or "")
+
+
+def test_mojibake_after_a_long_inline_script_is_judged():
+    # the sample is PLAUSIBILITY_SAMPLE characters of visible text, not of markup: a page may open with
+    # that much inline script (pages built by WeChat-style editors do) before its text
+    script = "<script>var data = '" + "x" * PLAUSIBILITY_SAMPLE + "';</script>"
+    assert "rare" in (
+        plausibility(f"<html><head>{script}</head><body><p>{PRIVATE_USE * 100}</p></body></html>") or ""
+    )
 
 
 # ---------------------------------------------------------------- choosing the reading
