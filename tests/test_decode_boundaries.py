@@ -257,6 +257,7 @@ def with_stray_bytes(raw: bytes, count: int) -> bytes:
     """`count` bytes 0xFF spread over the body, each between two whole characters: one invalid sequence each."""
     start, end = raw.index(b"<p>") + 3, raw.index(b"</p>")
     step = (end - start) // (count + 1) // 3 * 3  # the body is hanzi: 3 bytes each
+    assert step >= 3, "stray bytes side by side would be one invalid sequence"
     bounds = [0, *(start + step * (i + 1) for i in range(count)), len(raw)]
     return b"\xff".join(raw[a:b] for a, b in zip(bounds, bounds[1:], strict=False))
 
