@@ -117,7 +117,7 @@ def test_the_first_and_last_character_of_each_rare_block_is_rare(ch):
         "\u33ff",  # a CJK compatibility square, just before extension A
         "\u4dc0",  # the first Yijing hexagram, just after extension A
         "\u4dff",  # the last Yijing hexagram, just before the unified ideographs
-        "\ua000",  # the first Yi syllable (Liangshan's courts print Yi), just after them
+        "\ua000",  # the first Yi syllable (the script of Sichuan's Liangshan Yi prefecture), just after them
         "\uf900",  # the first CJK compatibility ideograph, just after the private-use area
     ],
 )
@@ -198,7 +198,7 @@ def test_script_and_style_blocks_are_not_judged():
 
 def test_mojibake_after_a_long_inline_script_is_judged():
     # the sample is PLAUSIBILITY_SAMPLE characters of visible text, not of markup: a page may open with
-    # that much inline script (pages built by WeChat-style editors do) before its text
+    # that much inline script or data before its text
     script = "<script>var data = '" + "x" * PLAUSIBILITY_SAMPLE + "';</script>"
     assert "rare" in (
         plausibility(f"<html><head>{script}</head><body><p>{PRIVATE_USE * 100}</p></body></html>") or ""
