@@ -112,3 +112,18 @@ def test_random_bytes_are_refused():
     rng = random.Random(7)
     noise = bytes(rng.randrange(0x80, 0x100) for _ in range(3000))
     assert decode_html(b"<html><body><p>" + noise + b"</p></body></html>").refused
+
+
+def test_replacement_characters_already_in_a_page_do_not_hide_a_stray_byte_beside_them():
+    """A page's own U+FFFD (text a site once mangled) are text, not errors; a stray byte right after them is
+    still one invalid sequence, noted whether the page declares UTF-8 or not."""
+    raw = page(ARTICLE.replace("合同", "合同\ufffd\ufffd", 1)).encode("utf-8")
+    at = raw.index("\ufffd\ufffd".encode()) + len("\ufffd\ufffd".encode())
+    broken = raw[:at] + b"\xff" + raw[at:]
+    for content_type in (None, "text/html; charset=utf-8"):
+        decoded = decode_html(broken, content_type)
+        assert decoded.encoding == "utf-8" and decoded.refused is None
+        assert (decoded.note or "").startswith("1 invalid UTF-8 sequences replaced"), (
+            content_type,
+            decoded.note,
+        )

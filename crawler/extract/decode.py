@@ -76,8 +76,8 @@ def _near_utf8(raw: bytes) -> tuple[str, int] | None:
     """UTF-8 with a few invalid sequences (at most NEAR_UTF8_SHARE of the valid non-ASCII characters, at least
     one allowed), or invalid bytes only in the last few (a cut last character): the text and the count."""
     text = raw.decode("utf-8", "replace")
-    # a stray byte inside a character replaces the whole character: one run of U+FFFD is one error
-    errors = len(_REPLACED_RUN.findall(text)) - raw.count(b"\xef\xbf\xbd")
+    # one run of U+FFFD is one error (a stray byte replaces its whole character); the page's own U+FFFD are not
+    errors = len(_REPLACED_RUN.findall(raw.replace(b"\xef\xbf\xbd", b"\0").decode("utf-8", "replace")))
     if errors <= 0:
         return text, 0
     if _strict(raw[:-TRUNCATED_TAIL], "utf-8") is not None:
