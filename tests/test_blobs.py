@@ -156,6 +156,28 @@ def test_pruning_keeps_every_version_its_evidence_and_the_bases_it_is_stored_aga
     every_blob_exact(db)
 
 
+def test_pruning_a_page_whose_chain_was_continued_from_its_middle_keeps_every_kept_capture_readable(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    db = open_archive(tmp_path / "a.db")
+    run = start_run(db, "court")
+    url, raw = pages(1)[0]
+    old = (datetime.now(UTC) - timedelta(days=200)).isoformat(timespec="seconds").replace("+00:00", "Z")
+    for views in range(MAX_CHAIN * 2):  # old captures past a full chain: the later ones lean on its middle
+        capture = Capture(url=url, source="court", status=200, fetched_at=old,
+                          raw=raw.replace(b"</body>", f"<i>{views}</i></body>".encode()))  # fmt: skip
+        record(db, run, capture, "article", ArticleFields(title="t", body="法院依法审理。"))
+    store(db, run, url, raw.replace(b"</body>", b"<i>now</i></body>"))  # a recent capture, kept
+    kept_before = {r[0]: get_blob(db, r[1]) for r in db.execute(
+        "SELECT id, digest FROM captures WHERE fetched_at > ?", [old])}  # fmt: skip
+    result = prune(db, timedelta(days=90))
+    assert result.captures_deleted == MAX_CHAIN * 2 - 1  # the month keeps its first capture (the version)
+    for capture_id, raw_bytes in kept_before.items():
+        digest = db.execute("SELECT digest FROM captures WHERE id = ?", [capture_id]).fetchone()[0]
+        assert get_blob(db, digest) == raw_bytes
+    every_blob_exact(db)
+
+
 def test_a_new_page_is_stored_against_the_latest_page_of_its_layout(tmp_path):
     db = open_archive(tmp_path / "a.db")
     run = start_run(db, "court")
