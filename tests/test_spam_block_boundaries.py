@@ -243,7 +243,7 @@ def test_a_bare_timestamp_right_after_spam_is_the_farms():
 
 
 def test_a_bare_timestamp_right_before_spam_is_the_farms():
-    assert judge(TRIAL, STAMP, DISCLAIMER)[1] == "spam-timestamp"
+    assert judge(TRIAL, STAMP, POPUP)[1] == "spam-timestamp"
     assert judge(TRIAL, STAMP, GIVEAWAY, CLOSING)[1] == "spam-timestamp"
 
 
