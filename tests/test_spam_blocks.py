@@ -144,3 +144,17 @@ def test_every_generated_spam_block_wakes_the_page_wide_pass():
     for _ in range(300):
         block = spam_block(rng)
         assert ACCOUNT_SPAM_HINT.search("\n".join(block.lines)), block.lines
+
+
+def test_a_table_of_figures_before_a_platform_disclaimer_stays():
+    """A 澎湃号 repost ends with the platform's disclaimer, whatever the article ends with: a court's table of
+    figures just before it (each cell a line, as extractors give table cells) is no credential dump. A dump
+    with credential evidence beside the same disclaimer still goes."""
+    disclaimer = "特别声明：本文经上观新闻客户端的“上观号”入驻单位授权发布，仅代表该入驻单位观点。申请澎湃号请用电脑访问。"
+    opening = "2022年全市法院共受理各类案件如下。"
+    table = ["年份", "收案", "结案", "2021", "1250", "1380", "2022", "1302", "1411"]
+    kept, removed = filter_lines([opening, *table, disclaimer])
+    assert kept == [opening, *table] and [r.rule for r in removed] == ["platform-disclaimer"]
+    dump = ["abc123----pass456", "qq88912----zx9981", "wang2021----ab12cd"]
+    kept, removed = filter_lines([opening, *dump, disclaimer])
+    assert kept == [opening] and [r.rule for r in removed].count("credential-lines") == len(dump)

@@ -9,8 +9,9 @@ case number, a URL, a table row, an English name). What gives a dump away is its
   and separators; URLs, case numbers such as (2023)甘1027民初123号, statute references (CJK remains) and
   English phrases of three or more words are not token lines;
 - a run of token lines next to a spam anchor (a giveaway, a credential header, a pop-up leftover, a contact
-  ad, a platform or stance disclaimer, a takedown notice), across bare timestamps and at most one short
-  header, is a dump whatever its token shape;
+  ad, a takedown notice), across bare timestamps and at most one short header, is a dump whatever its token
+  shape; next to a platform or stance disclaimer, which closes every repost on its platform and so says
+  nothing of the lines before it, only when most of its lines show credential evidence (below);
 - a run of two or more token lines that closes the article (nothing but junk after it) is a dump when most of
   its lines show credential evidence: a token mixing letters and digits, an e-mail, a key, a separator other
   than a space between tokens, or a credential label;
@@ -33,6 +34,8 @@ ANCHORS = frozenset(
         "takedown-notice",
     }
 )
+# anchors that end every repost of a platform: beside them a run needs credential evidence to be a dump
+CLOSING_ANCHORS = frozenset({"platform-disclaimer", "stance-disclaimer"})
 TRANSPARENT = frozenset({"bare-timestamp", "credential-lines"})  # looked across when seeking an anchor
 TOKEN_LINE_MAX = 100  # characters: a dump line holds one account, not a paragraph
 MAX_TOKENS = 6  # account, password, date and a few more: longer lines are phrases or tables
@@ -102,15 +105,17 @@ def is_credential_line(line: str) -> bool:
     return 1 <= len(tokens) <= 4 and all(_RANDOM_MIXED.match(t) for t in tokens)
 
 
-def _anchored(verdicts: list[str | None], lines: list[str], start: int, step: int) -> list[int] | None:
+def _anchored(
+    verdicts: list[str | None], lines: list[str], start: int, step: int, anchors: frozenset[str] = ANCHORS
+) -> list[int] | None:
     """Walking from start in one direction across transparent lines and at most one short header: the
-    indices crossed (they belong to the spam block) if an anchor is reached, else None."""
+    indices crossed (they belong to the spam block) if one of anchors is reached, else None."""
     crossed: list[int] = []
     header_seen = False
     index = start
     while 0 <= index < len(lines):
         verdict = verdicts[index]
-        if verdict in ANCHORS:
+        if verdict in anchors:
             return crossed
         bridge = (
             verdict is None
@@ -142,9 +147,11 @@ def judge_dumps(lines: list[str], verdicts: list[str | None]) -> list[str | None
         while end + 1 < n and token[end + 1]:
             end += 1
         run = range(i, end + 1)
-        before, after = _anchored(verdicts, lines, i - 1, -1), _anchored(verdicts, lines, end + 1, 1)
-        closes = all(v is not None for v in verdicts[end + 1 :])
         evidence = sum(has_credential_evidence(lines[k]) for k in run)
+        anchors = ANCHORS if 2 * evidence > len(run) else ANCHORS - CLOSING_ANCHORS
+        before = _anchored(verdicts, lines, i - 1, -1, anchors)
+        after = _anchored(verdicts, lines, end + 1, 1, anchors)
+        closes = all(v is not None for v in verdicts[end + 1 :])
         seed_shape = len(run) >= 2 and all(is_credential_line(lines[k]) for k in run)
         tail_dump = closes and len(run) >= 2 and 2 * evidence > len(run)
         if before is not None or after is not None or seed_shape or tail_dump:
