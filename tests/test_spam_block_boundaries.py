@@ -250,3 +250,14 @@ def test_a_bare_timestamp_right_before_spam_is_the_farms():
 def test_the_articles_own_timestamp_opening_the_text_dates_it_whatever_closes_the_text():
     assert judge(STAMP, TRIAL, CLOSING, DISCLAIMER)[0] == "bare-timestamp"
     assert judge(STAMP, TRIAL, CLOSING, *DUMP[:2])[0] == "bare-timestamp"
+
+
+def test_beside_a_disclaimer_a_run_is_a_dump_only_when_more_than_half_its_lines_show_evidence():
+    """A platform or stance disclaimer closes every repost, so it ties a run to spam only when most of the
+    run's lines show credential evidence: exactly half is not most. The article goes on after the disclaimer
+    here, so the run does not close the text and only the anchor can make it a dump."""
+    half = [DUMP[0], TABLE[0]]
+    most = [DUMP[0], DUMP[1], TABLE[0]]
+    assert [has_credential_evidence(line) for line in most] == [True, True, False]
+    assert judge(TRIAL, *half, DISCLAIMER, CLOSING)[1:3] == [None, None]
+    assert judge(TRIAL, *most, DISCLAIMER, CLOSING)[1:4] == ["credential-lines"] * 3
