@@ -202,17 +202,23 @@ class Codec:
                     best = ("zstd-delta", delta, None, base, depth + 1)
         return best
 
+    def _depth_and_base(self, digest: str) -> tuple[int, str | None] | None:
+        row = self.db.execute("SELECT depth, base FROM blobs WHERE digest = ?", [digest]).fetchone()
+        return (row[0] or 0, row[1]) if row else None
+
     def _within_chain(self, base: str) -> tuple[str | None, int]:
         """base and its depth; when base's chain is full, its ancestor at REBASE_DEPTH (None: no usable base)."""
-        current: str | None = base
-        row = self.db.execute("SELECT depth, base FROM blobs WHERE digest = ?", [current]).fetchone()
-        if row is not None and (row[0] or 0) >= MAX_CHAIN:
-            while row is not None and (row[0] or 0) > REBASE_DEPTH:
-                current = row[1]
-                row = self.db.execute("SELECT depth, base FROM blobs WHERE digest = ?", [current]).fetchone()
-        if row is None or current is None:
+        found = self._depth_and_base(base)
+        if found is None:
             return None, 0
-        return current, row[0] or 0
+        depth, parent = found
+        if depth < MAX_CHAIN:
+            return base, depth
+        while depth > REBASE_DEPTH:  # a full chain: walk down to the ancestor it goes on from
+            if parent is None or (below := self._depth_and_base(parent)) is None:
+                return None, 0
+            base, (depth, parent) = parent, below
+        return base, depth
 
     @staticmethod
     def _compress(raw: bytes, dictionary: zstandard.ZstdCompressionDict | None) -> bytes:

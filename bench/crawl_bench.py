@@ -404,12 +404,11 @@ def main() -> None:
         ((objects_after.get(name, 0) - objects_before.get(name, 0), name) for name in objects_after),
         reverse=True,
     )
-    print(
-        f"  where they went ({revisit_captures} captures, {revisit_bytes / max(revisit_captures, 1):.0f} bytes each):"
-    )
+    per_capture = max(revisit_captures, 1)
+    print(f"  where they went ({revisit_captures} captures, {revisit_bytes / per_capture:.0f} bytes each):")
     for delta, name in grown:
         if delta > 0:
-            print(f"    {name:<40}{delta / 1e3:8.0f} kB  {delta / max(revisit_captures, 1):6.0f} B/capture")
+            print(f"    {name:<40}{delta / 1e3:8.0f} kB  {delta / per_capture:6.0f} B/capture")
 
 
 if __name__ == "__main__":

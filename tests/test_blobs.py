@@ -207,9 +207,8 @@ def test_a_recapture_carries_no_layout_key_and_new_pages_lean_on_the_newest_firs
     assert (
         db.execute("SELECT base FROM blobs WHERE digest = ?", [second_digest]).fetchone()[0] == first_digest
     )
-    third_digest = store(
-        db, run, third_url, third
-    )  # the newest first capture of the layout is the second page
+    # the newest first capture of the layout is now the second page
+    third_digest = store(db, run, third_url, third)
     assert (
         db.execute("SELECT base FROM blobs WHERE digest = ?", [third_digest]).fetchone()[0] == second_digest
     )

@@ -20,15 +20,22 @@ BASE = "http://www.court.gov.cn/zixun/xiangqing/7.html"
 SPELLINGS = [BASE, BASE + "#comment", "https://www.court.gov.cn/zixun/xiangqing/7.html?utm_source=wechat"]
 
 
-def released_archive(path) -> None:
-    """Rows as the released code wrote them: one page per URL spelling, each with its own 'first' version."""
+def archive_before(path, step: str, run_status: str) -> tuple[sqlite3.Connection, sqlite_utils.Database]:
+    """An archive with the schema steps before step applied, and one run."""
     conn = sqlite3.connect(path)
     db = sqlite_utils.Database(conn)
     db.execute("PRAGMA journal_mode=WAL")
-    migrations.apply(db, stop_before="m004_page_identity_and_redirects")
+    migrations.apply(db, stop_before=step)
     db.execute(
-        "INSERT INTO runs (source, kind, started_at, status) VALUES ('s', 'crawl', '2024-01-01T00:00:00Z', 'finished')"
+        "INSERT INTO runs (source, kind, started_at, status) VALUES ('s', 'crawl', '2024-01-01T00:00:00Z', ?)",
+        [run_status],
     )
+    return conn, db
+
+
+def released_archive(path) -> None:
+    """Rows as the released code wrote them: one page per URL spelling, each with its own 'first' version."""
+    conn, db = archive_before(path, "m004_page_identity_and_redirects", "finished")
     bodies = ["法院依法审理。", "法院依法审理。 ", "法院依法公开审理。"]  # the second differs by a space only
     for n, (url, body) in enumerate(zip(SPELLINGS, bodies, strict=True)):
         when = f"2024-01-0{n + 1}T00:00:00Z"
@@ -86,13 +93,7 @@ def test_a_released_archive_is_merged_rehashed_reindexed_and_sound(tmp_path):
 
 def test_m011_keeps_final_url_only_where_it_differs_and_drops_the_indexes_nothing_reads(tmp_path):
     path = tmp_path / "archive.db"
-    conn = sqlite3.connect(path)
-    db = sqlite_utils.Database(conn)
-    db.execute("PRAGMA journal_mode=WAL")
-    migrations.apply(db, stop_before="m011_lighter_captures")
-    db.execute(
-        "INSERT INTO runs (source, kind, started_at, status) VALUES ('s', 'crawl', '2024-01-01T00:00:00Z', 'ok')"
-    )
+    conn, db = archive_before(path, "m011_lighter_captures", "ok")
     home = "http://www.court.gov.cn/"
     for n, (final, kind) in enumerate(((BASE, "first"), (home, "removed")), start=1):
         db.execute(

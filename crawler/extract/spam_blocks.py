@@ -106,7 +106,7 @@ def is_credential_line(line: str) -> bool:
 
 
 def _anchored(
-    verdicts: list[str | None], lines: list[str], start: int, step: int, anchors: frozenset[str] = ANCHORS
+    verdicts: list[str | None], lines: list[str], start: int, step: int, anchors: frozenset[str]
 ) -> list[int] | None:
     """Walking from start in one direction across transparent lines and at most one short header: the
     indices crossed (they belong to the spam block) if one of anchors is reached, else None."""
