@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -28,6 +29,14 @@ ROUNDS = 5 if SOAK else 1
 @pytest.fixture(name="cluster")
 def cluster_fixture(tmp_path, request):
     yield from running_cluster(tmp_path, request)
+
+
+def slow_pages(root: Path, seconds: float) -> Path:
+    """Make every page of a served site answer after a pause (under the crawl's download timeout)."""
+    routes = {"/" + str(path.relative_to(root)): {"delay": seconds} for path in root.rglob("*.html")}
+    target = root / "_routes.json"
+    target.write_text(json.dumps(routes), "utf-8")
+    return target
 
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
@@ -54,10 +63,14 @@ def test_a_worker_killed_mid_crawl_loses_nothing(cluster: Cluster, tmp_path, rou
                 if k.decode().startswith(doomed_id + "|")
             ]
 
+        # Every page now answers after a pause, so each worker's slots fill with leased requests and the
+        # kill lands while the doomed worker holds some, however fast this machine crawls the rest.
+        routes = slow_pages(servers[0].root, seconds=2.0)
         cluster.wait_for("the doomed worker to hold requests", lambda: len(held()) >= 3)
         pool = worker_processes(doomed.pid)
         kill_group(doomed)  # SIGKILL, mid-crawl: fetches in flight and leased requests die with it
         lost_leases = held()
+        routes.unlink()
         cluster.wait_for("the run to end", lambda: cluster.run_status() not in (None, "running"))
     finally:
         for server in servers:
