@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 import sqlite_utils
@@ -318,7 +319,14 @@ class Results:
         return max(1, -(-self.total // self.limit))
 
 
+# What a facet counts, read from a match's timeline row (the order of the columns the scope query selects).
 _FACETS = {"court": "t.court", "year": "substr(t.published, 1, 4)", "kind": "t.kind"}
+
+
+def _facet_counts(rows: list[tuple], column: int) -> list[tuple[str, int]]:
+    """A facet's 20 most frequent values among rows (most first, then by value); NULL is not a value."""
+    counts = Counter(row[column] for row in rows if row[column] is not None)
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:20]
 
 
 def find(
@@ -331,7 +339,13 @@ def find(
 ) -> Results:
     """Search with filters: the total number of matches, one page of them (newest first) with snippets, and
     facets by court, publication year and kind. Facets count every match when there are at most FACET_SCOPE,
-    else the newest FACET_SCOPE (Results.facets_scope says which)."""
+    else the newest FACET_SCOPE (Results.facets_scope says which).
+
+    A one-character query or a word in half the archive costs a full read of its postings each time the index
+    is asked, so the index is asked as few times as the page allows: with filters, once (every match is
+    joined to the timeline anyway to filter it); without, for the total (the index alone, no join), for the
+    newest FACET_SCOPE matches with their facet values (this page is among them unless it is deeper), and
+    for a deeper page on its own."""
     filters = filters or Filters()
     match = fts_query(query)
     results = Results(query, 0, [], limit, offset, query_notes(query))
@@ -340,17 +354,41 @@ def find(
     where, params = filters.sql()
     params = {**params, "match": match}
     joined = "FROM versions_fts f JOIN timeline t ON t.version_id = f.rowid WHERE versions_fts MATCH :match"
+    facet_values = ", ".join(_FACETS.values())
+    newest: list[tuple] = []  # the newest FACET_SCOPE matches: (rowid, court, year, kind)
     if filters.active():
-        results.total = int(db.execute(f"SELECT COUNT(*) {joined}{where}", params).fetchone()[0])
+        # one pass over the matches, joined to the timeline to filter them: counted as they come, the newest
+        # kept for the facets and this page (a second pass would read every match again)
+        ids: list[int] = []
+        rows = db.execute(f"SELECT f.rowid, {facet_values} {joined}{where} ORDER BY f.rowid DESC", params)
+        for results.total, row in enumerate(rows, start=1):
+            if len(newest) < FACET_SCOPE:
+                newest.append(row)
+            if offset < results.total <= offset + limit:
+                ids.append(row[0])
+        if not facets:
+            newest = []
     else:
-        results.total = count(db, query)
-    ids = [
-        row[0]
-        for row in db.execute(
-            f"SELECT f.rowid {joined}{where} ORDER BY f.rowid DESC LIMIT :limit OFFSET :offset",
-            {**params, "limit": limit, "offset": offset},
-        )
-    ]
+        results.total = count(db, query)  # the index alone, no join
+        if facets and results.total:
+            newest = db.execute(
+                f"SELECT f.rowid, {facet_values} {joined} ORDER BY f.rowid DESC LIMIT :scope",
+                {**params, "scope": FACET_SCOPE},
+            ).fetchall()
+        if offset + limit <= len(newest) or len(newest) == results.total:
+            ids = [row[0] for row in newest[offset : offset + limit]]
+        else:
+            ids = [
+                row[0]
+                for row in db.execute(
+                    f"SELECT f.rowid {joined} ORDER BY f.rowid DESC LIMIT :limit OFFSET :offset",
+                    {**params, "limit": limit, "offset": offset},
+                )
+            ]
+    if facets and results.total:
+        results.facets_scope = len(newest)
+        for column, name in enumerate(_FACETS, start=1):
+            results.facets[name] = _facet_counts(newest, column)
     pattern = match_pattern(query)
     if ids:
         marks = ", ".join("?" for _ in ids)
@@ -372,16 +410,4 @@ def find(
             row["snippet_spans"] = snippet([body, comments, row["title"]], pattern)
             row["snippet"] = marked(row["snippet_spans"])
             results.rows.append(row)
-    if facets and results.total:
-        scoped = f"SELECT f.rowid AS id {joined}{where} ORDER BY f.rowid DESC LIMIT {FACET_SCOPE}"
-        results.facets_scope = min(results.total, FACET_SCOPE)
-        for name, expression in _FACETS.items():
-            results.facets[name] = [
-                (row[0], row[1])
-                for row in db.execute(
-                    f"SELECT {expression} AS value, COUNT(*) AS n FROM ({scoped}) m JOIN timeline t "
-                    "ON t.version_id = m.id WHERE value IS NOT NULL GROUP BY value ORDER BY n DESC, value LIMIT 20",
-                    params,
-                )
-            ]
     return results

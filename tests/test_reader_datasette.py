@@ -13,7 +13,7 @@ import json
 import shutil
 import sqlite3
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -168,6 +168,32 @@ def test_datasette_search_box_on_tables_and_views(archive_db, q, expected):
     if q == "安全平稳":
         assert [r["version"] for r in rows(db, "latest_articles", _search=q)] == [2]
         assert [r["kind"] for r in rows(db, "changes", _search=q)] == ["changed"]
+
+
+def test_the_versions_search_box_sends_plain_searches_to_the_reader_search(archive_db):
+    db, _ = archive_db
+    form = {"_search": "法院", "_filter_column": "", "_filter_op": "exact", "_filter_value": "", "_sort_desc": "id"}
+    for params in ({"_search": "法院"}, form, {**form, "kind": "changed"}):
+        response = get(db, "/archive/versions?" + urlencode(params))
+        assert response.status_code == 302, params
+        target = urlsplit(response.headers["location"])
+        assert target.path == "/archive/-/search"
+        expected = {"q": "法院", **({"kind": "changed"} if "kind" in params else {})}
+        assert dict(parse_qsl(target.query)) == expected
+        page = get(db, response.headers["location"]).text
+        kind = params.get("kind")
+        total = len(rows(db, "versions", _search="法院", **({"kind": kind} if kind else {})))
+        assert f'<strong id="search-total">{total}</strong>' in page and total > 0
+    # what the reader's search cannot do stays with Datasette: another filter, another order, data formats
+    for path in (
+        "/archive/versions?" + urlencode({"_search": "法院", "title__contains": "法院"}),
+        "/archive/versions?" + urlencode({"_search": "法院", "_sort": "title"}),
+        "/archive/versions.json?" + urlencode({"_search": "法院"}),
+        "/archive/versions?" + urlencode({"_search": " "}),
+        "/archive/pages?" + urlencode({"_search": "法院"}),
+    ):
+        response = get(db, path)
+        assert response.status_code != 302 and "location" not in response.headers, path
 
 
 def test_sqlite_utils_finds_the_index_and_searches_words_and_two_characters(archive_db):

@@ -5,6 +5,9 @@
   bigram index's syntax (archive/search.py), and Datasette's own ``escape_fts`` is replaced by it, so the search
   box of every table and view searches Chinese of any length; ``search_snippet(q, text, …)`` gives the passage
   around the first match, the match between 【】.
+- A plain search in the versions table's box (``/DB/versions?_search=…``, optionally with court, source or kind)
+  is sent to the reader's search page, which counts matches in the index; Datasette's table counts them row by
+  row (seconds at a million versions). JSON, CSV and searches with other filters or sorts stay Datasette's.
 - Pages of its own (archive/reader/views.py): article, timeline, diff, search, courts and court, raw capture,
   WARC record, Atom feed; templates in templates/courtnews/, one stylesheet in static/, no script anywhere.
 - The reader views' facets read counts the archive keeps (archive/reader/facets.py, facet type ``counted``).
@@ -36,6 +39,42 @@ def prepare_connection(conn: Any) -> None:
     conn.create_function("fts_query", 1, _fts_query, deterministic=True)
     conn.create_function("escape_fts", 1, _fts_query, deterministic=True)
     conn.create_function("search_snippet", -1, _search_snippet, deterministic=True)
+
+
+@hookimpl
+def asgi_wrapper(datasette: Any) -> Any:
+    """A plain search in the versions table's box is answered by the reader's search (see search_box_target)."""
+    from urllib.parse import parse_qsl
+
+    from archive.reader.views import search_box_target
+
+    def wrap(app: Any) -> Any:
+        async def wrapped(scope: dict, receive: Any, send: Any) -> None:
+            if scope["type"] == "http" and scope.get("method") in ("GET", "HEAD"):
+                base = datasette.setting("base_url").rstrip("/")
+                path = scope["path"]
+                if path.startswith(base + "/"):
+                    query = scope.get("query_string", b"").decode("utf-8", "replace")
+                    target = search_box_target(path[len(base) :], parse_qsl(query, keep_blank_values=True))
+                    if target is not None:
+                        location = datasette.urls.database(target[0]) + "/-/search?" + target[1]
+                        await send(
+                            {
+                                "type": "http.response.start",
+                                "status": 302,
+                                "headers": [
+                                    (b"location", location.encode("utf-8")),
+                                    (b"content-length", b"0"),
+                                ],
+                            }
+                        )
+                        await send({"type": "http.response.body", "body": b""})
+                        return
+            await app(scope, receive, send)
+
+        return wrapped
+
+    return wrap
 
 
 @hookimpl

@@ -316,6 +316,30 @@ async def _feed(request: Request, datasette: Any, name: str) -> Response:
     )
 
 
+# Datasette's search box on the versions table counts its matches by looking up every matching row (seconds for
+# a common word in a large archive); the reader's search counts them in the index and adds filters, facets and
+# snippets. So the box's plain searches go there: the search and equality filters the reader also has, the
+# form's empty filter row and the table's own order. Anything else (another filter, a sort, JSON or CSV)
+# stays with Datasette.
+_VERSIONS_PAGE = re.compile(r"^/(?P<database>[^/.]+)/versions$")
+_CARRIED = {"_search": "q", "court": "court", "source": "source", "kind": "kind"}
+_FORM_DEFAULTS = {"_filter_column": "", "_filter_op": "exact", "_filter_value": "", "_sort_desc": "id"}
+
+
+def search_box_target(path: str, pairs: list[tuple[str, str]]) -> tuple[str, str] | None:
+    """(database, reader query string) when a versions-table request is a plain search, else None."""
+    page = _VERSIONS_PAGE.match(path)
+    if page is None or not any(key == "_search" and value.strip() for key, value in pairs):
+        return None
+    carried: dict[str, str] = {}
+    for key, value in pairs:
+        if key in _CARRIED and key not in carried:
+            carried[key] = value.strip()
+        elif _FORM_DEFAULTS.get(key) != value and value:
+            return None
+    return page["database"], urlencode({_CARRIED[k]: v for k, v in carried.items() if v})
+
+
 _DB = r"^/(?P<database>[^/]+)/-/"
 ROUTES: list[tuple[str, View]] = [
     (_DB + r"article/(?P<id>\d+)$", _reader_view(_article)),
