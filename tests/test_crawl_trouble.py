@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlite_utils
 
 
@@ -37,7 +39,27 @@ def test_every_failure_is_recorded_with_its_reason(site_factory, crawl, tmp_path
     assert "localhost" not in [
         r["url"].split("/")[2].split(":")[0] for r in db.query("SELECT url FROM captures")
     ]
-    assert "courtnews run" in result.log  # the closing summary line
+    # what the operator reads: each failure a warning with its reason and nothing else warned of, the outcomes
+    # counted in the crawl's stats as the captures table counts them, the summary, and no traceback
+    warned = [
+        line.split("WARNING: ", 1)[1]
+        for line in result.log.splitlines()
+        if "[crawler.pipelines] WARNING" in line
+    ]
+    assert sorted(w.split(": ", 1)[0].rsplit("/", 1)[1] for w in warned) == sorted(
+        name for name, (kind, _) in outcome.items() if kind in ("failed", "challenge")
+    )
+    assert f"{site.server.base_url}/err503.html: failed (HTTP 503)" in warned
+    counted = dict(  # a capture that made a version is counted by its kind (first, changed, …)
+        db.execute(
+            "SELECT coalesce(v.kind, c.outcome), COUNT(*) FROM captures c "
+            "LEFT JOIN versions v ON v.capture_id = c.id GROUP BY 1"
+        ).fetchall()
+    )
+    stats = {k: int(v) for k, v in re.findall(r"'courtnews/(\w+)': (\d+)", result.log)}
+    assert stats == counted
+    assert f"courtnews run {run['id']} (trouble) finished: {run['captures']} captures" in result.log
+    assert "Traceback" not in result.log and "Error processing" not in result.log
 
 
 def test_a_source_whose_list_cannot_be_fetched_fails_its_run(site_factory, crawl, tmp_path):
