@@ -191,9 +191,10 @@ def test_the_versions_search_box_sends_plain_searches_to_the_reader_search(archi
         "/archive/versions.json?" + urlencode({"_search": "法院"}),
         "/archive/versions?" + urlencode({"_search": " "}),
         "/archive/pages?" + urlencode({"_search": "法院"}),
+        "/nowhere/versions?" + urlencode({"_search": "法院"}),  # no such database: Datasette's 404
     ):
         response = get(db, path)
-        assert response.status_code != 302 and "location" not in response.headers, path
+        assert response.status_code in (200, 404) and "location" not in response.headers, path
 
 
 def test_sqlite_utils_finds_the_index_and_searches_words_and_two_characters(archive_db):

@@ -56,7 +56,7 @@ def asgi_wrapper(datasette: Any) -> Any:
                 if path.startswith(base + "/"):
                     query = scope.get("query_string", b"").decode("utf-8", "replace")
                     target = search_box_target(path[len(base) :], parse_qsl(query, keep_blank_values=True))
-                    if target is not None:
+                    if target is not None and target[0] in datasette.databases:
                         location = datasette.urls.database(target[0]) + "/-/search?" + target[1]
                         await send(
                             {
