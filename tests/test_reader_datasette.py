@@ -172,7 +172,13 @@ def test_datasette_search_box_on_tables_and_views(archive_db, q, expected):
 
 def test_the_versions_search_box_sends_plain_searches_to_the_reader_search(archive_db):
     db, _ = archive_db
-    form = {"_search": "法院", "_filter_column": "", "_filter_op": "exact", "_filter_value": "", "_sort_desc": "id"}
+    form = {
+        "_search": "法院",
+        "_filter_column": "",
+        "_filter_op": "exact",
+        "_filter_value": "",
+        "_sort_desc": "id",
+    }
     for params in ({"_search": "法院"}, form, {**form, "kind": "changed"}):
         response = get(db, "/archive/versions?" + urlencode(params))
         assert response.status_code == 302, params
