@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from scrapy.utils.test import get_crawler
 
+from crawler.items import FetchedPage, Hop
 from crawler.pipelines import ArchivePipeline
 from crawler.pool import default_workers
 
@@ -25,3 +26,20 @@ def test_without_the_setting_there_is_one_worker_per_cpu(tmp_path):
     crawler = get_crawler(settings_dict={"ARCHIVE_DB": str(tmp_path / "a.db")})
     assert "EXTRACT_WORKERS" not in crawler.settings
     assert ArchivePipeline.from_crawler(crawler).workers == default_workers()
+
+
+def test_an_archived_page_keeps_no_bytes_in_memory_nor_do_its_redirect_hops():
+    page = FetchedPage(
+        url="https://court.example.cn/a.html",
+        source="s",
+        family="courtgov",
+        court="某某法院",
+        status=200,
+        body=b"<html>page</html>",
+    )
+    page.hops = [
+        Hop(url="https://court.example.cn/old.html", status=301, location=page.url, body=b"moved"),
+        Hop(url="https://court.example.cn/older.html", status=302, location=page.url, body=b"moved too"),
+    ]
+    forgotten = ArchivePipeline._forget(page)
+    assert forgotten is page and page.body is None and [hop.body for hop in page.hops] == [b"", b""]
