@@ -7,7 +7,7 @@ import pytest
 from scrapy.utils.test import get_crawler
 
 from crawler.items import FetchedPage, Hop
-from crawler.pipelines import ArchivePipeline
+from crawler.pipelines import ArchivePipeline, RunFacts, run_verdict
 from crawler.pool import default_workers
 
 
@@ -43,3 +43,20 @@ def test_an_archived_page_keeps_no_bytes_in_memory_nor_do_its_redirect_hops():
     ]
     forgotten = ArchivePipeline._forget(page)
     assert forgotten is page and page.body is None and [hop.body for hop in page.hops] == [b"", b""]
+
+
+def test_a_crawl_that_says_nothing_of_its_list_read_none():
+    """RunFacts' defaults are those of a crawl that fetched no list page and found no link."""
+    counts = {"captures": 1, "failures": 0}
+    assert run_verdict(RunFacts(kind="crawl", close_reason="finished", counts=counts)) == (
+        "failed",
+        "no list page could be fetched",
+    )
+    status, reason = run_verdict(
+        RunFacts(kind="crawl", close_reason="finished", counts=counts, list_pages_ok=2)
+    )
+    assert (
+        status == "failed"
+        and reason is not None
+        and reason.startswith("the list (2 pages read) had no article links")
+    )
