@@ -104,3 +104,19 @@ def test_a_404_that_scripts_the_browser_home_is_a_challenge_not_a_removal(site_f
         db.query("SELECT outcome, reason FROM captures WHERE url LIKE '%1001.html' ORDER BY id DESC LIMIT 1")
     )[0]
     assert last["outcome"] == "challenge" and "script-redirect-home" in last["reason"]
+
+
+def test_a_revisit_whose_every_fetch_fails_fails_naming_the_first_failure(site_factory, crawl, tmp_path):
+    import json
+
+    site = site_factory("court-gov-cn")
+    crawl(site)
+    articles = sorted(site.path("zixun/xiangqing").glob("*.html"))
+    routes = {f"/zixun/xiangqing/{path.name}": {"status": 503} for path in articles}
+    site.path("_routes.json").write_text(json.dumps(routes))
+    crawl(site, "revisit=only", expect_exit=1)
+    db = sqlite_utils.Database(tmp_path / "archive.db")
+    run = list(db.query("SELECT status, reason, captures, failures FROM runs ORDER BY id DESC LIMIT 1"))[0]
+    assert run["status"] == "failed" and run["captures"] == run["failures"] > 0
+    first = list(db.query("SELECT url, reason FROM captures WHERE outcome = 'failed' ORDER BY id LIMIT 1"))[0]
+    assert run["reason"] == f"all {run['captures']} fetches failed (first: {first['url']}: {first['reason']})"
