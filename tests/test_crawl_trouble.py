@@ -106,17 +106,30 @@ def test_a_404_that_scripts_the_browser_home_is_a_challenge_not_a_removal(site_f
     assert last["outcome"] == "challenge" and "script-redirect-home" in last["reason"]
 
 
-def test_a_revisit_whose_every_fetch_fails_fails_naming_the_first_failure(site_factory, crawl, tmp_path):
+def test_revisits_log_changes_and_removals_and_one_whose_every_fetch_fails_fails_naming_the_first(
+    site_factory, crawl, tmp_path
+):
     import json
 
     site = site_factory("court-gov-cn")
     crawl(site)
-    articles = sorted(site.path("zixun/xiangqing").glob("*.html"))
-    routes = {f"/zixun/xiangqing/{path.name}": {"status": 503} for path in articles}
+    # a revisit that finds one page edited and one gone says so in the crawl's log, with what changed or why
+    edited = site.path("zixun/xiangqing/1001.html")
+    edited.write_text(edited.read_text("utf-8").replace("最高法发布", "最高人民法院发布"), "utf-8")
+    site.path("zixun/xiangqing/1003.html").unlink()
+    log = crawl(site, "revisit=only").log
+    assert f"{site.base_url}/zixun/xiangqing/1001.html: changed (version 2; title" in log, log[-3000:]
+    assert f"{site.base_url}/zixun/xiangqing/1003.html: removed (version 2; HTTP 404)" in log, log[-3000:]
+    # then every fetch fails, the page already gone too
+    routes = {f"/zixun/xiangqing/{n}.html": {"status": 503} for n in (1001, 1002, 1003, 1004)}
     site.path("_routes.json").write_text(json.dumps(routes))
     crawl(site, "revisit=only", expect_exit=1)
     db = sqlite_utils.Database(tmp_path / "archive.db")
     run = list(db.query("SELECT status, reason, captures, failures FROM runs ORDER BY id DESC LIMIT 1"))[0]
     assert run["status"] == "failed" and run["captures"] == run["failures"] > 0
-    first = list(db.query("SELECT url, reason FROM captures WHERE outcome = 'failed' ORDER BY id LIMIT 1"))[0]
+    first = list(
+        db.query(
+            "SELECT url, reason FROM captures WHERE outcome = 'failed' AND reason = 'HTTP 503' ORDER BY id LIMIT 1"
+        )
+    )[0]
     assert run["reason"] == f"all {run['captures']} fetches failed (first: {first['url']}: {first['reason']})"

@@ -38,6 +38,9 @@ def test_a_full_disk_ends_the_crawl_at_once_failed_with_its_reason(tmp_path, sma
             server.stop()
     log = (tmp_path / "crawl.log").read_text("utf-8", "replace")
     assert code == 1, log[-3000:]
+    assert (
+        "Closing spider (disk_full)" in log
+    )  # closed by the full disk, not left to fetch the rest of the site
     run = list(open_reader(db).query("SELECT status, reason, captures, unstored FROM runs"))[0]
     assert run["status"] == "failed" and "disk is full" in run["reason"], run
     assert 0 < run["captures"] < 400 and run["unstored"] > 0
