@@ -336,6 +336,7 @@ def find(
     limit: int = 20,
     offset: int = 0,
     facets: bool = True,
+    count_total: bool = True,
 ) -> Results:
     """Search with filters: the total number of matches, one page of them (newest first) with snippets, and
     facets by court, publication year and kind. Facets count every match when there are at most FACET_SCOPE,
@@ -345,7 +346,8 @@ def find(
     is asked, so the index is asked as few times as the page allows: with filters, once (every match is
     joined to the timeline anyway to filter it); without, for the total (the index alone, no join), for the
     newest FACET_SCOPE matches with their facet values (this page is among them unless it is deeper), and
-    for a deeper page on its own."""
+    for a deeper page on its own. count_total=False leaves an unfiltered total to the caller (0 here), which
+    can count with ``count`` on another connection at the same time (the reader's search page does)."""
     filters = filters or Filters()
     match = fts_query(query)
     results = Results(query, 0, [], limit, offset, query_notes(query))
@@ -369,13 +371,17 @@ def find(
         if not facets:
             newest = []
     else:
-        results.total = count(db, query)  # the index alone, no join
-        if facets and results.total:
+        if count_total:
+            results.total = count(db, query)  # the index alone, no join
+            if not results.total:
+                return results
+        if facets:
             newest = db.execute(
                 f"SELECT f.rowid, {facet_values} {joined} ORDER BY f.rowid DESC LIMIT :scope",
                 {**params, "scope": FACET_SCOPE},
             ).fetchall()
-        if offset + limit <= len(newest) or len(newest) == results.total:
+        # the page is among the newest when it ends within them, or when they are every match
+        if offset + limit <= len(newest) or (facets and len(newest) < FACET_SCOPE):
             ids = [row[0] for row in newest[offset : offset + limit]]
         else:
             ids = [
@@ -385,7 +391,7 @@ def find(
                     {**params, "limit": limit, "offset": offset},
                 )
             ]
-    if facets and results.total:
+    if facets and newest:
         results.facets_scope = len(newest)
         for column, name in enumerate(_FACETS, start=1):
             results.facets[name] = _facet_counts(newest, column)

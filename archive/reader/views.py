@@ -11,6 +11,7 @@ Rules:
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -222,15 +223,25 @@ async def _search(request: Request, datasette: Any, name: str) -> Response:
     query = request.args.get("q", "").strip()
     filters = _filters(request)
     page = _int(request.args.get("page"), "page", default=1)
-    results = None
+    results: archive_search.Results | None = None
     if query:
-        results = await _read(
-            datasette,
-            name,
-            lambda db: archive_search.find(
-                db, query, filters, RESULTS_PER_PAGE, (page - 1) * RESULTS_PER_PAGE
-            ),
-        )
+        offset = (page - 1) * RESULTS_PER_PAGE
+        if filters.active():  # one pass counts the filtered matches and reads the page and facets
+            results = await _read(
+                datasette, name, lambda db: archive_search.find(db, query, filters, RESULTS_PER_PAGE, offset)
+            )
+        else:  # the total and the page are two reads of the index: on two connections, at the same time
+            total, found = await asyncio.gather(
+                _read(datasette, name, lambda db: archive_search.count(db, query)),
+                _read(
+                    datasette,
+                    name,
+                    lambda db: archive_search.find(
+                        db, query, filters, RESULTS_PER_PAGE, offset, count_total=False
+                    ),
+                ),
+            )
+            found.total, results = total, found
     args = {k: request.args.get(k) for k in request.args if request.args.get(k) and k != "page"}
 
     def link(**changes: str | int | None) -> str:
