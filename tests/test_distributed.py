@@ -46,3 +46,27 @@ def test_two_workers_and_a_writer_archive_2000_articles_each_once(cluster: Clust
     assert server.scard("courtnews:runs") == 0 and not server.keys("courtnews:run:*")
     assert server.xlen("courtnews:items") == 0
     assert all(w.poll() is None for w in workers)  # workers wait for the next run
+
+
+def test_a_retried_fetch_gives_its_lease_back_and_the_run_ends(cluster: Cluster, tmp_path):
+    """Scrapy's retry is a copy of the request that re-enters the scheduler: it goes back in the queue and the
+    lease of the attempt that failed is released with it, so the run drains and nothing is fetched twice."""
+    import json
+
+    servers, cluster.sources = court_sites(tmp_path, [40])
+    root = servers[0].root
+    failing = sorted(root.rglob("xiangqing/*.html"))[:3]
+    routes = {"/" + str(path.relative_to(root)): {"status": 503} for path in failing}
+    (root / "_routes.json").write_text(json.dumps(routes), "utf-8")
+    try:
+        cluster.worker("worker-a")
+        cluster.writer()
+        cluster.enqueue("court-0")
+        cluster.wait_for("the run to end", lambda: cluster.run_status() not in (None, "running"), timeout=120)
+    finally:
+        for server in servers:
+            server.stop()
+    assert cluster.query("SELECT status, captures, failures, unstored FROM runs") == [("finished", 40, 3, 0)]
+    assert cluster.query("SELECT COUNT(DISTINCT url) FROM captures") == [(40,)]
+    assert cluster.query("SELECT reason FROM captures WHERE outcome = 'failed'") == [("HTTP 503",)] * 3
+    assert cluster.redis.client().hlen("courtnews:court-0:inflight") == 0

@@ -35,7 +35,11 @@ def slow_pages(root: Path, seconds: float) -> Path:
     """Make every page of a served site answer after a pause (under the crawl's download timeout)."""
     routes = {"/" + str(path.relative_to(root)): {"delay": seconds} for path in root.rglob("*.html")}
     target = root / "_routes.json"
-    target.write_text(json.dumps(routes), "utf-8")
+    written = (
+        root / "_routes.json.new"
+    )  # the server reads the file on every request: never a half-written one
+    written.write_text(json.dumps(routes), "utf-8")
+    written.replace(target)
     return target
 
 

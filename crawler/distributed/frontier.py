@@ -239,8 +239,13 @@ class Frontier(Scheduler):
 
     def enqueue_request(self, request: Request) -> bool:
         """A request that reached the engine by itself (our spiders hand theirs over instead): queued in its
-        run, through the run's duplicate filter."""
-        return self.hand_over({RUN: run_of(request.meta)}, [request], release=False) == 1
+        run, through the run's duplicate filter. A copy of a leased request (Scrapy's retry of a failed
+        attempt) carries the lease of that attempt: it is released in the same call, since the copy is the
+        request now and takes a lease of its own when it is popped; a lease left behind would keep the run
+        from draining and, once its worker stopped, send the page to be fetched twice."""
+        lease = request.meta.get(LEASE)
+        meta = {RUN: run_of(request.meta), **({LEASE: lease} if lease else {})}
+        return self.hand_over(meta, [request], release=bool(lease)) == 1
 
     def _unreachable(self, exc: Exception) -> None:
         if not self._down:
