@@ -364,12 +364,10 @@ def find(
         ids: list[int] = []
         rows = db.execute(f"SELECT f.rowid, {facet_values} {joined}{where} ORDER BY f.rowid DESC", params)
         for results.total, row in enumerate(rows, start=1):
-            if len(newest) < FACET_SCOPE:
+            if facets and len(newest) < FACET_SCOPE:
                 newest.append(row)
             if offset < results.total <= offset + limit:
                 ids.append(row[0])
-        if not facets:
-            newest = []
     else:
         if count_total:
             results.total = count(db, query)  # the index alone, no join

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from scrapy.utils.test import get_crawler
 
-from crawler.items import FetchedPage, Hop
+from crawler.items import Hop
 from crawler.pipelines import ArchivePipeline, RunFacts, run_verdict
 from crawler.pool import default_workers
+from tests.test_classification import OTHER_URL, fetch
 
 
 @pytest.mark.parametrize(
@@ -29,17 +30,10 @@ def test_without_the_setting_there_is_one_worker_per_cpu(tmp_path):
 
 
 def test_an_archived_page_keeps_no_bytes_in_memory_nor_do_its_redirect_hops():
-    page = FetchedPage(
-        url="https://court.example.cn/a.html",
-        source="s",
-        family="courtgov",
-        court="某某法院",
-        status=200,
-        body=b"<html>page</html>",
-    )
+    page = fetch(body=b"<html>page</html>")
     page.hops = [
-        Hop(url="https://court.example.cn/old.html", status=301, location=page.url, body=b"moved"),
-        Hop(url="https://court.example.cn/older.html", status=302, location=page.url, body=b"moved too"),
+        Hop(url=OTHER_URL, status=301, location=page.url, body=b"moved"),
+        Hop(url=OTHER_URL + "?old", status=302, location=page.url, body=b"moved too"),
     ]
     forgotten = ArchivePipeline._forget(page)
     assert forgotten is page and page.body is None and [hop.body for hop in page.hops] == [b"", b""]

@@ -44,33 +44,17 @@ def prepare_connection(conn: Any) -> None:
 @hookimpl
 def asgi_wrapper(datasette: Any) -> Any:
     """A plain search in the versions table's box is answered by the reader's search (see search_box_target)."""
-    from urllib.parse import parse_qsl
+    from datasette.utils.asgi import asgi_send_redirect
 
-    from archive.reader.views import search_box_target
+    from archive.reader.views import search_box_location
 
     def wrap(app: Any) -> Any:
         async def wrapped(scope: dict, receive: Any, send: Any) -> None:
-            if scope["type"] == "http" and scope.get("method") in ("GET", "HEAD"):
-                base = datasette.setting("base_url").rstrip("/")
-                path = scope["path"]
-                if path.startswith(base + "/"):
-                    query = scope.get("query_string", b"").decode("utf-8", "replace")
-                    target = search_box_target(path[len(base) :], parse_qsl(query, keep_blank_values=True))
-                    if target is not None and target[0] in datasette.databases:
-                        location = datasette.urls.database(target[0]) + "/-/search?" + target[1]
-                        await send(
-                            {
-                                "type": "http.response.start",
-                                "status": 302,
-                                "headers": [
-                                    (b"location", location.encode("utf-8")),
-                                    (b"content-length", b"0"),
-                                ],
-                            }
-                        )
-                        await send({"type": "http.response.body", "body": b""})
-                        return
-            await app(scope, receive, send)
+            location = search_box_location(datasette, scope) if scope["type"] == "http" else None
+            if location is None:
+                await app(scope, receive, send)
+            else:
+                await asgi_send_redirect(send, location)
 
         return wrapped
 

@@ -15,7 +15,7 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import sqlite_utils
 from datasette.utils.asgi import Request, Response
@@ -241,7 +241,8 @@ async def _search(request: Request, datasette: Any, name: str) -> Response:
                     ),
                 ),
             )
-            found.total, results = total, found
+            found.total = total
+            results = found
     args = {k: request.args.get(k) for k in request.args if request.args.get(k) and k != "page"}
 
     def link(**changes: str | int | None) -> str:
@@ -349,6 +350,20 @@ def search_box_target(path: str, pairs: list[tuple[str, str]]) -> tuple[str, str
         elif _FORM_DEFAULTS.get(key) != value and value:
             return None
     return page["database"], urlencode({_CARRIED[k]: v for k, v in carried.items() if v})
+
+
+def search_box_location(datasette: Any, scope: dict) -> str | None:
+    """Where an HTTP request to Datasette goes instead, when it is a plain versions-table search of a database
+    this Datasette serves; None for every other request."""
+    base = datasette.setting("base_url").rstrip("/")
+    path = scope["path"]
+    if scope.get("method") not in ("GET", "HEAD") or not path.startswith(base + "/"):
+        return None
+    query = scope.get("query_string", b"").decode("utf-8", "replace")
+    target = search_box_target(path[len(base) :], parse_qsl(query, keep_blank_values=True))
+    if target is None or target[0] not in datasette.databases:
+        return None
+    return datasette.urls.database(target[0]) + "/-/search?" + target[1]
 
 
 _DB = r"^/(?P<database>[^/]+)/-/"

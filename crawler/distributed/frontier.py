@@ -243,9 +243,8 @@ class Frontier(Scheduler):
         attempt) carries the lease of that attempt: it is released in the same call, since the copy is the
         request now and takes a lease of its own when it is popped; a lease left behind would keep the run
         from draining and, once its worker stopped, send the page to be fetched twice."""
-        lease = request.meta.get(LEASE)
-        meta = {RUN: run_of(request.meta), **({LEASE: lease} if lease else {})}
-        return self.hand_over(meta, [request], release=bool(lease)) == 1
+        meta = {RUN: run_of(request.meta), LEASE: request.meta.get(LEASE)}
+        return self.hand_over(meta, [request], release=meta[LEASE] is not None) == 1
 
     def _unreachable(self, exc: Exception) -> None:
         if not self._down:
