@@ -266,9 +266,9 @@ class Daemon:
     def _start(self, job: Job) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         log_file = self.log_dir / job.slug.strip("*") / f"{stamp}-{job.trigger}.log"
-        log_file.parent.mkdir(parents=True, exist_ok=True)
         run_id = None
         try:
+            log_file.parent.mkdir(parents=True, exist_ok=True)
             if job.slug == MAINTENANCE:
                 process = ChildProcess(
                     [
@@ -402,12 +402,9 @@ class Daemon:
                     with contextlib.suppress(ProcessLookupError):
                         os.killpg(run["pid"], signal.SIGKILL)
             time.sleep(0.2 if left else 0)
-            marked = mark_interrupted_runs(
+            marked = mark_interrupted_runs(  # distributed runs (pid 0) are not its to judge: Redis's, below
                 db,
-                # a distributed run (pid 0) is judged by Redis, below
-                lambda pid: (
-                    process_is_crawl(pid, self.db_path) or (self.distributed is not None and pid == 0)
-                ),
+                lambda pid: process_is_crawl(pid, self.db_path),
                 "stopped when the daemon started: an earlier daemon left it running (or it was killed)",
             )
         finally:

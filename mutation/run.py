@@ -21,15 +21,18 @@ from __future__ import annotations
 import argparse
 import ast
 import concurrent.futures
+import contextlib
 import hashlib
 import math
 import os
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
 import time
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,18 +88,76 @@ def copy_checkout(target: Path) -> None:
             shutil.copy2(source, target / name.decode())
 
 
-def config_text(module: str, spec: dict, exclude: list[str]) -> str:
+def config_text(module: str, spec: dict, exclude: list[str], worker_urls: list[str] | None = None) -> str:
     command = f"{PYTHON} -m pytest -x -q -p no:cacheprovider {spec['tests']}"
     excluded = ", ".join(_toml_string(e) for e in exclude)
+    if worker_urls:
+        urls = ", ".join(_toml_string(u) for u in worker_urls)
+        distributor = f'[cosmic-ray.distributor]\nname = "http"\n\n[cosmic-ray.distributor.http]\nworker-urls = [{urls}]\n\n'
+    else:
+        distributor = '[cosmic-ray.distributor]\nname = "local"\n\n'
     return (
         "[cosmic-ray]\n"
         f"module-path = {_toml_string(module)}\n"
         f"timeout = {float(spec.get('timeout', 120))}\n"
         "excluded-modules = []\n"
         f"test-command = {_toml_string(command)}\n\n"
-        '[cosmic-ray.distributor]\nname = "local"\n\n'
-        f"[cosmic-ray.filters.operators-filter]\nexclude-operators = [{excluded}]\n"
+        + distributor
+        + f"[cosmic-ray.filters.operators-filter]\nexclude-operators = [{excluded}]\n"
     )
+
+
+# cosmic-ray's http-worker, bound to 127.0.0.1 (its own listens on every interface, and runs the command
+# each request names)
+HTTP_WORKER = (
+    "import sys; from aiohttp import web; from cosmic_ray.distribution.http import handle_mutate_and_test; "
+    "app = web.Application(); app.add_routes([web.post('/', handle_mutate_and_test)]); "
+    "web.run_app(app, host='127.0.0.1', port=int(sys.argv[1]), print=None)"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.contextmanager
+def http_workers(work: Path, count: int, log: Path) -> Iterator[list[str]]:
+    """`count` copies of the checkout (work, work-2, …), each with a cosmic-ray http-worker applying one
+    mutant at a time in it: for a module whose tests mostly wait on the processes they start (the daemon's),
+    several mutants are tested at once without their copies seeing each other's mutant."""
+    copies = [work] + [work.with_name(f"{work.name}-{n}") for n in range(2, count + 1)]
+    for copy in copies[1:]:
+        copy_checkout(copy)
+    workers, urls = [], []
+    with open(log, "a") as out:
+        try:
+            for copy in copies:
+                port = free_port()
+                workers.append(
+                    subprocess.Popen(
+                        [COSMIC_RAY.with_name("python"), "-c", HTTP_WORKER, str(port)],
+                        cwd=copy,
+                        env=environment(copy),
+                        stdout=out,
+                        stderr=out,
+                    )
+                )
+                urls.append(f"http://127.0.0.1:{port}")
+            for url in urls:  # each worker answers before any work is sent to it
+                port = int(url.rsplit(":", 1)[1])
+                for _ in range(100):
+                    with socket.socket() as probe:
+                        if probe.connect_ex(("127.0.0.1", port)) == 0:
+                            break
+                    time.sleep(0.1)
+            yield urls
+        finally:
+            for worker in workers:
+                worker.terminate()
+            for worker in workers:
+                worker.wait()
 
 
 def annotation_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
@@ -198,10 +259,16 @@ def run_module(module: str, spec: dict, exclude: list[str], resume: bool, retest
         if baseline.returncode != 0:
             raise SystemExit(f"{module}: its tests fail on the unmutated code; see {log}")
     config = work.parent / f"{slug(module)}.toml"
-    with open(log, "a") as out:
-        subprocess.run(
-            [COSMIC_RAY, "exec", config, session], cwd=work, env=environment(work), stdout=out, stderr=out
-        )
+    workers = int(spec.get("workers", 1))
+    with contextlib.ExitStack() as stack:
+        if workers > 1:
+            urls = stack.enter_context(http_workers(work, workers, log))
+            config = work.parent / f"{slug(module)}-http.toml"
+            config.write_text(config_text(module, spec, exclude, urls), "utf-8")
+        with open(log, "a") as out:
+            subprocess.run(
+                [COSMIC_RAY, "exec", config, session], cwd=work, env=environment(work), stdout=out, stderr=out
+            )
     result = read_session(module, session, work)
     # the time of every run of this session, a resumed one included
     spent = work.parent / f"{slug(module)}.seconds"

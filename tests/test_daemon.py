@@ -4,8 +4,13 @@ replaced rather than duplicated, and `courtnews status` exit codes for each kind
 
 from __future__ import annotations
 
+import dataclasses
+import fcntl
 import json
+import logging
 import os
+import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +21,8 @@ from click.testing import CliRunner
 from archive import ArticleFields, Capture, open_archive, record, start_run
 from archive.revisits import due_counts, due_pages, next_due
 from crawler.cli import main
-from crawler.daemon import Daemon, DaemonLocked, daemon_lock, lock_holder
+from crawler.daemon import Daemon, DaemonLocked, Running, daemon_lock, lock_holder
+from crawler.process import ChildProcess
 from crawler.scheduling import MAINTENANCE, CrawlQueue, Job, cadence, next_run, source_trigger
 from crawler.sources import load_daemon_config, load_sources
 
@@ -158,6 +164,107 @@ def test_maintenance_waits_for_quiet_and_nothing_overtakes_it():
     assert queue.next_ready() == Job("b", "crawl", "schedule")
 
 
+def test_a_job_folded_into_a_waiting_one_is_logged_and_nothing_is_queued_once_stopping(setup, caplog):
+    daemon, _ = setup
+    caplog.set_level(logging.INFO, "courtnews.daemon")
+    assert daemon.enqueue("every-six-hours", "crawl", "schedule")
+    assert not caplog.records  # queued: nothing to explain
+    assert not daemon.enqueue("every-six-hours", "crawl", "catch-up")
+    assert [r.getMessage() for r in caplog.records] == [
+        "every-six-hours: a crawl is already waiting or running; this catch-up one is folded into it"
+    ]
+    caplog.clear()
+    daemon.stopping.set()
+    assert not daemon.enqueue(
+        "cron-quarter-past", "crawl", "schedule"
+    )  # shutting down: not queued, not folded
+    assert [job.slug for job in daemon.queue.waiting] == ["every-six-hours"]
+    assert not caplog.records
+
+
+def test_an_ended_crawl_is_reaped_while_one_started_before_it_still_runs(setup):
+    daemon, tmp = setup
+    db = open_archive(daemon.db_path)
+    jobs = [Job("every-six-hours", "crawl", "schedule"), Job("cron-quarter-past", "crawl", "schedule")]
+    runs = [start_run(db, job.slug, pid=os.getpid()) for job in jobs]
+    long = ChildProcess([sys.executable, "-c", "import time; time.sleep(60)"], tmp).start()
+    short = ChildProcess([sys.executable, "-c", "pass"], tmp).start()  # exits 0 without closing its run
+    try:
+        daemon.running = [
+            Running(job, process, run_id, tmp / "logs" / f"{job.slug}.log", time.monotonic() + 60)
+            for job, process, run_id in zip(jobs, (long, short), runs, strict=True)
+        ]
+        short.wait(10)
+        daemon._reap()
+        assert [r.process for r in daemon.running] == [long]  # the ended one is gone, though listed second
+        ended = db["runs"].get(runs[1])
+        assert (ended["status"], ended["exit_code"]) == ("failed", 0)
+        assert ended["reason"].startswith("the crawl process exited with 0 before closing its run")
+        assert db["runs"].get(runs[0])["status"] == "running"
+    finally:
+        long.kill()
+        long.wait(10)
+
+
+def test_each_sources_newest_logs_are_kept_and_a_short_folder_is_left_whole(setup):
+    daemon, tmp = setup
+    daemon.config = dataclasses.replace(daemon.config, keep_logs=3)
+    folder = tmp / "logs" / "every-six-hours"
+    folder.mkdir(parents=True)
+    names = [f"2024010{day}T000000000000-schedule.log" for day in range(1, 6)]
+    for name in names[:3]:
+        (folder / name).write_text("a crawl's log")
+    daemon._rotate_logs(folder)
+    assert sorted(p.name for p in folder.iterdir()) == names[:3]  # not over the limit: all kept
+    for name in names[3:]:
+        (folder / name).write_text("a crawl's log")
+    (folder / "notes.txt").write_text("not a crawl log")
+    daemon._rotate_logs(folder)
+    assert sorted(p.name for p in folder.iterdir()) == [*names[2:], "notes.txt"]  # the newest three
+
+
+def test_a_crawl_that_cannot_start_fails_its_run_with_the_reason_and_frees_its_slot(setup, caplog):
+    daemon, tmp = setup
+    caplog.set_level(logging.ERROR, "courtnews.daemon")
+    # its log file cannot be opened (a name over the file system's 255-byte limit) after its run was created
+    job = Job("every-six-hours", "crawl", "x" * 300)
+    daemon.queue.add(job)
+    assert daemon.queue.next_ready() == job
+    daemon._start(job)
+    assert daemon.running == [] and not daemon.queue.running
+    (run,) = open_archive(daemon.db_path)["runs"].rows
+    assert run["status"] == "failed"
+    assert run["reason"].startswith("the crawl could not start: [Errno 36] File name too long")
+    assert caplog.records[0].getMessage().startswith("every-six-hours: the crawl could not start: [Errno 36]")
+
+
+def test_a_crawl_whose_log_folder_cannot_be_made_frees_its_slot_and_the_daemon_goes_on(setup, caplog):
+    daemon, tmp = setup
+    caplog.set_level(logging.ERROR, "courtnews.daemon")
+    (tmp / "logs").mkdir()
+    (tmp / "logs" / "every-six-hours").write_text("a file where the source's log folder goes")
+    job = Job("every-six-hours", "crawl", "schedule")
+    daemon.queue.add(job)
+    assert daemon.queue.next_ready() == job
+    daemon._start(job)  # no exception: the service loop goes on with the other sources
+    assert daemon.running == [] and not daemon.queue.running
+    assert caplog.records[0].getMessage().startswith("every-six-hours: the crawl could not start: [Errno 17]")
+    assert open_archive(daemon.db_path)["runs"].count == 0  # nothing started, nothing to record
+
+
+def test_a_crawl_whose_archive_cannot_be_opened_frees_its_slot_and_says_why(setup, caplog):
+    daemon, tmp = setup
+    caplog.set_level(logging.ERROR, "courtnews.daemon")
+    daemon.db_path.write_bytes(b"not an archive")
+    job = Job("every-six-hours", "crawl", "schedule")
+    daemon.queue.add(job)
+    assert daemon.queue.next_ready() == job
+    daemon._start(job)
+    assert daemon.running == [] and not daemon.queue.running
+    assert caplog.records[0].getMessage().startswith("every-six-hours: the crawl could not start: ")
+    assert str(daemon.db_path) in caplog.records[0].getMessage()
+
+
 # ---------------------------------------------------------------- revisits
 @pytest.mark.parametrize(
     ("last_checked", "due"),
@@ -212,6 +319,15 @@ def test_a_second_daemon_on_the_same_archive_refuses(setup):
         with pytest.raises(DaemonLocked, match=f"pid {os.getpid()}"), daemon_lock(daemon.db_path):
             pass
     assert lock_holder(daemon.db_path) is None  # released
+
+
+def test_a_lock_held_before_its_pid_is_written_still_shows_a_running_daemon(setup):
+    daemon, tmp = setup
+    with open(f"{daemon.db_path}.daemon.lock", "w") as held:  # locked, no pid yet (or the file emptied)
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert lock_holder(daemon.db_path) == -1  # held, by a pid nobody knows
+        result = status_of(tmp)
+    assert "daemon: running" in result.output and "daemon: not running" not in result.output
 
 
 # ---------------------------------------------------------------- status, for monitoring
