@@ -187,3 +187,15 @@ def versions_by_name(db_path: Path) -> dict[str, dict]:
         "SELECT p.url, v.* FROM versions v JOIN pages p ON p.id = v.page_id ORDER BY p.url, v.version"
     )
     return {row["url"].rsplit("/", 1)[1]: row for row in rows}
+
+
+def slow_pages(root: Path, seconds: float) -> Path:
+    """Make every page of a served site answer after a pause (under the crawl's download timeout)."""
+    routes = {"/" + str(path.relative_to(root)): {"delay": seconds} for path in root.rglob("*.html")}
+    target = root / "_routes.json"
+    written = (
+        root / "_routes.json.new"
+    )  # the server reads the file on every request: never a half-written one
+    written.write_text(json.dumps(routes), "utf-8")
+    written.replace(target)
+    return target

@@ -9,6 +9,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -206,16 +207,71 @@ def test_an_ended_crawl_is_reaped_while_one_started_before_it_still_runs(setup):
         long.wait(10)
 
 
+def test_maintenance_prunes_the_archive_in_a_process_of_its_own_and_its_end_is_logged(setup, caplog):
+    daemon, tmp = setup
+    caplog.set_level(logging.INFO, "courtnews.daemon")
+    job = Job(MAINTENANCE, "maintenance", "maintenance")
+    daemon.queue.add(job)
+    assert daemon.queue.next_ready() == job
+    daemon._start(job)
+    (running,) = daemon.running
+    assert running.run_id is None  # maintenance is no crawl: no run row
+    assert running.process.wait(60) == 0
+    daemon._reap()
+    assert daemon.running == [] and not daemon.queue.running
+    assert f"maintenance ended with exit 0 (log {running.log_file})" in caplog.text
+    assert "vacuum" in running.log_file.read_text("utf-8").lower()
+    assert open_archive(daemon.db_path)["runs"].count == 0
+
+
+def test_an_end_that_cannot_be_recorded_is_logged_and_the_daemon_goes_on(setup, caplog):
+    daemon, tmp = setup
+    caplog.set_level(logging.ERROR, "courtnews.daemon")
+    daemon.db_path.write_bytes(b"not an archive")  # the archive replaced or broken while a crawl ran
+    daemon._record_exit(7, 0, tmp / "crawl.log", ("failed", "the crawl process exited with 0"))
+    (record,) = caplog.records
+    assert record.getMessage().startswith("run 7: could not record its end: ")
+    assert str(daemon.db_path) in record.getMessage()
+
+
+def test_the_operator_is_told_each_jobs_next_run_at_start(setup, caplog):
+    daemon, _ = setup
+    caplog.set_level(logging.INFO, "courtnews.daemon")
+    daemon._log_start()
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines[0].startswith(f"courtnews daemon (pid {os.getpid()}): 2 sources, archive {daemon.db_path}")
+    for slug, schedule in (("every-six-hours", "6h"), ("cron-quarter-past", "15 */3 * * *")):
+        (line,) = [line for line in lines if line.startswith(f"job crawl:{slug} ")]
+        assert re.search(rf"{re.escape(schedule)}\s+next run \d{{4}}-\d\d-\d\d \d\d:\d\d CST$", line), line
+    assert lines[-1].startswith("job revisit every ")
+
+
+def test_shutdown_stops_the_scheduler_so_no_job_fires_while_crawls_finish(setup, caplog):
+    daemon, _ = setup
+    caplog.set_level(logging.INFO, "courtnews.daemon")
+    daemon.shutdown()  # before it ever scheduled anything: nothing to stop, and no error
+    assert caplog.records[-1].getMessage() == "courtnews daemon stopped"
+    daemon.scheduler = BackgroundScheduler()
+    daemon.schedule(daemon.scheduler)
+    daemon.scheduler.start()
+    daemon.shutdown()
+    assert not daemon.scheduler.running
+    assert daemon.stopping.is_set()
+
+
 def test_each_sources_newest_logs_are_kept_and_a_short_folder_is_left_whole(setup):
     daemon, tmp = setup
     daemon.config = dataclasses.replace(daemon.config, keep_logs=3)
     folder = tmp / "logs" / "every-six-hours"
     folder.mkdir(parents=True)
     names = [f"2024010{day}T000000000000-schedule.log" for day in range(1, 6)]
-    for name in names[:3]:
+    for name in names[:2]:
         (folder / name).write_text("a crawl's log")
     daemon._rotate_logs(folder)
-    assert sorted(p.name for p in folder.iterdir()) == names[:3]  # not over the limit: all kept
+    assert sorted(p.name for p in folder.iterdir()) == names[:2]  # under the limit: all kept
+    (folder / names[2]).write_text("a crawl's log")
+    daemon._rotate_logs(folder)
+    assert sorted(p.name for p in folder.iterdir()) == names[:3]  # at the limit: all kept
     for name in names[3:]:
         (folder / name).write_text("a crawl's log")
     (folder / "notes.txt").write_text("not a crawl log")

@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 import os
 import time
-from pathlib import Path
 
 import pytest
 
+from tests.conftest import slow_pages
 from tests.generated_sites import court_sites
 from tests.redis_server import (
     Cluster,
@@ -29,18 +29,6 @@ ROUNDS = 5 if SOAK else 1
 @pytest.fixture(name="cluster")
 def cluster_fixture(tmp_path, request):
     yield from running_cluster(tmp_path, request)
-
-
-def slow_pages(root: Path, seconds: float) -> Path:
-    """Make every page of a served site answer after a pause (under the crawl's download timeout)."""
-    routes = {"/" + str(path.relative_to(root)): {"delay": seconds} for path in root.rglob("*.html")}
-    target = root / "_routes.json"
-    written = (
-        root / "_routes.json.new"
-    )  # the server reads the file on every request: never a half-written one
-    written.write_text(json.dumps(routes), "utf-8")
-    written.replace(target)
-    return target
 
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
