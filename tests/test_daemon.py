@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import re
+import signal
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,7 @@ from crawler.daemon import Daemon, DaemonLocked, Running, daemon_lock, lock_hold
 from crawler.process import ChildProcess
 from crawler.scheduling import MAINTENANCE, CrawlQueue, Job, cadence, next_run, source_trigger
 from crawler.sources import load_daemon_config, load_sources
+from tests.daemon_process import wait_for
 
 T0 = datetime(2024, 1, 1, 0, 0, tzinfo=UTC)  # 08:00 in Asia/Shanghai
 SOURCES = """
@@ -259,6 +261,57 @@ def test_shutdown_stops_the_scheduler_so_no_job_fires_while_crawls_finish(setup,
     assert daemon.stopping.is_set()
 
 
+IGNORES_SIGTERM = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('up', flush=True); time.sleep(60)"
+
+
+def test_a_crawl_killed_by_any_signal_is_interrupted_with_that_signal(setup):
+    daemon, tmp = setup
+    db = open_archive(daemon.db_path)
+    run_id = start_run(db, "every-six-hours", pid=os.getpid())
+    process = ChildProcess([sys.executable, "-c", "import time; time.sleep(60)"], tmp).start()
+    job = Job("every-six-hours", "crawl", "schedule")
+    daemon.running = [Running(job, process, run_id, tmp / "crawl.log", time.monotonic() + 60)]
+    process.popen.send_signal(signal.SIGHUP)  # the lowest signal number: a hangup
+    process.wait(10)
+    daemon._reap()
+    run = db["runs"].get(run_id)
+    assert (run["status"], run["reason"], run["exit_code"]) == (
+        "interrupted",
+        "the crawl process was killed by signal 1",
+        -1,
+    )
+
+
+def test_a_crawl_that_outlives_the_shutdown_grace_is_killed_and_its_run_stopped(setup, caplog):
+    daemon, tmp = setup
+    caplog.set_level(logging.INFO, "courtnews.daemon")
+    daemon.config = dataclasses.replace(daemon.config, grace_period=1)
+    db = open_archive(daemon.db_path)
+    run_id = start_run(db, "every-six-hours", pid=os.getpid())
+    log = tmp / "crawl.log"
+    process = ChildProcess([sys.executable, "-c", IGNORES_SIGTERM], tmp, log_file=log).start()
+    assert wait_for(lambda: log.exists() and "up" in log.read_text(), 30)
+    job = Job("every-six-hours", "crawl", "schedule")
+    daemon.running = [Running(job, process, run_id, log, time.monotonic() + 60)]
+    daemon.shutdown()  # SIGTERM, ignored; SIGKILL after the grace period
+    assert process.poll() == -signal.SIGKILL and daemon.running == []
+    run = db["runs"].get(run_id)
+    assert (run["status"], run["reason"]) == ("stopped", "stopped: the daemon was shutting down")
+
+
+def test_runs_an_earlier_daemon_left_open_are_marked_interrupted_and_counted_in_the_log(setup, caplog):
+    daemon, tmp = setup
+    caplog.set_level(logging.INFO, "courtnews.daemon")
+    daemon.stop_left_over_crawls()  # nothing left: nothing said
+    assert not [r for r in caplog.records if "interrupted" in r.getMessage()]
+    db = open_archive(daemon.db_path)
+    run_id = start_run(db, "every-six-hours", pid=os.getpid())
+    db.execute("UPDATE runs SET pid = ? WHERE id = ?", [2**22 + 7, run_id])  # its process is gone
+    daemon.stop_left_over_crawls()
+    assert db["runs"].get(run_id)["status"] == "interrupted"
+    assert "marked 1 run(s) interrupted by an earlier crash" in caplog.text
+
+
 def test_each_sources_newest_logs_are_kept_and_a_short_folder_is_left_whole(setup):
     daemon, tmp = setup
     daemon.config = dataclasses.replace(daemon.config, keep_logs=3)
@@ -375,6 +428,12 @@ def test_a_second_daemon_on_the_same_archive_refuses(setup):
         with pytest.raises(DaemonLocked, match=f"pid {os.getpid()}"), daemon_lock(daemon.db_path):
             pass
     assert lock_holder(daemon.db_path) is None  # released
+
+
+def test_the_lock_is_made_with_the_archives_folder_when_neither_exists_yet(tmp_path):
+    db_path = tmp_path / "var" / "lib" / "courtnews" / "archive.db"
+    with daemon_lock(db_path):
+        assert lock_holder(db_path) == os.getpid()
 
 
 def test_a_lock_held_before_its_pid_is_written_still_shows_a_running_daemon(setup):
