@@ -185,8 +185,9 @@ def test_a_job_folded_into_a_waiting_one_is_logged_and_nothing_is_queued_once_st
     assert not caplog.records
 
 
-def test_an_ended_crawl_is_reaped_while_one_started_before_it_still_runs(setup):
+def test_an_ended_crawl_is_reaped_while_one_started_before_it_still_runs(setup, caplog):
     daemon, tmp = setup
+    caplog.set_level(logging.INFO, "courtnews.daemon")
     db = open_archive(daemon.db_path)
     jobs = [Job("every-six-hours", "crawl", "schedule"), Job("cron-quarter-past", "crawl", "schedule")]
     runs = [start_run(db, job.slug, pid=os.getpid()) for job in jobs]
@@ -203,6 +204,11 @@ def test_an_ended_crawl_is_reaped_while_one_started_before_it_still_runs(setup):
         ended = db["runs"].get(runs[1])
         assert (ended["status"], ended["exit_code"]) == ("failed", 0)
         assert ended["reason"].startswith("the crawl process exited with 0 before closing its run")
+        (summary,) = [r.getMessage() for r in caplog.records if f"run {runs[1]} " in r.getMessage()]
+        assert summary.startswith(
+            f"cron-quarter-past: crawl run {runs[1]} failed (exit 0) — the crawl process exited with 0 "
+        )
+        assert summary.endswith(": 0 captures, 0 new versions (0 changed, 0 removed, 0 moved), 0 failures")
         assert db["runs"].get(runs[0])["status"] == "running"
     finally:
         long.kill()
