@@ -1,15 +1,19 @@
 """The real daemon, started from another folder, through many short cycles: it crawls, revisits (edits and
 removals become versions), never runs two crawls of one source or more than max_concurrent at once,
-records every run's outcome, exit code and log, rotates logs, and stops cleanly on SIGTERM."""
+records every run's outcome, exit code and log, rotates logs, sleeps while idle, and stops cleanly on SIGTERM."""
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+from archive import open_archive
+from archive.runs import finish_run, start_run
 from tests.conftest import write_sources
 from tests.daemon_process import FAST_DAEMON, query, runs, start_daemon, wait_for
 
@@ -107,3 +111,33 @@ def test_sighup_reloads_the_sources_and_keeps_them_when_the_file_is_broken(site_
     finally:
         assert daemon.stop() == 0
     assert "SIGHUP: reloaded" in daemon.output()
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time a process itself has used (user + system, not its children's)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_an_idle_daemon_sleeps_between_ticks(site_factory, tmp_path):
+    site = site_factory("court-gov-cn")
+    sources = tmp_path / "sources.toml"
+    idle = FAST_DAEMON.format(max_concurrent=2, crawl_timeout="1m").replace(
+        'revisit_every = "2s"', 'revisit_every = "1h"'
+    )
+    sources.write_text(idle + site.source_entry())
+    db = open_archive(tmp_path / "archive.db")
+    finish_run(db, start_run(db, "court-gov-cn"), "finished")  # crawled just now: nothing is due
+    db.close()
+    daemon = start_daemon(tmp_path, sources)
+    try:
+        assert wait_for(lambda: "job revisit every" in daemon.output()), daemon.output()
+        time.sleep(1)
+        before = cpu_seconds(daemon.process.pid)
+        time.sleep(3)
+        used = cpu_seconds(daemon.process.pid) - before
+        # a loop that spins instead of waiting for its next tick burns a core (3 s here, or most of it)
+        assert used < 0.3, f"the idle daemon used {used:.2f} s of CPU in 3 s"
+        assert runs(daemon.db)[-1]["source"] == "court-gov-cn" and len(runs(daemon.db)) == 1  # it stayed idle
+    finally:
+        assert daemon.stop() == 0
