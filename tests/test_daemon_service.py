@@ -1,6 +1,7 @@
 """The real daemon, started from another folder, through many short cycles: it crawls, revisits (edits and
 removals become versions), never runs two crawls of one source or more than max_concurrent at once,
-records every run's outcome, exit code and log, rotates logs, sleeps while idle, and stops cleanly on SIGTERM."""
+records every run's outcome, exit code and log, rotates logs, sleeps while idle, and stops cleanly on
+SIGTERM."""
 
 from __future__ import annotations
 
