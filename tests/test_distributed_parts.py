@@ -5,11 +5,14 @@ section, and `scrapy crawl SLUG` as a worker."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -263,3 +266,65 @@ def test_compose_adds_redis_scalable_workers_and_the_writer_behind_one_setting()
     assert services["writer"]["volumes"] == services["daemon"]["volumes"] == ["archive:/data"]
     assert "--requirepass" in " ".join(services["redis"]["command"])
     assert "--appendfsync always" in " ".join(services["redis"]["command"])
+
+
+class LostReplies:
+    """A TCP relay to Redis that, for the next `drops` commands naming `marker`, lets Redis run the command
+    and then cuts the client's connection instead of passing the reply on: a reply lost to a network cut or a
+    Redis killed right after it ran the command."""
+
+    def __init__(self, redis_port: int, marker: bytes, drops: int) -> None:
+        self.redis_port, self.marker, self.drops = redis_port, marker, drops
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            client, _ = self.listener.accept()
+            threading.Thread(target=self._relay, args=(client,), daemon=True).start()
+
+    def _relay(self, client: socket.socket) -> None:
+        upstream = socket.create_connection(("127.0.0.1", self.redis_port))
+        with client, upstream:
+            while data := client.recv(65536):
+                upstream.sendall(data)
+                reply = upstream.recv(65536)  # one command at a time: redis-py waits for each reply
+                if self.marker in data and self.drops > 0:
+                    self.drops -= 1
+                    return  # Redis ran it; the client never hears
+                client.sendall(reply)
+
+
+@pytest.mark.parametrize("drops", [1, 8], ids=["redis-py retries", "the error reaches the worker"])
+def test_a_pop_whose_reply_is_lost_leaves_no_request_leased_to_nobody(redis_server, drops):
+    from scrapy import Request, Spider
+    from scrapy.settings import Settings
+
+    from crawler.distributed.frontier import _POP, LeasedPriorityQueue
+
+    direct = redis_link.connect(redis_server.url)
+    spider = Spider(name="court-0")
+    spider.settings = Settings({"COURTNEWS_WORKER_ID": "w1"})
+    key = redis_link.queue_key("court-0")
+    LeasedPriorityQueue(direct, spider, key, serializer).push(
+        Request("http://127.0.0.1:9/a.html", priority=2)
+    )
+    LeasedPriorityQueue(direct, spider, key, serializer).push(
+        Request("http://127.0.0.1:9/b.html", priority=1)
+    )
+    sha = direct.script_load(_POP)  # loaded: every pop the relay cuts has run in Redis
+    relay = LostReplies(redis_server.port, sha.encode() if isinstance(sha, str) else sha, drops)
+    queue = LeasedPriorityQueue(
+        redis_link.client(f"redis://127.0.0.1:{relay.port}/0"), spider, key, serializer
+    )
+    taken = []
+    while relay.drops:  # each pop's reply is lost until the relay has cut `drops` of them
+        with contextlib.suppress(*redis_link.RETRY_ERRORS):
+            taken.append(queue.pop())
+    taken.append(queue.pop())
+    first = [request.url for request in taken if request is not None][0]
+    assert first == "http://127.0.0.1:9/a.html"  # the best request, taken once, by the pop in doubt
+    inflight = direct.hgetall(redis_link.inflight_key("court-0"))
+    assert len(inflight) == 1 and b"a.html" in next(iter(inflight.values()))
+    assert [serializer.loads(d)["url"] for d in direct.zrange(key, 0, -1)] == ["http://127.0.0.1:9/b.html"]

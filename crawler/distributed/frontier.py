@@ -61,8 +61,11 @@ FACTS = "courtnews_facts"  # meta (set by the spider while parsing): list facts 
 REDIS_GONE = "redis_unreachable"  # close reason of a worker's crawl that waited for Redis in vain
 T = TypeVar("T")
 
-# KEYS: queue, in-flight; ARGV: lease. The best request moves to in-flight as "<score>\n<request>".
+# KEYS: queue, in-flight; ARGV: lease. The best request moves to in-flight as "<score>\n<request>". A lease
+# already held answers its own request: the same pop run again (its reply was lost) takes nothing more.
 _POP = """
+local held = redis.call('HGET', KEYS[2], ARGV[1])
+if held then return string.sub(held, string.find(held, '\\n', 1, true) + 1) end
 local best = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if #best == 0 then return false end
 redis.call('ZREM', KEYS[1], best[1])
@@ -139,11 +142,18 @@ class LeasedPriorityQueue(PriorityQueue):
         self.worker = spider.settings.get("COURTNEWS_WORKER_ID") or "worker"
         self.inflight = redis_link.inflight_key(spider.name)
         self._numbers = itertools.count(1)
+        self._doubtful: str | None = None  # the lease of a pop that raised: it may have taken a request
         self._pop = server.register_script(_POP)
 
     def pop(self, timeout: int = 0) -> Request | None:
-        lease = f"{self.worker}|{next(self._numbers)}"
+        """The best request, leased to this worker. A pop whose reply was lost (Redis went away after running
+        it) may have moved a request to in-flight: redis-py's own retry, or the next pop after an error, asks
+        again with the same lease and gets that request, so none is left leased to a worker that never saw it
+        (the run would never drain while the worker lives)."""
+        lease = self._doubtful or f"{self.worker}|{next(self._numbers)}"
+        self._doubtful = lease
         data = self._pop(keys=[self.key, self.inflight], args=[lease])
+        self._doubtful = None
         if not data:
             return None
         request = self._decode_request(data)
