@@ -328,3 +328,23 @@ def test_a_pop_whose_reply_is_lost_leaves_no_request_leased_to_nobody(redis_serv
     inflight = direct.hgetall(redis_link.inflight_key("court-0"))
     assert len(inflight) == 1 and b"a.html" in next(iter(inflight.values()))
     assert [serializer.loads(d)["url"] for d in direct.zrange(key, 0, -1)] == ["http://127.0.0.1:9/b.html"]
+
+
+def test_an_acknowledgement_whose_reply_is_lost_counts_each_fetch_once(redis_server, tmp_path):
+    from crawler.distributed.writer import _ACK
+
+    db_path = tmp_path / "archive.db"
+    db = open_archive(db_path)
+    server = redis_server.client()
+    run_id = open_run(server, db)
+    push_fetches(server, run_id, 12)
+    server.xgroup_create(redis_link.ITEMS, redis_link.GROUP, id="0", mkstream=True)
+    relay = LostReplies(redis_server.port, server.script_load(_ACK).encode(), drops=1)
+    writer = Writer(f"redis://127.0.0.1:{relay.port}/0", db_path)
+    while writer.record_batch():
+        pass
+    assert relay.drops == 0  # the acknowledgement ran in Redis, its reply was cut, and it was sent again
+    assert server.hget(redis_link.run_key(run_id), "recorded") == b"12"  # not 24: the run drains at 12 of 12
+    writer.close_drained_runs()
+    writer.close()
+    assert db.execute("SELECT status, captures FROM runs").fetchone() == ("finished", 12)

@@ -58,12 +58,15 @@ RETRY_SECONDS = 30.0
 CLOSE_EVERY = 2.0
 RECOVER_EVERY = 5.0
 
-# KEYS: stream; ARGV: group, then (entry id, run hash key, counter) triples
+# KEYS: stream; ARGV: group, then (entry id, run hash key, counter) triples. An entry is counted only as it
+# is acknowledged: the same call run again (its reply was lost) counts nothing twice.
 _ACK = """
 for i = 2, #ARGV, 3 do
-  redis.call('XACK', KEYS[1], ARGV[1], ARGV[i])
+  local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[i])
   redis.call('XDEL', KEYS[1], ARGV[i])
-  if redis.call('EXISTS', ARGV[i + 1]) == 1 then redis.call('HINCRBY', ARGV[i + 1], ARGV[i + 2], 1) end
+  if acked == 1 and redis.call('EXISTS', ARGV[i + 1]) == 1 then
+    redis.call('HINCRBY', ARGV[i + 1], ARGV[i + 2], 1)
+  end
 end
 return (#ARGV - 1) / 3
 """
