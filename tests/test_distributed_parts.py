@@ -81,6 +81,15 @@ def push_fetches(server, run_id: int, count: int) -> list[str]:
     return ids
 
 
+def run_with_fetches(redis_server, tmp_path: Path, count: int):
+    """An archive, an open run in it and in Redis, and count fetches of it pushed to the item stream."""
+    db_path = tmp_path / "archive.db"
+    db = open_archive(db_path)
+    server = redis_server.client()
+    run_id = open_run(server, db)
+    return db_path, db, server, run_id, push_fetches(server, run_id, count)
+
+
 class CrashBeforeAck(Writer):
     """A writer that dies after its transaction committed and before Redis heard of it."""
 
@@ -89,11 +98,7 @@ class CrashBeforeAck(Writer):
 
 
 def test_a_writer_dying_between_commit_and_ack_records_nothing_twice(redis_server, tmp_path):
-    db_path = tmp_path / "archive.db"
-    db = open_archive(db_path)
-    server = redis_server.client()
-    run_id = open_run(server, db)
-    fetch_ids = push_fetches(server, run_id, 12)
+    db_path, db, server, run_id, fetch_ids = run_with_fetches(redis_server, tmp_path, 12)
     first = CrashBeforeAck(redis_server.url, db_path)
     server.xgroup_create(redis_link.ITEMS, redis_link.GROUP, id="0", mkstream=True)
     with pytest.raises(SystemExit):
@@ -119,11 +124,7 @@ def test_a_writer_dying_between_commit_and_ack_records_nothing_twice(redis_serve
 
 
 def test_an_unreadable_entry_is_kept_aside_and_fails_its_run(redis_server, tmp_path):
-    db_path = tmp_path / "archive.db"
-    db = open_archive(db_path)
-    server = redis_server.client()
-    run_id = open_run(server, db)
-    push_fetches(server, run_id, 2)
+    db_path, db, server, run_id, _ = run_with_fetches(redis_server, tmp_path, 2)
     server.xadd(redis_link.ITEMS, {"v": "9", "fetch": "x", "run": str(run_id), "records": "[]"})
     server.hincrby(redis_link.run_key(run_id), "pushed", 1)
     writer = Writer(redis_server.url, db_path)
@@ -333,11 +334,7 @@ def test_a_pop_whose_reply_is_lost_leaves_no_request_leased_to_nobody(redis_serv
 def test_an_acknowledgement_whose_reply_is_lost_counts_each_fetch_once(redis_server, tmp_path):
     from crawler.distributed.writer import _ACK
 
-    db_path = tmp_path / "archive.db"
-    db = open_archive(db_path)
-    server = redis_server.client()
-    run_id = open_run(server, db)
-    push_fetches(server, run_id, 12)
+    db_path, db, server, run_id, _ = run_with_fetches(redis_server, tmp_path, 12)
     server.xgroup_create(redis_link.ITEMS, redis_link.GROUP, id="0", mkstream=True)
     relay = LostReplies(redis_server.port, server.script_load(_ACK).encode(), drops=1)
     writer = Writer(f"redis://127.0.0.1:{relay.port}/0", db_path)
