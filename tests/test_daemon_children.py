@@ -102,3 +102,23 @@ def test_the_next_daemon_stops_crawls_a_dead_daemon_left_behind(site_factory, tm
     # asked first (SIGTERM), it closed its own run within the grace period; only a crawl that does not is killed
     assert left_run["status"] == "stopped", dict(left_run)
     assert left_run["reason"].startswith("stopped by a signal")
+
+
+def test_the_next_daemon_kills_a_left_over_crawl_that_does_not_stop_in_its_grace_period(
+    site_factory, tmp_path
+):
+    site, sources = slow_site(site_factory, tmp_path)  # one article never answers: the crawl cannot close
+    db = tmp_path / "archive.db"
+    left = crawl_process("court-gov-cn", db, sources, settings=dict(TEST_SETTINGS, DOWNLOAD_TIMEOUT="120"),
+                         log_file=tmp_path / "left.log", env=crawl_env()).start()  # fmt: skip
+    assert wait_for(lambda: running_crawl(db)), (tmp_path / "left.log").read_text()[-2000:]
+    daemon = start_daemon(tmp_path, sources)
+    try:
+        assert wait_for(lambda: left.poll() is not None, 60), "the left-over crawl still runs"
+        assert wait_for(lambda: runs(db)[0]["status"] != "running", 30)
+    finally:
+        daemon.stop()
+    assert left.poll() == -signal.SIGKILL  # asked with SIGTERM first; killed once its grace period was over
+    left_run = runs(db)[0]
+    assert left_run["status"] == "interrupted", dict(left_run)
+    assert left_run["reason"].startswith("stopped when the daemon started: an earlier daemon left it running")
