@@ -93,7 +93,10 @@ def config_text(module: str, spec: dict, exclude: list[str], worker_urls: list[s
     excluded = ", ".join(_toml_string(e) for e in exclude)
     if worker_urls:
         urls = ", ".join(_toml_string(u) for u in worker_urls)
-        distributor = f'[cosmic-ray.distributor]\nname = "http"\n\n[cosmic-ray.distributor.http]\nworker-urls = [{urls}]\n\n'
+        distributor = (
+            '[cosmic-ray.distributor]\nname = "http"\n\n'
+            f"[cosmic-ray.distributor.http]\nworker-urls = [{urls}]\n\n"
+        )
     else:
         distributor = '[cosmic-ray.distributor]\nname = "local"\n\n'
     return (
@@ -130,11 +133,11 @@ def http_workers(work: Path, count: int, log: Path) -> Iterator[list[str]]:
     copies = [work] + [work.with_name(f"{work.name}-{n}") for n in range(2, count + 1)]
     for copy in copies[1:]:
         copy_checkout(copy)
-    workers, urls = [], []
+    ports = [free_port() for _ in copies]
+    workers: list[subprocess.Popen[bytes]] = []
     with open(log, "a") as out:
         try:
-            for copy in copies:
-                port = free_port()
+            for copy, port in zip(copies, ports, strict=True):
                 workers.append(
                     subprocess.Popen(
                         [COSMIC_RAY.with_name("python"), "-c", HTTP_WORKER, str(port)],
@@ -144,15 +147,13 @@ def http_workers(work: Path, count: int, log: Path) -> Iterator[list[str]]:
                         stderr=out,
                     )
                 )
-                urls.append(f"http://127.0.0.1:{port}")
-            for url in urls:  # each worker answers before any work is sent to it
-                port = int(url.rsplit(":", 1)[1])
+            for port in ports:  # each worker answers before any work is sent to it
                 for _ in range(100):
                     with socket.socket() as probe:
                         if probe.connect_ex(("127.0.0.1", port)) == 0:
                             break
                     time.sleep(0.1)
-            yield urls
+            yield [f"http://127.0.0.1:{port}" for port in ports]
         finally:
             for worker in workers:
                 worker.terminate()

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from archive import ArticleFields, Capture, open_archive, record, start_run
 from archive.revisits import due_counts, due_pages, next_due
 from crawler.cli import main
-from crawler.daemon import Daemon, DaemonLocked, Running, daemon_lock, lock_holder
+from crawler.daemon import Daemon, DaemonLocked, Running, daemon_lock, lock_holder, lock_path
 from crawler.process import ChildProcess
 from crawler.scheduling import MAINTENANCE, CrawlQueue, Job, cadence, next_run, source_trigger
 from crawler.sources import load_daemon_config, load_sources
@@ -62,6 +62,23 @@ def setup(tmp_path):
     )
     open_archive(daemon.db_path).close()
     return daemon, tmp_path
+
+
+def start_now(daemon: Daemon, job: Job) -> None:
+    """Queue job and start it at once, as the service loop does when its turn comes."""
+    daemon.queue.add(job)
+    assert daemon.queue.next_ready() == job
+    daemon._start(job)
+
+
+def watched(daemon: Daemon, process: ChildProcess, slug: str = "every-six-hours") -> int:
+    """A process the daemon watches as a crawl of slug it started, with its open run; the run's id."""
+    run_id = start_run(open_archive(daemon.db_path), slug, pid=os.getpid())
+    log = daemon.log_dir / slug / "crawl.log"
+    daemon.running.append(
+        Running(Job(slug, "crawl", "schedule"), process, run_id, log, time.monotonic() + 60)
+    )
+    return run_id
 
 
 def stamp(moment: datetime) -> str:
@@ -189,15 +206,10 @@ def test_an_ended_crawl_is_reaped_while_one_started_before_it_still_runs(setup, 
     daemon, tmp = setup
     caplog.set_level(logging.INFO, "courtnews.daemon")
     db = open_archive(daemon.db_path)
-    jobs = [Job("every-six-hours", "crawl", "schedule"), Job("cron-quarter-past", "crawl", "schedule")]
-    runs = [start_run(db, job.slug, pid=os.getpid()) for job in jobs]
     long = ChildProcess([sys.executable, "-c", "import time; time.sleep(60)"], tmp).start()
     short = ChildProcess([sys.executable, "-c", "pass"], tmp).start()  # exits 0 without closing its run
     try:
-        daemon.running = [
-            Running(job, process, run_id, tmp / "logs" / f"{job.slug}.log", time.monotonic() + 60)
-            for job, process, run_id in zip(jobs, (long, short), runs, strict=True)
-        ]
+        runs = [watched(daemon, long, "every-six-hours"), watched(daemon, short, "cron-quarter-past")]
         short.wait(10)
         daemon._reap()
         assert [r.process for r in daemon.running] == [long]  # the ended one is gone, though listed second
@@ -219,9 +231,7 @@ def test_maintenance_prunes_the_archive_in_a_process_of_its_own_and_its_end_is_l
     daemon, tmp = setup
     caplog.set_level(logging.INFO, "courtnews.daemon")
     job = Job(MAINTENANCE, "maintenance", "maintenance")
-    daemon.queue.add(job)
-    assert daemon.queue.next_ready() == job
-    daemon._start(job)
+    start_now(daemon, job)
     (running,) = daemon.running
     assert running.run_id is None  # maintenance is no crawl: no run row
     assert running.process.wait(60) == 0
@@ -267,16 +277,19 @@ def test_shutdown_stops_the_scheduler_so_no_job_fires_while_crawls_finish(setup,
     assert daemon.stopping.is_set()
 
 
-IGNORES_SIGTERM = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('up', flush=True); time.sleep(60)"
+IGNORES_SIGTERM = """
+import signal, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+print("up", flush=True)
+time.sleep(60)
+"""
 
 
 def test_a_crawl_killed_by_any_signal_is_interrupted_with_that_signal(setup):
     daemon, tmp = setup
     db = open_archive(daemon.db_path)
-    run_id = start_run(db, "every-six-hours", pid=os.getpid())
     process = ChildProcess([sys.executable, "-c", "import time; time.sleep(60)"], tmp).start()
-    job = Job("every-six-hours", "crawl", "schedule")
-    daemon.running = [Running(job, process, run_id, tmp / "crawl.log", time.monotonic() + 60)]
+    run_id = watched(daemon, process)
     process.popen.send_signal(signal.SIGHUP)  # the lowest signal number: a hangup
     process.wait(10)
     daemon._reap()
@@ -293,12 +306,10 @@ def test_a_crawl_that_outlives_the_shutdown_grace_is_killed_and_its_run_stopped(
     caplog.set_level(logging.INFO, "courtnews.daemon")
     daemon.config = dataclasses.replace(daemon.config, grace_period=1)
     db = open_archive(daemon.db_path)
-    run_id = start_run(db, "every-six-hours", pid=os.getpid())
     log = tmp / "crawl.log"
     process = ChildProcess([sys.executable, "-c", IGNORES_SIGTERM], tmp, log_file=log).start()
     assert wait_for(lambda: log.exists() and "up" in log.read_text(), 30)
-    job = Job("every-six-hours", "crawl", "schedule")
-    daemon.running = [Running(job, process, run_id, log, time.monotonic() + 60)]
+    run_id = watched(daemon, process)
     daemon.shutdown()  # SIGTERM, ignored; SIGKILL after the grace period
     assert process.poll() == -signal.SIGKILL and daemon.running == []
     run = db["runs"].get(run_id)
@@ -343,9 +354,7 @@ def test_a_crawl_that_cannot_start_fails_its_run_with_the_reason_and_frees_its_s
     caplog.set_level(logging.ERROR, "courtnews.daemon")
     # its log file cannot be opened (a name over the file system's 255-byte limit) after its run was created
     job = Job("every-six-hours", "crawl", "x" * 300)
-    daemon.queue.add(job)
-    assert daemon.queue.next_ready() == job
-    daemon._start(job)
+    start_now(daemon, job)
     assert daemon.running == [] and not daemon.queue.running
     (run,) = open_archive(daemon.db_path)["runs"].rows
     assert run["status"] == "failed"
@@ -359,9 +368,7 @@ def test_a_crawl_whose_log_folder_cannot_be_made_frees_its_slot_and_the_daemon_g
     (tmp / "logs").mkdir()
     (tmp / "logs" / "every-six-hours").write_text("a file where the source's log folder goes")
     job = Job("every-six-hours", "crawl", "schedule")
-    daemon.queue.add(job)
-    assert daemon.queue.next_ready() == job
-    daemon._start(job)  # no exception: the service loop goes on with the other sources
+    start_now(daemon, job)  # no exception: the service loop goes on with the other sources
     assert daemon.running == [] and not daemon.queue.running
     assert caplog.records[0].getMessage().startswith("every-six-hours: the crawl could not start: [Errno 17]")
     assert open_archive(daemon.db_path)["runs"].count == 0  # nothing started, nothing to record
@@ -372,9 +379,7 @@ def test_a_crawl_whose_archive_cannot_be_opened_frees_its_slot_and_says_why(setu
     caplog.set_level(logging.ERROR, "courtnews.daemon")
     daemon.db_path.write_bytes(b"not an archive")
     job = Job("every-six-hours", "crawl", "schedule")
-    daemon.queue.add(job)
-    assert daemon.queue.next_ready() == job
-    daemon._start(job)
+    start_now(daemon, job)
     assert daemon.running == [] and not daemon.queue.running
     assert caplog.records[0].getMessage().startswith("every-six-hours: the crawl could not start: ")
     assert str(daemon.db_path) in caplog.records[0].getMessage()
@@ -444,7 +449,7 @@ def test_the_lock_is_made_with_the_archives_folder_when_neither_exists_yet(tmp_p
 
 def test_a_lock_held_before_its_pid_is_written_still_shows_a_running_daemon(setup):
     daemon, tmp = setup
-    with open(f"{daemon.db_path}.daemon.lock", "w") as held:  # locked, no pid yet (or the file emptied)
+    with open(lock_path(daemon.db_path), "w") as held:  # locked, no pid yet (or the file emptied)
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
         assert lock_holder(daemon.db_path) == -1  # held, by a pid nobody knows
         result = status_of(tmp)

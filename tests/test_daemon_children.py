@@ -81,25 +81,30 @@ def test_crawls_die_with_a_daemon_killed_by_sigkill(site_factory, tmp_path):
         again.stop()
 
 
-def test_the_next_daemon_stops_crawls_a_dead_daemon_left_behind(site_factory, tmp_path):
-    site, sources = slow_site(site_factory, tmp_path)
-    slow_pages(
-        site.root, 1.0
-    )  # every page slow, none hanging: the left-over crawl can stop in its grace period
+def daemon_after_a_left_over_crawl(tmp_path, sources):
+    """A crawl that does not watch its parent, as one left by a daemon that died before it could stop it,
+    then the next daemon, stopped once the left-over crawl has ended and its run is closed; (crawl, daemon)."""
     db = tmp_path / "archive.db"
-    # a crawl that does not watch its parent, as one left by a daemon that died before it could be stopped
     left = crawl_process("court-gov-cn", db, sources, settings=dict(TEST_SETTINGS, DOWNLOAD_TIMEOUT="120"),
                          log_file=tmp_path / "left.log", env=crawl_env()).start()  # fmt: skip
     assert wait_for(lambda: running_crawl(db)), (tmp_path / "left.log").read_text()[-2000:]
     daemon = start_daemon(tmp_path, sources)
     try:
         assert wait_for(lambda: left.poll() is not None, 60), "the left-over crawl still runs"
-        assert wait_for(lambda: "left by an earlier daemon" in daemon.output())
         assert wait_for(lambda: runs(db)[0]["status"] != "running", 30)
     finally:
         daemon.stop()
-    left_run = runs(db)[0]
-    # asked first (SIGTERM), it closed its own run within the grace period; only a crawl that does not is killed
+    return left, daemon
+
+
+def test_the_next_daemon_stops_crawls_a_dead_daemon_left_behind(site_factory, tmp_path):
+    site, sources = slow_site(site_factory, tmp_path)
+    # every page slow, none hanging: the left-over crawl can stop in its grace period
+    slow_pages(site.root, 1.0)
+    _, daemon = daemon_after_a_left_over_crawl(tmp_path, sources)
+    assert wait_for(lambda: "left by an earlier daemon" in daemon.output())
+    left_run = runs(daemon.db)[0]
+    # asked first (SIGTERM), it closed its own run within the grace period: no kill was needed
     assert left_run["status"] == "stopped", dict(left_run)
     assert left_run["reason"].startswith("stopped by a signal")
 
@@ -107,18 +112,9 @@ def test_the_next_daemon_stops_crawls_a_dead_daemon_left_behind(site_factory, tm
 def test_the_next_daemon_kills_a_left_over_crawl_that_does_not_stop_in_its_grace_period(
     site_factory, tmp_path
 ):
-    site, sources = slow_site(site_factory, tmp_path)  # one article never answers: the crawl cannot close
-    db = tmp_path / "archive.db"
-    left = crawl_process("court-gov-cn", db, sources, settings=dict(TEST_SETTINGS, DOWNLOAD_TIMEOUT="120"),
-                         log_file=tmp_path / "left.log", env=crawl_env()).start()  # fmt: skip
-    assert wait_for(lambda: running_crawl(db)), (tmp_path / "left.log").read_text()[-2000:]
-    daemon = start_daemon(tmp_path, sources)
-    try:
-        assert wait_for(lambda: left.poll() is not None, 60), "the left-over crawl still runs"
-        assert wait_for(lambda: runs(db)[0]["status"] != "running", 30)
-    finally:
-        daemon.stop()
+    _, sources = slow_site(site_factory, tmp_path)  # one article never answers: the crawl cannot close
+    left, daemon = daemon_after_a_left_over_crawl(tmp_path, sources)
     assert left.poll() == -signal.SIGKILL  # asked with SIGTERM first; killed once its grace period was over
-    left_run = runs(db)[0]
+    left_run = runs(daemon.db)[0]
     assert left_run["status"] == "interrupted", dict(left_run)
     assert left_run["reason"].startswith("stopped when the daemon started: an earlier daemon left it running")
