@@ -643,3 +643,13 @@ def m011_lighter_captures(db: sqlite_utils.Database) -> None:
     )
     db.execute("DROP INDEX IF EXISTS idx_captures_fetch_id")
     db.execute("CREATE INDEX captures_fetch_id ON captures (fetch_id) WHERE fetch_id IS NOT NULL")
+
+
+@migrations()
+def m012_search_character_counts(db: sqlite_utils.Database) -> None:
+    """How many indexed versions hold each Chinese character (archive/search.py): the total of a one-character
+    search, which the index can only count by merging every bigram that starts with the character."""
+    from archive.search import recount_characters
+
+    db.execute("CREATE TABLE search_chars (char TEXT PRIMARY KEY, versions INTEGER NOT NULL) WITHOUT ROWID")
+    recount_characters(db)

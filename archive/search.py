@@ -12,6 +12,12 @@ and numbers are words. A query is turned into the same tokens (``fts_query``):
 The index is declared ``content="versions"`` so Datasette and sqlite-utils find it; its text is the
 bigram form, written by ``index_version`` inside each write, so never rebuild it with ``rebuild-fts``.
 Each distinct text is indexed once: a version is made only when the text changed, captures add nothing.
+
+A one-character query is a prefix query, which FTS5 answers by merging every bigram that starts with the
+character: counting its matches that way reads hundreds of thousands of postings in a large archive. So the
+archive also keeps ``search_chars``, the number of indexed versions holding each character, written beside the
+index in the same transaction (``index_version``, ``unindex_version``); ``count`` and the canned search query
+read a one-character total from it.
 """
 
 from __future__ import annotations
@@ -27,6 +33,10 @@ HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUN = re.compile(rf"([{HAN}]+)")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)  # unicode61's idea of a token outside Chinese runs
 INDEXED = ("title", "body", "comments")
+# The characters counted in search_chars: those SQLite's unicode61 tokenizer (Unicode 6.1 tables) reads as
+# letters, so that a character's count is exactly what the index finds for it. Characters assigned later, and
+# compatibility ideographs, are left to the index's own count.
+_COUNTED = re.compile(r"[\u3400-\u4db5\u4e00-\u9fcc]+")
 
 
 def _run_tokens(run: str, last: bool) -> list[str]:
@@ -93,15 +103,48 @@ def _values(title: str | None, body: str | None, comments: str | None) -> list[s
     return [search_text(title), search_text(body), search_text(_comment_text(comments))]
 
 
+def characters(title: str | None, body: str | None, comments: str | None) -> set[str]:
+    """The distinct counted characters of a version's indexed text (title, body and comments)."""
+    texts = (title or "", body or "", _comment_text(comments))
+    return set("".join(_COUNTED.findall("".join(texts))))
+
+
+def one_character(query: str) -> str | None:
+    """The character a query searches for when it is one counted Chinese character and nothing else (a prefix
+    query of the index, whose total search_chars holds), else None."""
+    segments = _segments(query)
+    if len(segments) == 1 and segments[0][0] and len(segments[0][1]) == 1:
+        character = segments[0][1]
+        return character if _COUNTED.fullmatch(character) else None
+    return None
+
+
+# One statement a version, its characters a JSON list: a loop in SQLite, not a statement per character
+ADD_CHARACTERS = (
+    "INSERT INTO search_chars (char, versions) SELECT value, 1 FROM json_each(?) WHERE true "
+    "ON CONFLICT (char) DO UPDATE SET versions = versions + 1"
+)
+_REMOVE_CHARACTERS = (
+    "UPDATE search_chars SET versions = versions - 1 WHERE char IN (SELECT value FROM json_each(?))"
+)
+
+
+def characters_json(title: str | None, body: str | None, comments: str | None) -> str:
+    """A version's counted characters as the JSON list ADD_CHARACTERS takes."""
+    return json.dumps(sorted(characters(title, body, comments)), ensure_ascii=False)
+
+
 def index_version(
     db: sqlite_utils.Database, version_id: int, title: str | None, body: str | None, comments: str | None
 ) -> None:
-    """Index a version's text (versions without text, removals and moves, are not indexed)."""
+    """Index a version's text (versions without text, removals and moves, are not indexed) and count its
+    characters."""
     if title or body:
         db.execute(
             "INSERT INTO versions_fts (rowid, title, body, comments) VALUES (?, ?, ?, ?)",
             [version_id, *_values(title, body, comments)],
         )
+        db.execute(ADD_CHARACTERS, [characters_json(title, body, comments)])
 
 
 def unindex_version(
@@ -113,18 +156,39 @@ def unindex_version(
             "INSERT INTO versions_fts (versions_fts, rowid, title, body, comments) VALUES ('delete', ?, ?, ?, ?)",
             [version_id, *_values(title, body, comments)],
         )
+        db.execute(_REMOVE_CHARACTERS, [characters_json(title, body, comments)])
+
+
+_WITH_TEXT = "SELECT id, title, body, comments FROM versions WHERE title IS NOT NULL OR body IS NOT NULL"
 
 
 def index_all(db: sqlite_utils.Database) -> int:
-    """(Re)build the index from every version with text: for migrations and `courtnews reindex`."""
+    """(Re)build the bigram index from every version with text (migration m005, which predates search_chars)."""
     db.execute("INSERT INTO versions_fts (versions_fts) VALUES ('delete-all')")
     count = 0
-    for row in db.query(
-        "SELECT id, title, body, comments FROM versions WHERE title IS NOT NULL OR body IS NOT NULL"
-    ):
-        index_version(db, row["id"], row["title"], row["body"], row["comments"])
+    for row in db.query(_WITH_TEXT):
+        db.execute(
+            "INSERT INTO versions_fts (rowid, title, body, comments) VALUES (?, ?, ?, ?)",
+            [row["id"], *_values(row["title"], row["body"], row["comments"])],
+        )
         count += 1
     return count
+
+
+def counted_characters(db: sqlite_utils.Database) -> Counter[str]:
+    """What search_chars should hold, counted afresh from every version with text."""
+    counts: Counter[str] = Counter()
+    for row in db.query(_WITH_TEXT):
+        counts.update(characters(row["title"], row["body"], row["comments"]))
+    return counts
+
+
+def recount_characters(db: sqlite_utils.Database) -> int:
+    """Fill search_chars afresh (migration m012); the number of characters counted."""
+    counts = counted_characters(db)
+    db.execute("DELETE FROM search_chars")
+    db.conn.executemany("INSERT INTO search_chars (char, versions) VALUES (?, ?)", counts.items())
+    return len(counts)
 
 
 # Newest first by rowid (ids grow with time), so a common word does not sort every match.
@@ -148,9 +212,13 @@ def search(db: sqlite_utils.Database, query: str, limit: int = 50, offset: int =
 
 
 def count(db: sqlite_utils.Database, query: str) -> int:
+    """How many versions match query; a one-character query's total is read from search_chars."""
     match = fts_query(query)
     if match is None:
         return 0
+    if character := one_character(query):
+        row = db.execute("SELECT versions FROM search_chars WHERE char = ?", [character]).fetchone()
+        return int(row[0]) if row else 0
     return int(
         db.execute("SELECT COUNT(*) FROM versions_fts WHERE versions_fts MATCH ?", [match]).fetchone()[0]
     )

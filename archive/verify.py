@@ -15,6 +15,7 @@ import sqlite_utils
 from zstandard import ZstdError
 
 from archive.blobs import BlobError, get_blob
+from archive.search import counted_characters
 
 
 def _integrity(db: sqlite_utils.Database) -> Iterator[str]:
@@ -66,6 +67,16 @@ def _search(db: sqlite_utils.Database) -> Iterator[str]:
     indexed = db.execute("SELECT COUNT(*) FROM versions_fts_docsize").fetchone()[0]
     if with_text != indexed:
         yield f"versions_fts holds {indexed} rows for {with_text} versions with text"
+    expected = counted_characters(db)
+    stored = {
+        row[0]: row[1] for row in db.execute("SELECT char, versions FROM search_chars WHERE versions != 0")
+    }
+    for character in sorted(expected.keys() | stored.keys()):
+        if stored.get(character, 0) != expected[character]:
+            yield (
+                f"search_chars counts {character!r} in {stored.get(character, 0)} versions; "
+                f"{expected[character]} versions hold it"
+            )
 
 
 CHECKS: dict[str, Callable[[sqlite_utils.Database], Iterator[str]]] = {

@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from archive import open_archive  # noqa: E402
 from archive.db import write_transaction  # noqa: E402
-from archive.search import search_text  # noqa: E402
+from archive.search import ADD_CHARACTERS, characters_json, search_text  # noqa: E402
 
 
 def _words(text: str) -> list[str]:
@@ -128,6 +128,7 @@ class Fetch:
     fetched_at: str
     article: dict[str, str] | None  # None: the page answered 404
     indexed: tuple[str, str] = ("", "")  # the article's title and body as archive.search indexes them
+    characters: str = "[]"  # and the characters it counts in search_chars, as archive.search writes them
 
 
 def _produce(params: Params, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
@@ -136,6 +137,7 @@ def _produce(params: Params, queue: multiprocessing.Queue) -> None:  # type: ign
     for fetch in _fetches(Generator(params)):
         if fetch.article:
             fetch.indexed = (search_text(fetch.article["title"]), search_text(fetch.article["body"]))
+            fetch.characters = characters_json(fetch.article["title"], fetch.article["body"], None)
         batch.append(fetch)
         if len(batch) == 1_000:
             queue.put(batch)
@@ -249,6 +251,7 @@ def _write(db: sqlite_utils.Database, run_id: int, page: _Page, fetch: Fetch) ->
             "INSERT INTO versions_fts (rowid, title, body, comments) VALUES (?, ?, ?, '')",
             [version_id, *fetch.indexed],
         )
+        db.execute(ADD_CHARACTERS, [fetch.characters])
         page.text_id = version_id
     page.last_kind = kind
     db.execute(
@@ -376,6 +379,8 @@ def datasette_pages(db_path: Path, runs: int) -> list[tuple[str, float, str]]:
         "query search?q=法院": f"/{name}/search?q=法院",
         "query search?q=开设赌场罪": f"/{name}/search?q=开设赌场罪",
         "query search?q=判 (1 character)": f"/{name}/search?q=判",
+        "query search?q=判, page 200": f"/{name}/search?q=判&page=200",
+        "query search?q=法院, page 200": f"/{name}/search?q=法院&page=200",
         "query url_history": f"/{name}/url_history?" + urlencode({"url": url}),
         "query recent_changes": f"/{name}/recent_changes",
         "query removed_articles": f"/{name}/removed_articles",

@@ -232,6 +232,29 @@ def test_canned_search_counts_pages_and_snippets(archive_db):
     assert "/archive/-/search" in page.text
 
 
+def test_canned_search_reads_a_one_character_total_from_the_kept_counts(archive_db, tmp_path):
+    """One character: the total is search_chars's (the index would merge every bigram starting with it), and it
+    is the number of versions that hold the character; a longer query is counted in the index."""
+    db, _ = archive_db
+    conn = sqlite3.connect(db)
+    for q in ("赌", "判", "法", "鼎"):
+        holding = conn.execute(
+            "SELECT COUNT(*) FROM versions WHERE body IS NOT NULL AND (title || body || COALESCE(comments, '')) LIKE ?",
+            [f"%{q}%"],
+        ).fetchone()[0]
+        found = rows(db, "search", q=q)
+        assert len(found) == holding and all(r["total_matches"] == holding for r in found), q
+    conn.close()
+    tampered = tmp_path / "archive.db"  # the database name Datasette gives it: the file's stem
+    with sqlite3.connect(db) as source, sqlite3.connect(tampered) as copy:
+        source.backup(copy)
+    conn = sqlite3.connect(tampered)
+    conn.execute("UPDATE search_chars SET versions = 99 WHERE char = '赌'")
+    conn.commit()
+    assert {r["total_matches"] for r in rows(tampered, "search", q="赌")} == {99}
+    assert {r["total_matches"] for r in rows(tampered, "search", q="赌场")} == {1}
+
+
 def test_view_facets_read_the_kept_counts_and_count_when_filtered(archive_db):
     db, _ = archive_db
     for path, params in (

@@ -4,7 +4,8 @@
 - Connections get the SQL functions the shipped metadata uses: ``fts_query(q)`` turns a literal query into the
   bigram index's syntax (archive/search.py), and Datasette's own ``escape_fts`` is replaced by it, so the search
   box of every table and view searches Chinese of any length; ``search_snippet(q, text, …)`` gives the passage
-  around the first match, the match between 【】.
+  around the first match, the match between 【】; ``search_character(q)`` is the character a one-character query
+  searches (NULL otherwise), whose total the canned search query reads from ``search_chars``.
 - A plain search in the versions table's box (``/DB/versions?_search=…``, optionally with court, source or kind)
   is sent to the reader's search page, which counts matches in the index; Datasette's table counts them row by
   row (seconds at a million versions). JSON, CSV and searches with other filters or sorts stay Datasette's.
@@ -21,7 +22,7 @@ from typing import Any
 
 from datasette import hookimpl
 
-from archive.search import fts_query, marked, match_pattern, snippet
+from archive.search import fts_query, marked, match_pattern, one_character, snippet
 
 
 def _fts_query(query: str | None) -> str:
@@ -39,6 +40,7 @@ def prepare_connection(conn: Any) -> None:
     conn.create_function("fts_query", 1, _fts_query, deterministic=True)
     conn.create_function("escape_fts", 1, _fts_query, deterministic=True)
     conn.create_function("search_snippet", -1, _search_snippet, deterministic=True)
+    conn.create_function("search_character", 1, lambda q: one_character(q or ""), deterministic=True)
 
 
 @hookimpl
