@@ -9,7 +9,9 @@ differs on every request, as a site's visit count does, the token a random hex s
 Rounds alternate: bare Scrapy (fetch and follow only), the naive crawler (trafilatura.extract inline, no
 storage), the full pipeline (decode, extract in the pool, archive). Then, on the pipeline's archive: raw
 evidence bytes against raw bytes, the file with and without its search index, and the bytes a second list
-crawl and a revisit pass of the unchanged site add.
+crawl and a revisit pass of the unchanged site add. Last, what extraction costs a page on one core (the naive
+call, trafilatura's fast mode alone, courtnews's), and the ceiling each sets on this machine's cores: the
+rate at which every core is busy fetching and extracting, against bare Scrapy's.
 
     .venv/bin/python bench/crawl_bench.py --articles 2000 --rounds 2
 """
@@ -17,6 +19,7 @@ crawl and a revisit pass of the unchanged site add.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
 import os
 import re
@@ -264,6 +267,46 @@ def pipeline(sources: Path, db: Path, revisit: str = "none", ok: tuple[int, ...]
     return measure(process.command, process.cwd, process.env or crawl_environment(), ok)
 
 
+# ---------------------------------------------------------------- what extraction costs, and the ceiling it sets
+CEILING_SAMPLE = 200  # article pages timed one after another in this process
+
+
+@dataclass
+class ExtractionCost:
+    naive_ms: float  # trafilatura.extract as the naive crawler calls it
+    fast_ms: float  # trafilatura's fast mode alone: the least any pipeline built on trafilatura spends
+    courtnews_ms: float  # decoding and extraction as a pool worker does it
+
+
+def extraction_cost(root: Path) -> ExtractionCost:
+    """Milliseconds per page of each extraction over the same served-like pages, one process, one core."""
+    import trafilatura
+
+    from crawler.extract import ExtractionError, extract_bytes
+
+    pages = sorted((root / "zixun/xiangqing").glob("*.html"))[:CEILING_SAMPLE]
+    raws = [
+        page.read_bytes().replace(b"__COURTNEWS_VIEWS__", b"1").replace(b"__COURTNEWS_TOKEN__", b"t")
+        for page in pages
+    ]
+
+    def per_page(work) -> float:  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        for number, raw in enumerate(raws):
+            work(number, raw)
+        return (time.perf_counter() - started) * 1000 / len(raws)
+
+    def ours(number: int, raw: bytes) -> None:
+        with contextlib.suppress(ExtractionError):  # a page refused is measured all the same
+            extract_bytes(raw, f"http://127.0.0.1/zixun/xiangqing/{number}.html", "text/html", "courtgov")
+
+    return ExtractionCost(
+        naive_ms=per_page(lambda _, raw: trafilatura.extract(raw.decode("utf-8"))),
+        fast_ms=per_page(lambda _, raw: trafilatura.extract(raw.decode("utf-8"), fast=True)),
+        courtnews_ms=per_page(ours),
+    )
+
+
 # ---------------------------------------------------------------- storage
 def checkpointed_size(db: Path) -> int:
     conn = sqlite3.connect(db)
@@ -358,6 +401,8 @@ def main() -> None:
             conn.close()
             if args.keep:
                 shutil.copy(db, args.keep)
+            print(f"extraction cost on {CEILING_SAMPLE} of the site's article pages …", flush=True)
+            cost = extraction_cost(root)
         finally:
             server.stop()
 
@@ -377,6 +422,23 @@ def main() -> None:
         print(f"{label:<34}{rate(name):>9.1f}{max(m.peak_mib for m in times[name]):>10.0f}")
     print(f"pipeline / naive: {ratios('pipeline', 'naive')}   (target ≥ 1.4)")
     print(f"pipeline / bare:  {ratios('pipeline', 'bare')}   (target ≥ 0.5)")
+    # Every page is fetched (bare's cost) and extracted; n cores do at most n pages' worth of that at once.
+    cores = os.cpu_count() or 1
+    fetch_ms = 1000 / rate("bare")
+    print(
+        f"extraction, ms per page on one core: trafilatura as the naive crawler calls it {cost.naive_ms:.1f}, "
+        f"trafilatura's fast mode alone {cost.fast_ms:.1f}, courtnews {cost.courtnews_ms:.1f} "
+        f"({cost.courtnews_ms / cost.naive_ms:.2f}× the naive call)"
+    )
+    for label, ms in (
+        ("trafilatura's fast mode alone", cost.fast_ms),
+        ("courtnews's extraction", cost.courtnews_ms),
+    ):
+        ceiling = cores * 1000 / (fetch_ms + ms)
+        print(
+            f"ceiling on {cores} cores with {label}: {ceiling:.1f} pages/s = {ceiling / rate('bare'):.2f}× bare "
+            f"(every core busy fetching {fetch_ms:.1f} ms and extracting {ms:.1f} ms a page)"
+        )
     print(f"\narchive after the first crawl ({first['versions']:.0f} versions):")
     print(f"  raw bytes fetched            {first['raw'] / 1e6:8.1f} MB")
     print(

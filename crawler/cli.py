@@ -792,7 +792,9 @@ def status(
     path = resolve_db_path(db_path)
     rows = source_status(_reader(path), path, loaded, config, fail_after or config.fail_after)
     holder = lock_holder(path)
-    daemon_line = f"daemon: running (pid {holder})" if holder else "daemon: not running"
+    # -1: the lock is held by a daemon that has not written its pid yet (or whose file was emptied)
+    running = f"daemon: running (pid {holder})" if holder != -1 else "daemon: running (pid not known)"
+    daemon_line = running if holder else "daemon: not running"
     problems = [f"{row.source}: {problem}" for row in rows for problem in row.problems]
     if not holder and not without_daemon:
         problems.insert(0, "daemon: not running (start it, or pass --without-daemon if crawls run from cron)")

@@ -453,7 +453,7 @@ def test_a_lock_held_before_its_pid_is_written_still_shows_a_running_daemon(setu
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
         assert lock_holder(daemon.db_path) == -1  # held, by a pid nobody knows
         result = status_of(tmp)
-    assert "daemon: running" in result.output and "daemon: not running" not in result.output
+    assert "daemon: running (pid not known)" in result.output and "not running" not in result.output
 
 
 # ---------------------------------------------------------------- status, for monitoring
