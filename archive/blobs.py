@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import sqlite_utils
@@ -37,6 +38,7 @@ DICT_SEGMENT, DICT_DMER = 1024, 8
 MAX_CHAIN = 16  # the most frames reading one capture decompresses
 REBASE_DEPTH = MAX_CHAIN // 2  # where a full chain is continued from; the deepest base a new page gets
 DELTA_WORTH = 0.5  # a delta is kept only when under this share of the dictionary-compressed size
+RECENT_BASES = 32  # bytes of the last blobs kept for the next writes' bases (about 4 MB of court pages)
 
 
 SKELETON_BYTES = 8192  # where a CMS's layout shows, at the top of its pages
@@ -76,6 +78,11 @@ class Codec:
     dictionaries: dict[int, zstandard.ZstdCompressionDict] = field(default_factory=dict)
     by_source: dict[str, int | None] = field(default_factory=dict)
     pending: dict[str, int] = field(default_factory=dict)
+    # a compressor per dictionary (None: plain), made once: loading a dictionary costs a third of a compression
+    compressors: dict[int | None, zstandard.ZstdCompressor] = field(default_factory=dict)
+    # the bytes of the last blobs written or used as a base, by digest, for the next writes' bases: a new page's
+    # base is usually the page just stored, and each base is read twice (to encode, then to check the frame)
+    recent: OrderedDict[str, bytes] = field(default_factory=OrderedDict)
 
     @classmethod
     def of(cls, db: sqlite_utils.Database) -> Codec:
@@ -188,16 +195,13 @@ class Codec:
         dict_id = self.source_dictionary(source) if source else None
         best: tuple[str, bytes, int | None, str | None, int]
         if dict_id is not None:
-            best = ("zstd-dict", self._compress(raw, self.dictionary(dict_id)), dict_id, None, 0)
+            best = ("zstd-dict", self._compress(raw, dict_id), dict_id, None, 0)
         else:
             best = ("zstd", self._compress(raw, None), None, None, 0)
         if base is not None:
             base, depth = self._within_chain(base)
             if base is not None:
-                prefix = zstandard.ZstdCompressionDict(
-                    self.get(base), dict_type=zstandard.DICT_TYPE_RAWCONTENT
-                )
-                delta = self._compress(raw, prefix)
+                delta = self._compress_delta(raw, self._base_bytes(base))
                 if len(delta) < DELTA_WORTH * len(best[1]):
                     best = ("zstd-delta", delta, None, base, depth + 1)
         return best
@@ -220,11 +224,30 @@ class Codec:
             base, (depth, parent) = parent, below
         return base, depth
 
+    def _compress(self, raw: bytes, dict_id: int | None) -> bytes:
+        if dict_id not in self.compressors:
+            dictionary = self.dictionary(dict_id) if dict_id is not None else None
+            self.compressors[dict_id] = zstandard.ZstdCompressor(level=LEVEL, dict_data=dictionary)
+        return self.compressors[dict_id].compress(raw)
+
     @staticmethod
-    def _compress(raw: bytes, dictionary: zstandard.ZstdCompressionDict | None) -> bytes:
-        if dictionary is None:
-            return zstandard.ZstdCompressor(level=LEVEL).compress(raw)
-        return zstandard.ZstdCompressor(level=LEVEL, dict_data=dictionary).compress(raw)
+    def _compress_delta(raw: bytes, base: bytes) -> bytes:
+        prefix = zstandard.ZstdCompressionDict(base, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+        return zstandard.ZstdCompressor(level=LEVEL, dict_data=prefix).compress(raw)
+
+    def _base_bytes(self, digest: str) -> bytes:
+        """A base's bytes for writing, from the recent ones when there (a digest's bytes never change)."""
+        if digest in self.recent:
+            self.recent.move_to_end(digest)
+            return self.recent[digest]
+        raw = self.get(digest)
+        self._remember(digest, raw)
+        return raw
+
+    def _remember(self, digest: str, raw: bytes) -> None:
+        self.recent[digest] = raw
+        if len(self.recent) > RECENT_BASES:
+            self.recent.popitem(last=False)
 
     def put(self, raw: bytes, source: str | None = None, base: str | None = None) -> str:
         """Store raw (once per digest) and return its digest; base: the page's previous bytes' digest (for a
@@ -240,6 +263,7 @@ class Codec:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [digest, len(raw), compression, data, dict_id, base_digest, depth, template],
         )
+        self._remember(digest, raw)
         return digest
 
     def _template_base(self, digest: str, template: str) -> str | None:
@@ -262,7 +286,9 @@ class Codec:
             base = self._template_base(digest, template)
         frame = self.encode(raw, source, base)
         compression, data, dict_id, base_digest = frame[0], frame[1], frame[2], frame[3]
-        decoded = self._decode(compression, data, dict_id, self.get(base_digest) if base_digest else b"")
+        decoded = self._decode(
+            compression, data, dict_id, self._base_bytes(base_digest) if base_digest else b""
+        )
         if decoded != raw or digest_of(decoded) != digest:
             raise BlobError(f"{digest}: the {compression} frame does not decode to the bytes it stores")
         return frame, template
