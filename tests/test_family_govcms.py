@@ -28,6 +28,12 @@ def test_undeclared_gbk_and_mislabelled_utf8_decode_correctly(site_factory, craw
     assert encodings["t20230704_101.html"] == "gb18030" and encodings["t20230712_103.html"] == "utf-8"
 
 
+def outcomes(db: sqlite_utils.Database, name: str) -> list[str]:
+    """The outcomes of a page's captures, oldest first."""
+    query = "SELECT outcome FROM captures WHERE page_id = (SELECT id FROM pages WHERE url LIKE ?) ORDER BY id"
+    return [row["outcome"] for row in db.query(query, [f"%{name}"])]
+
+
 def test_a_view_counter_inside_the_body_never_makes_a_version(site_factory, crawl, tmp_path):
     site = site_factory("gov-county")
     crawl(site)
@@ -35,8 +41,9 @@ def test_a_view_counter_inside_the_body_never_makes_a_version(site_factory, craw
     raw = page.read_bytes()
     assert "本文已被浏览 57 次".encode("gbk") in raw
     page.write_bytes(raw.replace(b" 57 ", b" 58 "))
-    crawl(site)
+    crawl(site, "revisit=all")
     db = sqlite_utils.Database(tmp_path / "archive.db")
+    assert outcomes(db, "t20230704_101.html") == ["version", "unchanged"]
     versions = list(
         db.query(
             "SELECT body FROM versions WHERE page_id = (SELECT id FROM pages WHERE url LIKE '%t20230704_101.html')"
@@ -44,3 +51,31 @@ def test_a_view_counter_inside_the_body_never_makes_a_version(site_factory, craw
     )
     assert len(versions) == 1 and "浏览" not in versions[0]["body"]
     assert "推进会" in versions[0]["body"]
+
+
+def test_a_counter_run_together_with_body_text_never_makes_a_version(site_factory, crawl, tmp_path):
+    """A counter sharing its line with text, at either edge (after the last sentence, in brackets after a
+    heading, before a paragraph), is cut from the line: the text stays, and a count that moved is no edit."""
+    site = site_factory("gov-county")
+    page = site.path("xwzx/t20230704_101.html")
+    text = page.read_bytes().decode("gbk")
+    glued = (
+        text.replace('<p class="views">本文已被浏览 57 次</p>', "")
+        .replace("稳步提升。</p>", "稳步提升。点击数：{n}</p>")
+        .replace('<div class="TRS_Editor">', '<div class="TRS_Editor"><p>执行工作推进会（浏览{n}次）</p>')
+        .replace("会议指出，", "阅读{n}次 会议指出，")
+    )
+    assert glued.count("{n}") == 3
+    page.write_bytes(glued.format(n=57).encode("gbk"))
+    crawl(site)
+    page.write_bytes(glued.format(n=1058).encode("gbk"))
+    crawl(site, "revisit=all")
+    db = sqlite_utils.Database(tmp_path / "archive.db")
+    assert outcomes(db, "t20230704_101.html") == ["version", "unchanged"]
+    [version] = db.query(
+        "SELECT body FROM versions WHERE page_id = (SELECT id FROM pages WHERE url LIKE '%t20230704_101.html')"
+    )
+    lines = version["body"].splitlines()
+    assert "执行工作推进会" in lines and "确保各项指标稳步提升。" in lines[-1]
+    assert any(line.startswith("会议指出，") for line in lines)
+    assert "浏览" not in version["body"] and "点击" not in version["body"] and "阅读" not in version["body"]

@@ -367,3 +367,37 @@ def test_counter_lines_go(line):
 @pytest.mark.parametrize("line", COUNTER_LOOK_ALIKES)
 def test_counter_look_alikes_stay(line):
     assert filter_lines([line])[0] == [line]
+
+
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [
+        ("法院审结一起案件 阅读：123", "法院审结一起案件"),
+        ("法院审结一起案件（浏览123次）", "法院审结一起案件"),
+        ("当事人对判决结果表示服从。点击数：88", "当事人对判决结果表示服从。"),
+        ("来源：某某法院 | 浏览量：1,024", "来源：某某法院"),
+        ("阅读123次 人民法院依法审理了这起案件。", "人民法院依法审理了这起案件。"),
+        ("【阅读 10万+】 人民法院依法审理了这起案件。", "人民法院依法审理了这起案件。"),
+    ],
+)
+def test_a_counter_at_the_edge_of_a_line_is_cut_and_the_rest_kept(line, kept):
+    from crawler.extract.line_rules import cut_edge_counters
+
+    lines, removed = cut_edge_counters(["法院依法审理此案。", line])
+    assert lines == ["法院依法审理此案。", kept]
+    assert [(r.rule, r.text) for r in removed] == [("view-counter", line)]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        *COUNTER_LOOK_ALIKES,
+        "截至目前，平台累计访问量：120万",  # run into the sentence: what the article says
+        "该视频在网上被浏览10万次，引发热议。",
+        "浏览次数：1024",  # a whole counter line is the view-counter rule's
+    ],
+)
+def test_a_counter_inside_a_sentence_or_alone_is_left_to_the_other_rules(line):
+    from crawler.extract.line_rules import cut_edge_counters
+
+    assert cut_edge_counters([line]) == ([line], [])

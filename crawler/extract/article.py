@@ -15,7 +15,13 @@ from crawler.extract.decode import Decoded, decode_html
 from crawler.extract.density import sentence_weights
 from crawler.extract.errors import ExtractionError, NotAnArticle
 from crawler.extract.general import general_body
-from crawler.extract.line_rules import METADATA_RULES, cut_page_numbers, cut_related, filter_lines
+from crawler.extract.line_rules import (
+    METADATA_RULES,
+    cut_edge_counters,
+    cut_page_numbers,
+    cut_related,
+    filter_lines,
+)
 from crawler.extract.node_rules import Removed, hidden_selectors, is_hidden, prune
 from crawler.extract.posts import MIN_DATED, TIMESTAMP, Comment, comment_stream
 from crawler.extract.recipes import Names, names_in, recipes_for, select
@@ -327,6 +333,8 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
         chosen = (element_lines(content), "next-data")
     chosen = chosen or _choose_body(doc, family, names) or general_body(doc)
     lines, article.method = chosen
+    lines, edge_counters = cut_edge_counters(lines)
+    article.removed_blocks += edge_counters
     if lines and article.title and lines[0].replace(" ", "") == article.title.replace(" ", ""):
         lines = lines[1:]
     if lines and re.match(r"^[【\[]?(?:摘要|导读)", lines[0]):

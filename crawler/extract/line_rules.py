@@ -406,3 +406,29 @@ def cut_page_numbers(lines: list[str]) -> tuple[list[str], list[Removed]]:
     if len(numbers) >= 2 and numbers == list(range(1, len(numbers) + 1)):
         return lines[:end], [Removed("pager", " ".join(lines[end:]))]
     return lines, []
+
+
+# A counter set apart at either edge of a line that has other text: after a space, a separator or a sentence's end,
+# or in brackets, closing the line ('法院审结一起案件 阅读：123', '……服从。点击数：88', '标题（浏览123次）'); or opening it
+# before a space or a separator ('阅读123次 人民法院……'). Run into a sentence ('点击量居全省首位', '累计访问量：120万')
+# it stays: there it is what the article says.
+_OPEN, _CLOSE = r"[（(\[【]", r"[)）\]】]"
+_TRAILING_COUNTER = re.compile(
+    rf"(?:\s*[|｜/·•]\s*|\s+|(?<=[。！？!?])|\s*{_OPEN})(?:{COUNTER.pattern})\s*{_CLOSE}?\s*$"
+)
+_LEADING_COUNTER = re.compile(rf"^\s*{_OPEN}?(?:{COUNTER.pattern})\s*{_CLOSE}?(?:\s*[|｜/·•]\s*|\s+)(?=\S)")
+
+
+def cut_edge_counters(lines: list[str]) -> tuple[list[str], list[Removed]]:
+    """Cut visit counters standing at the edge of a line with other text: the count changes on every visit, so
+    kept it would make each revisit a new version of an unchanged article. A line that is only a counter is
+    the view-counter rule's (filter_lines)."""
+    kept: list[str] = []
+    removed: list[Removed] = []
+    for line in lines:
+        cut = _LEADING_COUNTER.sub("", _TRAILING_COUNTER.sub("", line))
+        if cut != line and cut.strip():
+            removed.append(Removed("view-counter", line))
+            line = cut.strip()
+        kept.append(line)
+    return kept, removed
