@@ -395,6 +395,7 @@ def test_a_counter_at_the_edge_of_a_line_is_cut_and_the_rest_kept(line, kept):
         "截至目前，平台累计访问量：120万",  # run into the sentence: what the article says
         "该视频在网上被浏览10万次，引发热议。",
         "浏览次数：1024",  # a whole counter line is the view-counter rule's
+        "浏览量：12 | 评论：3",  # and so is one with its companions
     ],
 )
 def test_a_counter_inside_a_sentence_or_alone_is_left_to_the_other_rules(line):

@@ -421,11 +421,14 @@ _LEADING_COUNTER = re.compile(rf"^\s*{_OPEN}?(?:{COUNTER.pattern})\s*{_CLOSE}?(?
 
 def cut_edge_counters(lines: list[str]) -> tuple[list[str], list[Removed]]:
     """Cut visit counters standing at the edge of a line with other text: the count changes on every visit, so
-    kept it would make each revisit a new version of an unchanged article. A line that is only a counter is
-    the view-counter rule's (filter_lines)."""
+    kept it would make each revisit a new version of an unchanged article. A line of counters and their
+    companions alone is the view-counter rule's (filter_lines)."""
     kept: list[str] = []
     removed: list[Removed] = []
     for line in lines:
+        if COUNTER_LINE.match(line):  # counters and their companions alone ('浏览量：12 | 评论：3')
+            kept.append(line)
+            continue
         cut = _LEADING_COUNTER.sub("", _TRAILING_COUNTER.sub("", line))
         if cut != line and cut.strip():
             removed.append(Removed("view-counter", line))
