@@ -402,3 +402,13 @@ def test_a_counter_inside_a_sentence_or_alone_is_left_to_the_other_rules(line):
     from crawler.extract.line_rules import cut_edge_counters
 
     assert cut_edge_counters([line]) == ([line], [])
+
+
+def test_the_lines_after_a_whole_counter_line_are_still_cut_at_their_edges():
+    from crawler.extract.line_rules import cut_edge_counters
+
+    lines, removed = cut_edge_counters(
+        ["浏览量：12 | 评论：3", "法院审结一起案件 阅读：123", "法院依法审理此案。"]
+    )
+    assert lines == ["浏览量：12 | 评论：3", "法院审结一起案件", "法院依法审理此案。"]
+    assert [r.text for r in removed] == ["法院审结一起案件 阅读：123"]
