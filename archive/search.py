@@ -134,16 +134,22 @@ def characters_json(title: str | None, body: str | None, comments: str | None) -
     return json.dumps(sorted(characters(title, body, comments)), ensure_ascii=False)
 
 
+def _index_text(
+    db: sqlite_utils.Database, version_id: int, title: str | None, body: str | None, comments: str | None
+) -> None:
+    db.execute(
+        "INSERT INTO versions_fts (rowid, title, body, comments) VALUES (?, ?, ?, ?)",
+        [version_id, *_values(title, body, comments)],
+    )
+
+
 def index_version(
     db: sqlite_utils.Database, version_id: int, title: str | None, body: str | None, comments: str | None
 ) -> None:
     """Index a version's text (versions without text, removals and moves, are not indexed) and count its
     characters."""
     if title or body:
-        db.execute(
-            "INSERT INTO versions_fts (rowid, title, body, comments) VALUES (?, ?, ?, ?)",
-            [version_id, *_values(title, body, comments)],
-        )
+        _index_text(db, version_id, title, body, comments)
         db.execute(ADD_CHARACTERS, [characters_json(title, body, comments)])
 
 
@@ -167,10 +173,7 @@ def index_all(db: sqlite_utils.Database) -> int:
     db.execute("INSERT INTO versions_fts (versions_fts) VALUES ('delete-all')")
     count = 0
     for row in db.query(_WITH_TEXT):
-        db.execute(
-            "INSERT INTO versions_fts (rowid, title, body, comments) VALUES (?, ?, ?, ?)",
-            [row["id"], *_values(row["title"], row["body"], row["comments"])],
-        )
+        _index_text(db, row["id"], row["title"], row["body"], row["comments"])
         count += 1
     return count
 

@@ -11,7 +11,7 @@ from archive import ArticleFields, Capture
 from archive.reextraction import apply_reextraction
 from archive.schema import migrations
 from archive.search import count, fts_query, one_character, search_text
-from archive.store import Recorded, record_fetch
+from archive.store import Recorded, record, record_fetch
 from archive.verify import verify
 from tests import test_archive
 from tests.test_migrations import archive_before
@@ -75,11 +75,12 @@ def test_each_characters_total_is_what_the_index_finds_after_every_kind_of_write
 
 
 def test_a_query_of_one_character_and_punctuation_reads_the_total_others_the_index(db, run):
-    article = ArticleFields(title="判决", body="法院依法判决。")
-    record_fetch(
+    record(
         db,
         run,
-        [Recorded(Capture(url=test_archive.URL, source="s", status=200, raw=b"x"), "article", article)],
+        Capture(url=test_archive.URL, source="s", status=200, raw=b"x"),
+        "article",
+        ArticleFields(title="判决", body="法院依法判决。"),
     )
     assert [one_character(q) for q in ("判", " 判。", "判*", "判决", "a", "判 a", "")] == [
         "判",
@@ -95,11 +96,12 @@ def test_a_query_of_one_character_and_punctuation_reads_the_total_others_the_ind
 
 
 def test_verify_names_a_total_that_drifted(db, run):
-    article = ArticleFields(title="标题", body="法院依法审理。")
-    record_fetch(
+    record(
         db,
         run,
-        [Recorded(Capture(url=test_archive.URL, source="s", status=200, raw=b"x"), "article", article)],
+        Capture(url=test_archive.URL, source="s", status=200, raw=b"x"),
+        "article",
+        ArticleFields(title="标题", body="法院依法审理。"),
     )
     assert not any(verify(db).values())
     db.execute("UPDATE search_chars SET versions = versions + 1 WHERE char = '法'")
