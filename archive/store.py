@@ -272,7 +272,13 @@ def _record_one(
     page_id = int(page["id"])
     counters = ["captures"] + (["new_pages"] if is_new else [])
     last = last_version(db, page_id)
-    if outcome == "gone" and capture.raw and last is not None and last["kind"] in CONTENT_KINDS:
+    if (
+        outcome == "gone"
+        and capture.status in (200, 203)  # judged gone by likeness, not by the server's 404/410
+        and capture.raw
+        and last is not None
+        and last["kind"] in CONTENT_KINDS
+    ):
         same = db.execute(
             "SELECT 1 FROM captures WHERE id = ? AND digest = ?", [last["capture_id"], digest_of(capture.raw)]
         ).fetchone()
