@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from archive.evidence import log
-from archive.evidence.merkle import verify_consistency
+from archive.evidence.merkle import leaf_hash, verify_consistency
 from archive.model import utc_now
 
 KEY_ENV = "COURTNEWS_KEY"
@@ -208,10 +208,26 @@ def get(db: sqlite_utils.Database, checkpoint_id: int) -> Checkpoint:
     return _of_row(row)
 
 
+def _check_new_leaves(db: sqlite_utils.Database, start: int, end: int) -> None:
+    """The entries not yet signed hash to their stored leaf hashes: never sign over an entry edited in place.
+    (Signed ones need no re-hash here: their hashes are already committed; `courtnews verify` re-hashes all.)"""
+    rows = db.conn.execute(
+        "SELECT idx, entry, leaf_hash FROM evidence_leaves WHERE idx >= ? AND idx < ? ORDER BY idx",
+        (start, end),
+    )
+    for idx, entry, stored in rows:
+        if leaf_hash(bytes(entry)) != bytes(stored):
+            raise log.EvidenceError(
+                f"evidence log leaf {idx}: its entry does not hash to its leaf hash, so it is not signed; "
+                "run `courtnews verify` and keep the archive as it is for inspection"
+            )
+
+
 def checkpoint(db: sqlite_utils.Database, key: Ed25519PrivateKey, origin: str | None = None) -> Checkpoint:
     """Sign the log's current tree head and store the checkpoint (inside the caller's write transaction).
 
-    Refuses (EvidenceError) when the log no longer extends the last checkpoint signed."""
+    Refuses (EvidenceError) when the log no longer extends the last checkpoint signed, or an entry not yet
+    signed no longer hashes to its leaf hash."""
     raw = public_raw(key)
     origin = origin or default_origin(raw)
     head = log.tree_head(db)
@@ -226,6 +242,7 @@ def checkpoint(db: sqlite_utils.Database, key: Ed25519PrivateKey, origin: str | 
             )
         if last.size == head.size and last.origin == origin and last.public_key == raw:
             return last
+    _check_new_leaves(db, last.size if last else 0, head.size)
     text = body(origin, head.size, head.root)
     signature = key.sign(text)
     cursor = db.conn.execute(

@@ -164,6 +164,7 @@ class LogCheck:
     size: int
     root: bytes
     problems: list[str]
+    tree: MemoryTree | None = None  # the tree the entries make, rebuilt in memory
 
 
 def verify_log(db: sqlite_utils.Database, against: TreeHead | None = None, batch: int = 10_000) -> LogCheck:
@@ -212,4 +213,4 @@ def verify_log(db: sqlite_utils.Database, against: TreeHead | None = None, batch
                 f"evidence log: the first {against.size} entries no longer hash to the checkpoint's root: "
                 "history was rewritten since it was signed"
             )
-    return LogCheck(tree.size, root, problems)
+    return LogCheck(tree.size, root, problems, tree)
