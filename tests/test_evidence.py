@@ -20,12 +20,12 @@ import pytest
 from archive import ArticleFields, Capture
 from archive.db import open_archive, write_transaction
 from archive.evidence import checkpoint as checkpoints
-from archive.evidence import log
+from archive.evidence import log, service
 from archive.evidence.audit import verify_archive
 from archive.evidence.bundle import capture_of_url, write_bundle
 from archive.evidence.entry import canonical
 from archive.evidence.merkle import MemoryTree, leaf_hash, verify_consistency, verify_inclusion
-from archive.evidence.record import log_capture, log_version
+from archive.evidence.record import log_capture, log_recorded
 from archive.evidence.tables import create_evidence_tables
 from archive.evidence.timestamp import timestamp_pending, timestamp_request, verify_reply
 from archive.runs import start_run
@@ -64,12 +64,7 @@ def recorded(db, run, cap: Capture, outcome: str = "article", fields: ArticleFie
     with write_transaction(db):
         result = record_fetch(db, run, [Recorded(cap, outcome, fields)])[0]  # type: ignore[arg-type]
         if not log.leaves_of_capture(db, result.capture_id):
-            row = db.conn.execute("SELECT outcome FROM captures WHERE id = ?", [result.capture_id]).fetchone()
-            log_capture(db, result.capture_id, cap, row[0], fields.rules_hash if fields else None)
-            for (version_id,) in db.conn.execute(
-                "SELECT id FROM versions WHERE capture_id = ?", [result.capture_id]
-            ).fetchall():
-                log_version(db, version_id)
+            log_recorded(db, result.capture_id, cap, fields.rules_hash if fields else None)
     return result
 
 
@@ -117,6 +112,16 @@ def test_every_capture_and_each_version_it_makes_is_a_leaf_in_the_order_written(
     )
     failed = json.loads(leaves[5]["entry"])
     assert failed["payload_sha256"] is None and failed["outcome"] == "failed"
+    # a page gone: its capture is logged with the outcome it ends with, its version as a text's absence
+    recorded(db, run, capture(b"not found", status=404), "gone")
+    gone, removed = (json.loads(log.leaf(db, i)["entry"]) for i in (6, 7))
+    assert (gone["status"], gone["outcome"]) == (404, "removed")
+    assert (removed["kind"], removed["text_sha256"], removed["content_hash"], removed["capture_leaf"]) == (
+        "removed",
+        None,
+        None,
+        6,
+    )
     # facts of the connection are logged where the capture carries them
     cap = capture(b"x")
     cap.peer_ip, cap.tls_cert_sha256, cap.request_headers = "127.0.0.1", tls, {"User-Agent": "courtnews"}  # type: ignore[attr-defined]
@@ -497,3 +502,41 @@ def test_a_real_tsa_timestamps_pending_checkpoints_and_the_bundle_verifies_the_i
         assert done.returncode == 1 and "FAIL timestamp: openssl ts -verify refuses" in done.stdout
     finally:
         tsa.stop()
+
+
+@needs_openssl
+def test_the_commands_sign_beside_the_archive_write_publishable_files_and_judge_bundles_with_our_verifier(
+    db, tmp_path, monkeypatch
+):
+    run = start_run(db, "s")
+    result = recorded(db, run, capture(), "article", article())
+    monkeypatch.setenv(
+        "COURTNEWS_TSA_URL", "http://127.0.0.1:9/tsa"
+    )  # nothing listens there: the TSA is down
+    monkeypatch.setenv("COURTNEWS_TSA_CHAIN", str(tmp_path / "none.pem"))
+    (tmp_path / "none.pem").write_bytes(b"")
+    signed = service.checkpoint_after_run(db)
+    assert signed.warning and "did not answer" in signed.warning and signed.timestamped == []
+    assert (tmp_path / "a.db.key").exists() and signed.checkpoint.size == 2
+    written = service.write_checkpoint_files(signed.checkpoint, tmp_path / "head.note")
+    assert [p.name for p in written] == ["head.note", "head.note.txt", "head.note.sig", "head.note.pem"]
+    assert service.verify(db, tmp_path / "head.note").problems == []
+    assert (
+        service.verify(db, tmp_path / "head.note.txt").problems == []
+    )  # the plain text with its .sig beside it
+    zipped = service.proof(db, URL, tmp_path / "p.zip")
+    assert service.verify_proof(zipped)[0] == 0
+    # a forged bundle: a changed body, and a verify.py that always says yes; ours is the one that judges
+    folder = unzip(zipped, tmp_path / "forged")
+    flip_byte("response.bin")(folder)
+    (folder / "verify.py").write_text("print('VERIFIED')\n")
+    with zipfile.ZipFile(tmp_path / "forged.zip", "w") as z:
+        for f in folder.iterdir():
+            z.write(f, f.name)
+    code, report = service.verify_proof(tmp_path / "forged.zip")
+    assert code == 1 and "FAIL payload" in report
+    with zipfile.ZipFile(tmp_path / "slip.zip", "w") as z:
+        z.writestr("../../escape.txt", b"x")
+    with pytest.raises(log.EvidenceError, match="unexpected file '../../escape.txt'"):
+        service.verify_proof(tmp_path / "slip.zip")
+    assert not (tmp_path / "escape.txt").exists() and result.capture_id

@@ -1,9 +1,11 @@
 """Entries for what the store just wrote: the two calls archive/store.py makes inside its transaction.
 
 Rules:
-- ``log_capture`` right after a capture row is inserted; ``log_version`` right after a version row is
-  inserted (after its capture was logged). Both read what they log from the arguments and the rows just
-  written, in the same transaction, so the log and the archive cannot disagree about what was recorded.
+- ``log_recorded`` once per capture, at the end of recording it (``archive.store._record_one``, before the run's
+  counters are bumped), when the capture's outcome is final (a gone page's capture becomes ``removed`` only
+  after its version is written): it logs the capture, then each version that capture made. It reads what it
+  logs from the arguments and the rows just written, in the same transaction, so the log and the archive
+  cannot disagree about what was recorded. ``log_capture`` and ``log_version`` are its two halves.
 - A version's leaf names its capture's leaf; a version whose capture was never logged (recorded before the
   log existed) names none (``capture_leaf`` null) rather than inventing one.
 """
@@ -58,3 +60,19 @@ def log_version(db: sqlite_utils.Database, version_id: int, kind: str | None = N
         rules_hash=rules if has_text else None,
     )
     return log.append(db, entry, "version", capture_id, vid)
+
+
+def log_recorded(
+    db: sqlite_utils.Database, capture_id: int, capture: Any, rules_hash: str | None = None
+) -> list[int]:
+    """Log the capture just recorded as capture_id (its final outcome as stored), then the versions it made.
+    Returns the leaf indexes, in order."""
+    row = db.conn.execute("SELECT outcome FROM captures WHERE id = ?", (capture_id,)).fetchone()
+    if row is None:
+        raise log.EvidenceError(f"no capture {capture_id} to log")
+    leaves = [log_capture(db, capture_id, capture, row[0], rules_hash)]
+    versions = db.conn.execute(
+        "SELECT id FROM versions WHERE capture_id = ? ORDER BY id", (capture_id,)
+    ).fetchall()
+    leaves += [log_version(db, int(version_id)) for (version_id,) in versions]
+    return leaves

@@ -7,6 +7,7 @@ Rules:
   data (``archive.evidence.log.rebuild_nodes`` recomputes it) and never trusted by verification.
 - ``evidence_checkpoints`` keeps each signed checkpoint, its signature, the public key that signed it and,
   once a TSA answered, the RFC 3161 timestamp response.
+- Once released, this DDL is frozen with the migration step that runs it: a later change is a new step.
 """
 
 from __future__ import annotations
