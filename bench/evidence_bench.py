@@ -44,7 +44,11 @@ HEADERS = {
     "ETag": '"5f3a-1b2c3d4e"',
     "Cache-Control": "max-age=600",
 }
-REQUEST = {"User-Agent": "courtnews/0.1 (+https://example.invalid/bot)", "Accept": "text/html", "Accept-Encoding": "gzip"}
+REQUEST = {
+    "User-Agent": "courtnews/0.1 (+https://example.invalid/bot)",
+    "Accept": "text/html",
+    "Accept-Encoding": "gzip",
+}
 
 
 def entries(count: int, rng: random.Random) -> list[bytes]:
@@ -125,7 +129,9 @@ def main() -> None:
             with write_transaction(db):
                 start = time.perf_counter()
                 for e in batch:
-                    db.conn.execute("INSERT INTO bare (entry, hash) VALUES (?, ?)", (e, hashlib.sha256(e).digest()))
+                    db.conn.execute(
+                        "INSERT INTO bare (entry, hash) VALUES (?, ?)", (e, hashlib.sha256(e).digest())
+                    )
                 bare_seconds += time.perf_counter() - start
         done += n
         if done % 100_000 == 0:
@@ -150,8 +156,12 @@ def main() -> None:
     for m in firsts[:20]:
         assert verify_consistency(m, size, log.tree_head(db, m).root, head.root, log.prove_consistency(db, m))
     heads = timed_ms(lambda: log.tree_head(db), 50)
-    print(f"inclusion proof at {size:,} leaves: median {statistics.median(inclusion):.3f} ms, p99 {p99(inclusion):.3f} ms (target < 50 ms)")
-    print(f"consistency proof to {size:,}: median {statistics.median(consistency):.3f} ms, p99 {p99(consistency):.3f} ms")
+    print(
+        f"inclusion proof at {size:,} leaves: median {statistics.median(inclusion):.3f} ms, p99 {p99(inclusion):.3f} ms (target < 50 ms)"
+    )
+    print(
+        f"consistency proof to {size:,}: median {statistics.median(consistency):.3f} ms, p99 {p99(consistency):.3f} ms"
+    )
     print(f"tree head at {size:,}: median {statistics.median(heads):.3f} ms")
 
     log_bytes = table_bytes(db, ["evidence_leaves", "evidence_leaves_capture", "evidence_leaves_version"])
@@ -161,7 +171,9 @@ def main() -> None:
               f"{log_bytes / size:.0f}, subtree cache {node_bytes / size:.0f}); the entry alone {entry_bytes / size:.0f} bytes")  # fmt: skip
     start = time.perf_counter()
     check = log.verify_log(db)
-    print(f"verify_log (re-hash and rebuild all {size:,}): {time.perf_counter() - start:.1f} s, problems: {len(check.problems)}")
+    print(
+        f"verify_log (re-hash and rebuild all {size:,}): {time.perf_counter() - start:.1f} s, problems: {len(check.problems)}"
+    )
     db.close()
 
 
