@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
 from archive import ArticleFields, Capture
 from archive.db import open_archive, write_transaction
@@ -307,6 +308,24 @@ def test_an_entry_edited_before_it_was_signed_is_not_signed(db, key):
         sign(db, key)
 
 
+def test_a_stale_node_cache_is_named_and_never_signed(db, key):
+    run = start_run(db, "s")
+    for i in range(4):
+        recorded(db, run, capture(f"<html>{i}</html>".encode()), "article", article(f"正文{i}。"))
+    sign(db, key)
+    recorded(db, run, capture(b"<html>later</html>"), "article", article("后来的。"))
+    db.conn.execute("UPDATE evidence_nodes SET hash = ? WHERE level = 3 AND idx = 0", [bytes(32)])
+    assert (
+        "evidence log: cached node (level 3, index 0) does not match the leaves"
+        in verify_archive(db).problems
+    )
+    with pytest.raises(log.EvidenceError, match="no longer extends checkpoint 1"):
+        sign(db, key)
+    with write_transaction(db):
+        log.rebuild_nodes(db)
+    assert verify_archive(db).problems == [] and sign(db, key).size == 10
+
+
 def test_the_log_refuses_updates_and_deletes_of_its_leaves(db):
     with write_transaction(db):
         log.append(db, b"one", "capture")
@@ -379,6 +398,13 @@ def test_a_bundle_verifies_with_the_standard_library_and_openssl_alone(bundle, t
         "ok   payload", "ok   warc", "ok   inclusion", "ok   signature", "ok   version", "VERIFIED",
     ]  # fmt: skip
     assert "sha256sum response.bin" in (folder / "VERIFY.md").read_text()
+    with (folder / "response.warc.gz").open("rb") as warc:  # a WARC record replay tools read
+        records = [
+            (r.rec_headers.get_header("WARC-Target-URI"), r.content_stream().read())
+            for r in ArchiveIterator(warc)
+            if r.rec_type == "response"
+        ]
+    assert records == [(URL, (folder / "response.bin").read_bytes())]
 
 
 def flip_byte(name: str):
