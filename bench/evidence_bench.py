@@ -11,7 +11,9 @@ Prints, with the figure it is judged against:
 - inclusion proof, consistency proof and tree head at the full size: median and 99th percentile over
   --proofs random leaves (target: inclusion < 50 ms);
 - size: bytes per leaf of the log's tables and indexes (dbstat), and of the entries alone;
-- `courtnews verify`'s full re-hash of the log (verify_log), for the whole log.
+- `courtnews verify`'s full re-hash of the log (verify_log), for the whole log;
+- what logging adds to recording an article (``archive.store.record_fetch``, 1,800-character bodies, search
+  index and all) in a separate archive: ``log_recorded`` (the capture's entry and its version's), as a ratio.
 """
 
 from __future__ import annotations
@@ -97,6 +99,45 @@ def table_bytes(db, names: list[str]) -> int:
         return -1
 
 
+def store_overhead(count: int = 3000) -> None:
+    """Recording an article, and logging it, timed apart in the same transactions (the store's wiring or not)."""
+    from archive import ArticleFields, Capture
+    from archive.evidence.record import log_recorded
+    from archive.runs import start_run
+    from archive.store import Recorded, record_fetch
+
+    db = open_archive(FOLDER / "store.db")
+    with write_transaction(db):
+        create_evidence_tables(db)
+    run = start_run(db, "s")
+    body = "法院审结一起民间借贷纠纷案件，依法判决被告归还借款本金及利息。" * 60
+    recording = logging = 0.0
+    for first in range(0, count, 100):
+        with write_transaction(db):
+            for i in range(first, first + 100):
+                raw = f"<html><body>{i}{body}</body></html>".encode()
+                cap = Capture(
+                    url=f"https://www.court.gov.cn/x/{i}.html",
+                    source="s",
+                    status=200,
+                    raw=raw,
+                    headers=HEADERS,
+                )
+                fields = ArticleFields(
+                    title=f"标题{i}", body=f"{body}{i}", rules_hash="r", extractor_version="e"
+                )
+                start = time.perf_counter()
+                result = record_fetch(db, run, [Recorded(cap, "article", fields)])[0]
+                middle = time.perf_counter()
+                if not log.leaves_of_capture(db, result.capture_id):  # the store does not log (yet)
+                    log_recorded(db, result.capture_id, cap, "r")
+                logging += time.perf_counter() - middle
+                recording += middle - start
+    print(f"recording an article {recording / count * 1000:.3f} ms, logging it (2 leaves) {logging / count * 1000:.3f} ms: "
+          f"+{logging / recording * 100:.0f}% on the store's write path")  # fmt: skip
+    db.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leaves", type=int, default=1_000_000)
@@ -175,6 +216,7 @@ def main() -> None:
         f"verify_log (re-hash and rebuild all {size:,}): {time.perf_counter() - start:.1f} s, problems: {len(check.problems)}"
     )
     db.close()
+    store_overhead()
 
 
 if __name__ == "__main__":

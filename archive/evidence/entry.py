@@ -14,6 +14,7 @@ Rules:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from importlib import metadata
@@ -27,6 +28,7 @@ def canonical(document: dict[str, Any]) -> bytes:
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
+@functools.cache  # importlib.metadata scans sys.path: read once per process, not once per capture
 def courtnews_version() -> str:
     """The installed courtnews version, or "unknown" when run from a tree that is not installed."""
     try:
