@@ -26,7 +26,7 @@ from archive.evidence.audit import verify_archive
 from archive.evidence.bundle import capture_of_url, write_bundle
 from archive.evidence.entry import canonical
 from archive.evidence.merkle import MemoryTree, leaf_hash, verify_consistency, verify_inclusion
-from archive.evidence.record import log_capture, log_recorded
+from archive.evidence.record import log_capture, log_recorded, log_version
 from archive.evidence.tables import create_evidence_tables
 from archive.evidence.timestamp import timestamp_pending, timestamp_request, verify_reply
 from archive.runs import start_run
@@ -566,3 +566,28 @@ def test_the_commands_sign_beside_the_archive_write_publishable_files_and_judge_
     with pytest.raises(log.EvidenceError, match="unexpected file '../../escape.txt'"):
         service.verify_proof(tmp_path / "slip.zip")
     assert not (tmp_path / "escape.txt").exists() and result.capture_id
+
+
+@needs_openssl
+def test_a_reextracted_version_is_logged_again_and_its_bundle_carries_the_new_text(db, key, tmp_path):
+    from archive.reextraction import apply_reextraction
+
+    run = start_run(db, "s")
+    result = recorded(db, run, capture(), "article", article("旧规则的正文。"))
+    version_id = db.conn.execute("SELECT id FROM versions").fetchone()[0]
+    apply_reextraction(db, version_id, article("新规则的正文。"))
+    if log.size(db) == 2:  # until apply_reextraction logs it itself, inside its own transaction
+        with write_transaction(db):
+            log_version(db, version_id, kind="reextracted")
+    sign(db, key)
+    folder = unzip(write_bundle(db, result.capture_id, tmp_path / "p.zip"), tmp_path / "out")
+    assert (folder / "version.txt").read_text() == "法院审结一起借贷纠纷案\n\n新规则的正文。\n"
+    assert json.loads((folder / "version_entry.json").read_text())["kind"] == "reextracted"
+    assert run_verify(folder).returncode == 0
+    again = recorded(db, run, capture(), "article", article("新规则的正文。"))  # unchanged: no version
+    sign(db, key)
+    # `courtnews prune` drops captures no version needs; their leaves stay, and a bundle says why it cannot be
+    db.conn.execute("DELETE FROM captures WHERE id = ?", [again.capture_id])
+    with pytest.raises(log.EvidenceError, match=f"capture {again.capture_id} was pruned"):
+        write_bundle(db, again.capture_id, tmp_path / "q.zip")
+    assert verify_archive(db).problems == []

@@ -130,8 +130,13 @@ def bundle_files(db: sqlite_utils.Database, capture_id: int, warc: bytes | None 
         "public_key.pem": checkpoints.public_pem(cp.public_key),
     }
     if entry.get("payload_sha256") is not None:
-        digest = db.conn.execute("SELECT digest FROM captures WHERE id = ?", (capture_id,)).fetchone()[0]
-        payload = get_blob(db, digest)
+        row = db.conn.execute("SELECT digest FROM captures WHERE id = ?", (capture_id,)).fetchone()
+        if row is None or row[0] is None:
+            raise log.EvidenceError(
+                f"capture {capture_id} was pruned: its body is gone, so no bundle can show it "
+                "(the log still holds its entry and payload_sha256)"
+            )
+        payload = get_blob(db, row[0])
         files["response.bin"] = payload
         files["response.warc.gz"] = warc if warc is not None else build_warc(entry, payload)
     if versions:
