@@ -653,3 +653,14 @@ def m012_search_character_counts(db: sqlite_utils.Database) -> None:
 
     db.execute("CREATE TABLE search_chars (char TEXT PRIMARY KEY, versions INTEGER NOT NULL) WITHOUT ROWID")
     recount_characters(db)
+
+
+@migrations()
+def m013_evidence_log(db: sqlite_utils.Database) -> None:
+    """The evidence log (archive/evidence/tables.py): leaves, subtree cache, signed checkpoints; the captures
+    an older archive holds are logged now, in capture order, and noted as logged late."""
+    from archive.evidence.rows import backfill
+    from archive.evidence.tables import create_evidence_tables
+
+    create_evidence_tables(db)
+    backfill(db)

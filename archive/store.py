@@ -30,6 +30,7 @@ import sqlite_utils
 
 from archive.blobs import digest_of, get_blob, put_blob  # noqa: F401 - get_blob: readers have always found it here
 from archive.db import write_transaction
+from archive.evidence.record import log_recorded
 from archive.model import (  # noqa: F401 - found here by readers since the start
     HASHED_FIELDS,
     STORED_FIELDS,
@@ -363,6 +364,7 @@ def _record_one(
         "UPDATE pages SET last_seen = ?, last_status = ?, state = ?, last_error = ?, moved_to = ? WHERE id = ?",
         [capture.fetched_at, capture.status, state, error, moved_to, page_id],
     )
+    log_recorded(db, capture_id, capture, article.rules_hash if article is not None else None)
     _bump(db, run_id, counters)
     return result
 

@@ -13,6 +13,7 @@ from typing import Any
 ALLOWED = {
     ("crawler.items", "Hop"),
     ("crawler.items", "NotFoundSample"),
+    ("crawler.items", "Connection"),
     ("copyreg", "_reconstructor"),
     ("builtins", "object"),
     ("builtins", "set"),
