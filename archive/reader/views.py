@@ -3,7 +3,8 @@
 
 Rules:
 - archived text is only ever text: templates autoescape, and every HTML page is sent with a Content-Security-Policy
-  that allows no script at all and styles only from our own static file;
+  that allows no script at all and styles only from our own static file; a stored address is a link only when
+  it is an http(s) address (archive/reader/links.py), so a redirect to ``javascript:`` is text even without it;
 - a raw capture is never a page: it is sent as text/plain (or, with ?download=1, as an attachment) with nosniff
   and a sandboxing CSP, whatever type the court's server gave it;
 - an id not in the archive is a 404 page, a malformed parameter a 400 page, both in the reader's layout.
@@ -24,6 +25,7 @@ from archive import search as archive_search
 from archive.feed import atom_feed
 from archive.reader import data, diffs, labels
 from archive.reader.chart import weekly_svg
+from archive.reader.links import web_href
 from archive.reader.warc import capture_warc
 from archive.store import get_blob
 
@@ -92,6 +94,7 @@ async def _page(
             "base": base,
             "css_url": datasette.urls.static_plugins("courtnews", "courtnews.css"),
             "labels": labels,
+            "web_href": web_href,  # the one rule for links made from stored addresses
         },
         request=request,
     )

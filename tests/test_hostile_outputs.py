@@ -1,0 +1,174 @@
+"""What the archive gives back must never turn hostile input into something active, and bad input into a crash
+(issue 24): stored addresses are links only when they are http(s) addresses, spreadsheet cells never start a
+formula, reader parameters are parsed strictly into 400/404 pages, full-width text is found by its ASCII
+spelling, a new archive opened by many processes at once is created once, and `verify` and every archive
+command name a damaged blob or a directory path in one line.
+
+The archive is built by real crawls of the court.gov.cn fixture site over HTTP; Datasette is its own test
+client, with the shipped metadata and no settings of ours (as `datasette archive.db --metadata metadata.yml`)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import sqlite3
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from datasette.app import Datasette
+
+from crawler.demo.server import serve
+from crawler.serve import datasette_metadata
+from tests.conftest import SITES, Site, run_crawl, write_sources
+
+JS_LOCATION = "javascript://%0aalert(document.domain)//"
+FORMULA_TITLE = '=HYPERLINK("http://evil.example/","点击查看")'
+WIDE = "２０２３年５Ｇ基站建设纠纷案"  # full-width digits and letters, as court sites write them
+
+
+def build_hostile_outputs_archive(tmp: Path) -> Path:
+    """Crawl the fixture site (1004's title a spreadsheet formula, 1003's body full-width), then revisit
+    after 1002 started redirecting to a javascript: address and 1001 moved to 1004."""
+    root = tmp / "site"
+    shutil.copytree(SITES / "court-gov-cn", root)
+    page = root / "zixun/xiangqing/1004.html"
+    text = page.read_text("utf-8")
+    start = text.index('<div class="title">') + len('<div class="title">')
+    page.write_text(text[:start] + FORMULA_TITLE.replace('"', "&quot;") + text[text.index("</div>", start) :])
+    page = root / "zixun/xiangqing/1003.html"
+    page.write_text(page.read_text("utf-8").replace("<p>", f"<p>{WIDE}。", 1), "utf-8")
+    server = serve(root)
+    try:
+        sources = write_sources(tmp / "sources.toml", Site("court-gov-cn", root, server))
+        db = tmp / "archive.db"
+        first = run_crawl("court-gov-cn", db, sources)
+        assert first.returncode == 0, first.log[-3000:]
+        time.sleep(1.1)  # captures of one URL in two crawls never share a second
+        routes = {
+            "/zixun/xiangqing/1002.html": {"status": 301, "redirect": JS_LOCATION},
+            "/zixun/xiangqing/1001.html": {"status": 301, "redirect": "/zixun/xiangqing/1004.html"},
+        }
+        (root / "_routes.json").write_text(json.dumps(routes), "utf-8")
+        second = run_crawl("court-gov-cn", db, sources, "revisit=all")
+        assert second.returncode == 0, second.log[-3000:]
+    finally:
+        server.stop()
+    return db
+
+
+@pytest.fixture(scope="module")
+def archive_db(tmp_path_factory) -> Path:
+    return build_hostile_outputs_archive(tmp_path_factory.mktemp("hostile-outputs"))
+
+
+def get(db: Path, path: str):
+    """A page from Datasette as `datasette archive.db --metadata metadata.yml` serves it (no settings of ours)."""
+
+    async def go():
+        ds = Datasette([str(db)], metadata=datasette_metadata(db))
+        await ds.invoke_startup()
+        return await ds.client.get(path)
+
+    return asyncio.run(go())
+
+
+class _Hrefs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.hrefs += [value or "" for name, value in attrs if name in ("href", "src", "action")]
+
+
+def foreign_links(html: str) -> list[str]:
+    """Every link of the page that is neither our own (a path or query on this server) nor an http(s) address:
+    what a browser would follow into another scheme."""
+    parser = _Hrefs()
+    parser.feed(html)
+    return [
+        href
+        for href in parser.hrefs
+        if not href.startswith(("/", "?", "#"))
+        and (urlsplit(href).scheme.lower() not in ("http", "https") or href != href.strip())
+    ]
+
+
+def one(db: Path, sql: str, *params: object) -> tuple:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchone()
+    finally:
+        conn.close()
+
+
+# ---------------------------------------------------------------- 1. stored addresses are links only when http(s)
+def test_a_crawled_javascript_redirect_is_text_in_the_captures_table(archive_db):
+    capture_id, page_id = one(archive_db, "SELECT id, page_id FROM captures WHERE location = ?", JS_LOCATION)
+    for path in (
+        "/archive/captures",
+        f"/archive/captures/{capture_id}",
+        "/archive/captures?_search=&status=301",
+        f"/archive/-/timeline/{page_id}",
+    ):
+        response = get(archive_db, path)
+        assert response.status_code == 200, path
+        assert JS_LOCATION in response.text, path  # shown, as the evidence it is
+        assert foreign_links(response.text) == [], path
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        JS_LOCATION,
+        "JaVaScRiPt:alert(document.domain)",
+        " javascript:alert(1)",
+        "java\tscript:alert(1)",
+        "\x01javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox(1)",
+        "http:javascript:alert(1)",
+    ],
+)
+def test_no_stored_value_becomes_a_link_unless_http(archive_db, tmp_path, hostile):
+    """The moved version's target, the page's own address and every capture's location, rewritten by an outside
+    tool to a hostile value: every page that shows them (Datasette's tables and rows, the article, timeline
+    and search pages, the Atom feed) shows them as text."""
+    db = tmp_path / "archive.db"
+    shutil.copy(archive_db, db)
+    conn = sqlite3.connect(db)
+    moved_version, moved_capture, moved_page = conn.execute(
+        "SELECT v.id, v.capture_id, v.page_id FROM versions v WHERE v.kind = 'moved'"
+    ).fetchone()
+    conn.execute(
+        "UPDATE captures SET location = ?, final_url = ? WHERE location IS NOT NULL", [hostile, hostile]
+    )
+    conn.execute(
+        "UPDATE timeline SET moved_to = ?, final_url = ? WHERE moved_to IS NOT NULL", [hostile, hostile]
+    )
+    conn.execute("UPDATE pages SET url = ?, moved_to = ? WHERE id = ?", [hostile, hostile, moved_page])
+    conn.execute("UPDATE timeline SET url = ? WHERE page_id = ?", [hostile, moved_page])
+    conn.execute("UPDATE articles SET url = ? WHERE page_id = ?", [hostile, moved_page])
+    conn.commit()
+    conn.close()
+    pages = [
+        "/archive/captures",
+        f"/archive/captures/{moved_capture}",
+        "/archive/pages",
+        f"/archive/pages/{moved_page}",
+        "/archive/timeline",
+        "/archive/removals",
+        f"/archive/-/article/{moved_version}",
+        f"/archive/-/timeline/{moved_page}",
+        "/archive/-/feed.atom",
+    ]
+    for path in pages:
+        response = get(db, path)
+        assert response.status_code == 200, (path, response.text[:500])
+        assert foreign_links(response.text) == [], path
+    feed = get(db, "/archive/-/feed.atom").text
+    assert f'href="{hostile}"' not in feed
