@@ -10,6 +10,8 @@ client, with the shipped metadata and no settings of ours (as `datasette archive
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 import shutil
 import sqlite3
@@ -19,8 +21,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from click.testing import CliRunner
 from datasette.app import Datasette
 
+from crawler.cli import main
 from crawler.demo.server import serve
 from crawler.serve import datasette_metadata
 from tests.conftest import SITES, Site, run_crawl, write_sources
@@ -172,3 +176,32 @@ def test_no_stored_value_becomes_a_link_unless_http(archive_db, tmp_path, hostil
         assert foreign_links(response.text) == [], path
     feed = get(db, "/archive/-/feed.atom").text
     assert f'href="{hostile}"' not in feed
+
+
+# ---------------------------------------------------------------- 2. no spreadsheet cell starts a formula
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_excel_csv_never_starts_a_formula(archive_db, tmp_path, start):
+    """The crawled =HYPERLINK title (and each of OWASP's formula starts, put in a title by an outside tool) is
+    text in the --bom (Excel) CSV, shown as written after a leading apostrophe; plain CSV keeps it exactly."""
+    db = tmp_path / "archive.db"
+    shutil.copy(archive_db, db)
+    title = start + 'HYPERLINK("http://evil.example/","x")'
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE versions SET author = ? WHERE title = ?", [title, FORMULA_TITLE])
+    conn.commit()
+    conn.close()
+    runner = CliRunner()
+    excel, plain = tmp_path / "excel.csv", tmp_path / "plain.csv"
+    for args in (["--bom", "-o", str(excel)], ["-o", str(plain)]):
+        result = runner.invoke(main, ["export", "--format", "csv", *args, "--db", str(db)])
+        assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(excel.read_bytes().decode("utf-8-sig"), newline="")))
+    hostile = [row for row in rows if FORMULA_TITLE in row["title"]]
+    assert hostile and all(row["title"] == "'" + FORMULA_TITLE for row in hostile)
+    assert all(row["author"] == "'" + title for row in hostile)
+    for row in rows:
+        for value in row.values():
+            assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), value
+    exact = list(csv.DictReader(io.StringIO(plain.read_bytes().decode("utf-8"), newline="")))
+    assert {row["title"] for row in exact if FORMULA_TITLE in row["title"]} == {FORMULA_TITLE}
+    assert {row["author"] for row in exact if row["title"] == FORMULA_TITLE} == {title}
