@@ -26,6 +26,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 
 import sqlite_utils
 
@@ -332,6 +333,22 @@ def snippet(texts: list[str | None], pattern: re.Pattern[str] | None, width: int
 def marked(pieces: list[Span], before: str = "【", after: str = "】") -> str:
     """A snippet as one plain string with its matches between markers (the CLI's and the SQL function's form)."""
     return "".join(f"{before}{text}{after}" if hit else text for text, hit in pieces)
+
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
+def calendar_date(text: str) -> str | None:
+    """text when it is a real calendar date written YYYY-MM-DD in ASCII digits (2024-02-29), else None: a
+    publication date filter compares as written, so 2024-13-45 or full-width ２０２４-０１-０１ would filter by
+    something that is no date and silently find nothing. The one check of the reader's and the CLI's dates."""
+    if not _ISO_DAY.fullmatch(text):
+        return None
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return None
+    return text
 
 
 @dataclass

@@ -18,7 +18,7 @@ import sqlite3
 import time
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from click.testing import CliRunner
@@ -205,3 +205,79 @@ def test_excel_csv_never_starts_a_formula(archive_db, tmp_path, start):
     exact = list(csv.DictReader(io.StringIO(plain.read_bytes().decode("utf-8"), newline="")))
     assert {row["title"] for row in exact if FORMULA_TITLE in row["title"]} == {FORMULA_TITLE}
     assert {row["author"] for row in exact if row["title"] == FORMULA_TITLE} == {title}
+
+
+# ---------------------------------------------------------------- 3. reader parameters are parsed strictly
+MALFORMED_NUMBERS = [
+    "²",
+    "١",
+    "１",
+    "99999999999999999999",
+    "9223372036854775808",
+    "0",
+    "-1",
+    "1e3",
+    " 1",
+    "0x10",
+]
+
+
+@pytest.mark.parametrize("bad", MALFORMED_NUMBERS)
+def test_every_numeric_parameter_of_every_reader_page_is_a_400_page(archive_db, bad):
+    """Superscript, Arabic-Indic and full-width digits, numbers beyond SQLite's integers, zero, signs: each
+    numeric parameter of each reader page answers the reader's 400 page naming it (never a 500, never a
+    different number read from it)."""
+    from urllib.parse import quote
+
+    q = quote(bad)
+    pages = {
+        f"/archive/-/article/{q}": "version",
+        f"/archive/-/timeline/{q}": "page",
+        f"/archive/-/diff/{q}/1": "a",
+        f"/archive/-/diff/1/{q}": "b",
+        f"/archive/-/diff/{q}": "b",
+        f"/archive/-/diff?a={q}&b=1": "a",
+        f"/archive/-/diff?a=1&b={q}": "b",
+        f"/archive/-/search?q=%E6%B3%95%E9%99%A2&page={q}": "page",
+        f"/archive/-/court?name=%E6%9C%80%E9%AB%98%E4%BA%BA%E6%B0%91%E6%B3%95%E9%99%A2&weeks={q}": "weeks",
+        f"/archive/-/raw/{q}": "capture",
+        f"/archive/-/warc/{q}": "capture",
+        f"/archive/-/feed.atom?limit={q}": "limit",
+    }
+    for path, name in pages.items():
+        response = get(archive_db, path)
+        assert response.status_code == 400, (path, response.status_code)
+        assert f"{name} must be a whole number" in response.text, path
+        assert "courtnews" in response.text  # the reader's own layout
+
+
+@pytest.mark.parametrize(
+    "bad", ["2024-13-45", "2024-02-30", "２０２４-０１-０１", "2024-1-1", "yesterday", "٢٠٢٤-٠١-٠١"]
+)
+def test_every_date_parameter_is_a_real_ascii_date_or_a_400_page(archive_db, bad):
+    for name in ("from", "to"):
+        response = get(archive_db, "/archive/-/search?" + urlencode({"q": "法院", name: bad}))
+        assert response.status_code == 400, (name, bad)
+        assert f"{name} must be a date" in response.text
+    response = get(archive_db, "/archive/-/search?" + urlencode({"q": "法院", "year": bad[:4]}))
+    assert response.status_code in (200, 400)  # four ASCII digits are a year; anything else a 400
+    assert response.status_code == (200 if bad[:4].isascii() and bad[:4].isdigit() else 400)
+
+
+def test_a_real_leap_day_and_large_ids_still_read(archive_db):
+    assert (
+        get(archive_db, "/archive/-/search?" + urlencode({"q": "法院", "from": "2024-02-29"})).status_code
+        == 200
+    )
+    assert get(archive_db, "/archive/-/article/9223372036854775807").status_code == 404
+    assert get(archive_db, "/archive/-/search?q=%E6%B3%95%E9%99%A2&page=1000000000").status_code == 200
+
+
+@pytest.mark.parametrize("bad", ["2024-13-45", "2024-02-30", "２０２４-０１-０１", "2024-1-1"])
+def test_cli_search_refuses_a_date_that_is_not_one_in_one_line(archive_db, bad):
+    for option in ("--from", "--to"):
+        result = CliRunner().invoke(main, ["search", "法院", option, bad, "--db", str(archive_db)])
+        assert result.exit_code == 2, result.output
+        lines = [line for line in result.output.splitlines() if line.startswith("Error")]
+        assert len(lines) == 1 and option in lines[0] and "is not a date such as 2024-01-31" in lines[0]
+        assert "Traceback" not in result.output

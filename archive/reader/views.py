@@ -40,7 +40,7 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 RESULTS_PER_PAGE = 20
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_PAGE = 10**9  # as the CLI's --page: its offset stays far inside SQLite's integers
 
 
 class BadRequest(ValueError):
@@ -105,12 +105,24 @@ async def _read(datasette: Any, name: str, fn: Callable[[sqlite_utils.Database],
     return await datasette.get_database(name).execute_fn(lambda conn: fn(sqlite_utils.Database(conn)))
 
 
-def _int(value: str | None, what: str, default: int | None = None) -> int:
+SQLITE_MAX_INT = 2**63 - 1  # no id beyond it can be in the archive, and SQLite cannot take it as a parameter
+_ASCII_NUMBER = re.compile(r"[0-9]{1,19}", re.ASCII)
+
+
+def _int(value: str | None, what: str, default: int | None = None, maximum: int = SQLITE_MAX_INT) -> int:
+    """The one parser of every numeric parameter of the reader's pages (ids in the path, page, limit, weeks):
+    ASCII digits only, from 1 to maximum, else BadRequest (a 400 page naming the parameter). Python's int()
+    and str.isdigit() accept far more (² and ١ are digits to them; a 20-digit id overflows SQLite), which
+    made 500 pages or read a different number than the one written."""
     if value in (None, "") and default is not None:
         return default
-    if not value or not value.isdigit():
-        raise BadRequest(f"{what} 应为正整数 ({what} must be a positive whole number), not {value!r}")
-    return int(value)
+    number = int(value) if value and _ASCII_NUMBER.fullmatch(value) else 0
+    if not 1 <= number <= maximum:
+        raise BadRequest(
+            f"{what} 应为 1 到 {maximum} 的整数 ({what} must be a whole number from 1 to {maximum}, "
+            f"in ASCII digits), not {value!r}"
+        )
+    return number
 
 
 def _paragraphs(text: str | None) -> list[str]:
@@ -213,11 +225,11 @@ def _filters(request: Request) -> archive_search.Filters:
         published_to=request.args.get("to") or None,
     )
     for label, value in (("from", filters.published_from), ("to", filters.published_to)):
-        if value and not _DATE.match(value):
+        if value and archive_search.calendar_date(value) is None:
             raise BadRequest(
                 f"{label} 应为日期 YYYY-MM-DD ({label} must be a date such as 2024-01-31), not {value!r}"
             )
-    if filters.year and not re.fullmatch(r"\d{4}", filters.year):
+    if filters.year and not re.fullmatch(r"[0-9]{4}", filters.year, re.ASCII):
         raise BadRequest(f"year 应为四位年份 (year must be four digits), not {filters.year!r}")
     return filters
 
@@ -225,7 +237,7 @@ def _filters(request: Request) -> archive_search.Filters:
 async def _search(request: Request, datasette: Any, name: str) -> Response:
     query = request.args.get("q", "").strip()
     filters = _filters(request)
-    page = _int(request.args.get("page"), "page", default=1)
+    page = _int(request.args.get("page"), "page", default=1, maximum=MAX_PAGE)
     results: archive_search.Results | None = None
     if query:
         offset = (page - 1) * RESULTS_PER_PAGE
@@ -369,18 +381,19 @@ def search_box_location(datasette: Any, scope: dict) -> str | None:
     return datasette.urls.database(target[0]) + "/-/search?" + target[1]
 
 
+# an id segment is any text up to the next slash: _int decides, so /-/article/² is a 400 page, not a 404 or a 500
 _DB = r"^/(?P<database>[^/]+)/-/"
 ROUTES: list[tuple[str, View]] = [
-    (_DB + r"article/(?P<id>\d+)$", _reader_view(_article)),
-    (_DB + r"timeline/(?P<id>\d+)$", _reader_view(_timeline)),
+    (_DB + r"article/(?P<id>[^/]+)$", _reader_view(_article)),
+    (_DB + r"timeline/(?P<id>[^/]+)$", _reader_view(_timeline)),
     (_DB + r"timeline$", _reader_view(_timeline)),
-    (_DB + r"diff/(?P<a>\d+)/(?P<b>\d+)$", _reader_view(_diff)),
-    (_DB + r"diff/(?P<b>\d+)$", _reader_view(_diff)),
+    (_DB + r"diff/(?P<a>[^/]+)/(?P<b>[^/]+)$", _reader_view(_diff)),
+    (_DB + r"diff/(?P<b>[^/]+)$", _reader_view(_diff)),
     (_DB + r"diff$", _reader_view(_diff)),
     (_DB + r"search$", _reader_view(_search)),
     (_DB + r"courts$", _reader_view(_courts)),
     (_DB + r"court$", _reader_view(_court)),
-    (_DB + r"raw/(?P<id>\d+)$", _reader_view(_raw)),
-    (_DB + r"warc/(?P<id>\d+)$", _reader_view(_warc)),
+    (_DB + r"raw/(?P<id>[^/]+)$", _reader_view(_raw)),
+    (_DB + r"warc/(?P<id>[^/]+)$", _reader_view(_warc)),
     (_DB + r"feed\.atom$", _reader_view(_feed)),
 ]
