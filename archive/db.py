@@ -47,6 +47,15 @@ def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(explicit or os.environ.get("COURTNEWS_DB") or DEFAULT_DB)
 
 
+def refuse_directory(db_path: Path) -> None:
+    """A directory is never an archive: say so, rather than SQLite's "unable to open database file" (from
+    --db, $COURTNEWS_DB or a daemon's configuration naming the folder instead of the file in it)."""
+    if db_path.is_dir():
+        raise ArchiveError(
+            f"{db_path}: a directory, not an archive file; give a file path (e.g. --db {db_path / 'archive.db'})"
+        )
+
+
 def storage_error(exc: sqlite3.Error, path: object) -> ArchiveError:
     """Name a SQLite failure the way an operator can act on it."""
     name = getattr(exc, "sqlite_errorname", "")
@@ -172,6 +181,7 @@ def _refuse_foreign(db_path: Path) -> None:
 def schema_steps_due(path: str | os.PathLike[str]) -> list[str]:
     """The schema steps a writer would apply to this existing archive (looking only: nothing is written)."""
     db_path = Path(path)
+    refuse_directory(db_path)
     _refuse_foreign(db_path)
     check = _check_connection(db_path)
     try:
@@ -183,6 +193,7 @@ def schema_steps_due(path: str | os.PathLike[str]) -> list[str]:
 def open_archive(path: str | os.PathLike[str] | None = None) -> sqlite_utils.Database:
     """Open the archive for writing, creating it if needed and bringing its schema up to date."""
     db_path = resolve_db_path(path)
+    refuse_directory(db_path)
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -232,6 +243,7 @@ def open_reader(path: str | os.PathLike[str] | None = None) -> sqlite_utils.Data
     beside it; so is any archive while it is being checked, when all its data is in the file (no -wal).
     """
     db_path = resolve_db_path(path)
+    refuse_directory(db_path)
     if not db_path.is_file():
         raise ArchiveError(
             f"{db_path}: no archive here; crawl first (`courtnews crawl SLUG`) or pass --db PATH"

@@ -8,6 +8,7 @@ structure (the current version, the search indexes) agrees with the versions the
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import zlib
 from collections.abc import Callable, Iterator
 
@@ -26,17 +27,32 @@ def _integrity(db: sqlite_utils.Database) -> Iterator[str]:
         yield f"foreign key: {row}"
 
 
+def _printable(exc: BaseException, width: int = 160) -> str:
+    """An error's message on one line a terminal can show (SQLite quotes the undecodable bytes it met)."""
+    text = "".join(c if c.isprintable() else "?" for c in str(exc))
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _blobs(db: sqlite_utils.Database) -> Iterator[str]:
     for row in db.query(
         "SELECT DISTINCT c.digest FROM captures c LEFT JOIN blobs b ON b.digest = c.digest "
         "WHERE c.digest IS NOT NULL AND b.digest IS NULL"
     ):
         yield f"capture bytes missing: {row['digest']}"
-    for row in db.query("SELECT digest FROM blobs"):
+    # typeof first: a blob rewritten as TEXT by another tool (CAST(data AS TEXT)) cannot even be fetched when
+    # its bytes are not UTF-8, so it is named from its type and never read
+    for row in db.query("SELECT digest, typeof(data) AS stored FROM blobs"):
+        if row["stored"] != "blob":
+            yield (
+                f"blob {row['digest']}: its bytes are stored as SQLite {row['stored']}, not a blob (rewritten by "
+                "another tool?); restore this row from a backup"
+            )
+            continue
         try:
             raw = get_blob(db, row["digest"])
-        except (KeyError, BlobError, ZstdError, zlib.error) as exc:
-            yield f"blob {row['digest']} cannot be read: {exc}"
+        except (KeyError, BlobError, ZstdError, zlib.error, sqlite3.Error, TypeError, ValueError) as exc:
+            # a delta whose base was rewritten fails on the base's row: still this blob that cannot be read
+            yield f"blob {row['digest']} cannot be read: {_printable(exc)}"
             continue
         if "sha256:" + hashlib.sha256(raw).hexdigest() != row["digest"]:
             yield f"blob {row['digest']} does not hash to its digest"

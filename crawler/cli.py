@@ -662,9 +662,10 @@ def migrate(db_path: str | None) -> None:
 
     Example: courtnews migrate --db /var/lib/courtnews/archive.db
     """
-    from archive.db import schema_steps_due
+    from archive.db import refuse_directory, schema_steps_due
 
     path = resolve_db_path(db_path)
+    refuse_directory(path)
     if not path.is_file():
         raise click.ClickException(f"{path}: no archive here; pass --db PATH")
     before = schema_steps_due(path)
@@ -694,7 +695,10 @@ def prune(db_path: str | None, older_than: str, vacuum: bool, dry_run: bool) -> 
     from archive.maintenance import vacuum as run_vacuum
 
     keep = timedelta(seconds=parse_duration(older_than, "--older-than"))
+    from archive.db import refuse_directory
+
     path = resolve_db_path(db_path)
+    refuse_directory(path)
     if not path.is_file():
         raise click.ClickException(f"{path}: no archive here; pass --db PATH")
     db = open_archive(path)
@@ -720,11 +724,13 @@ def compact(db_path: str | None, vacuum: bool) -> None:
 
     Example: courtnews compact --db /var/lib/courtnews/archive.db
     """
+    from archive.db import refuse_directory
     from archive.maintenance import compact as run_compact
     from archive.maintenance import stored_captures
     from archive.maintenance import vacuum as run_vacuum
 
     path = resolve_db_path(db_path)
+    refuse_directory(path)
     if not path.is_file():
         raise click.ClickException(f"{path}: no archive here; pass --db PATH")
     db = open_archive(path)

@@ -281,3 +281,62 @@ def test_cli_search_refuses_a_date_that_is_not_one_in_one_line(archive_db, bad):
         lines = [line for line in result.output.splitlines() if line.startswith("Error")]
         assert len(lines) == 1 and option in lines[0] and "is not a date such as 2024-01-31" in lines[0]
         assert "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------- 6. damaged blobs and directory paths: one line
+def test_verify_names_a_blob_rewritten_as_text(archive_db, tmp_path):
+    """An outside tool rewrote two blobs' bytes as TEXT (sqlite3: UPDATE blobs SET data = CAST(data AS TEXT)):
+    verify names each, and any blob built on them, and exits 1; the reader's raw page says it cannot read it."""
+    db = tmp_path / "archive.db"
+    shutil.copy(archive_db, db)
+    conn = sqlite3.connect(db)
+    damaged = [row[0] for row in conn.execute("SELECT digest FROM blobs ORDER BY digest LIMIT 2")]
+    conn.execute("UPDATE blobs SET data = CAST(data AS TEXT) WHERE digest IN (?, ?)", damaged)
+    conn.commit()
+    capture_id = conn.execute("SELECT id FROM captures WHERE digest = ?", [damaged[0]]).fetchone()[0]
+    conn.close()
+    result = CliRunner().invoke(main, ["verify", "--db", str(db)])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    for digest in damaged:
+        assert f"blob {digest}: its bytes are stored as SQLite text, not a blob" in result.output
+    assert "FAIL raw bytes present and hashing to their digest" in result.output
+    page = get(db, f"/archive/-/raw/{capture_id}")
+    assert page.status_code == 500 and f"capture {capture_id} cannot be read" in page.text
+
+
+ARCHIVE_COMMANDS = [
+    ["summary"],
+    ["reextract"],
+    ["history", "http://127.0.0.1/a"],
+    ["show", "http://127.0.0.1/a"],
+    ["diff", "http://127.0.0.1/a"],
+    ["search", "法院"],
+    ["export"],
+    ["feed"],
+    ["serve"],
+    ["verify"],
+    ["migrate"],
+    ["prune"],
+    ["compact"],
+    ["status", "--without-daemon"],
+    ["crawl", "court-gov-cn-news"],
+    ["daemon"],
+]
+
+
+@pytest.mark.parametrize("command", ARCHIVE_COMMANDS, ids=lambda c: c[0])
+def test_every_archive_command_says_a_directory_is_not_an_archive(tmp_path, command, monkeypatch):
+    """$COURTNEWS_DB (which click cannot check) naming a folder: one line saying it is a directory and what to
+    give, from every command that opens the archive, and nothing created inside the folder."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    monkeypatch.setenv("COURTNEWS_DB", str(folder))
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 1, result.output
+    assert result.output.splitlines() == [
+        f"Error: {folder}: a directory, not an archive file; give a file path (e.g. --db {folder / 'archive.db'})"
+    ]
+    assert list(folder.iterdir()) == []
+    flagged = CliRunner().invoke(main, [*command, "--db", str(folder)])
+    assert flagged.exit_code != 0 and "is a directory" in flagged.output and "Traceback" not in flagged.output

@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
+import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import sqlite_utils
 from datasette.utils.asgi import Request, Response
+from zstandard import ZstdError
 
 from archive import search as archive_search
+from archive.blobs import BlobError
 from archive.feed import atom_feed
 from archive.reader import data, diffs, labels
 from archive.reader.chart import weekly_svg
@@ -51,6 +55,10 @@ class Missing(LookupError):
     """The id asked for is not in this archive."""
 
 
+class Damaged(RuntimeError):
+    """Stored bytes that cannot be read (a blob rewritten by another tool): a 500 page saying so, not a trace."""
+
+
 View = Callable[[Request, Any], Awaitable[Response]]
 
 
@@ -72,6 +80,8 @@ def _reader_view(handler: Callable[[Request, Any, str], Awaitable[Response]]) ->
             return await _error(request, datasette, name, 404, str(exc))
         except BadRequest as exc:
             return await _error(request, datasette, name, 400, str(exc))
+        except Damaged as exc:
+            return await _error(request, datasette, name, 500, str(exc))
 
     return view
 
@@ -292,7 +302,15 @@ async def _raw(request: Request, datasette: Any, name: str) -> Response:
 
     def read(db: sqlite_utils.Database) -> tuple[dict | None, bytes | None]:
         row = data.capture(db, capture_id)
-        return row, (get_blob(db, row["digest"]) if row and row["digest"] else None)
+        if not row or not row["digest"]:
+            return row, None
+        try:
+            return row, get_blob(db, row["digest"])
+        except (BlobError, ZstdError, zlib.error, sqlite3.Error, TypeError, ValueError) as exc:
+            raise Damaged(
+                f"抓取 {capture_id} 的原始字节无法读取 (the stored bytes of capture {capture_id} cannot be read: "
+                f"{type(exc).__name__}); run `courtnews verify` on the archive"
+            ) from None
 
     row, raw = await _read(datasette, name, read)
     if row is None or raw is None:
