@@ -4,7 +4,8 @@ Rules:
 - A writer takes SQLite's write lock up front (``BEGIN IMMEDIATE``), waiting up to ``BUSY_TIMEOUT_SECONDS``
   and retrying a bounded number of times, so two crawls, the daemon and a maintenance command never lose a
   write to "database is locked" (a deferred transaction that reads first cannot wait for the lock).
-- Migrations run under that lock: two crawls opening a new archive at once create it once.
+- Migrations run under that lock: two crawls opening a new archive at once create it once. Switching a new
+  file to WAL, which SQLite refuses at once rather than wait (see _until_unlocked), is retried as long.
 - A file that is not a SQLite database, a SQLite file that is not a courtnews archive, and an archive written
   by a newer courtnews are refused with one line saying so; nothing is written to them.
 - Readers open the file read-only (``mode=ro``; on a read-only mount, ``immutable``) and never create,
@@ -14,9 +15,10 @@ Rules:
 from __future__ import annotations
 
 import os
+import random
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -101,6 +103,30 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
         if isinstance(exc, sqlite3.Error):
             raise storage_error(exc, path) from exc
         raise
+
+
+def _use_wal(db: sqlite_utils.Database) -> None:
+    if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        db.execute("PRAGMA journal_mode=WAL")
+
+
+def _until_unlocked(action: Callable[[], None], path: Path) -> None:
+    """Run action, again after a short random pause while SQLite answers "locked", for as long as a writer
+    waits for the write lock (BUSY_TIMEOUT_SECONDS * LOCK_ATTEMPTS). For statements SQLite answers BUSY at once,
+    without its busy timeout: switching a new file to WAL needs an exclusive lock, and a connection that holds
+    a shared lock is refused rather than left waiting for one that waits for it (deadlock avoidance). Without
+    the retry, one of 48 processes opening a brand-new archive together failed at once."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS * LOCK_ATTEMPTS
+    pause = 0.005
+    while True:
+        try:
+            action()
+            return
+        except sqlite3.OperationalError as exc:
+            if not isinstance(storage_error(exc, path), ArchiveBusy) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause * (1 + random.random()))  # random: two processes must not retry in step
+        pause = min(pause * 2, 0.2)
 
 
 def _path_of(db: sqlite_utils.Database) -> str:
@@ -208,8 +234,7 @@ def open_archive(path: str | os.PathLike[str] | None = None) -> sqlite_utils.Dat
         if problem:
             raise ArchiveError(problem)
         db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
-        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            db.execute("PRAGMA journal_mode=WAL")
+        _until_unlocked(lambda: _use_wal(db), db_path)
         db.execute("PRAGMA foreign_keys=ON")
         db.execute("PRAGMA synchronous=NORMAL")
         if pending_migrations(db):
