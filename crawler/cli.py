@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import logging
 import os
 import re
 import sys
@@ -669,7 +670,16 @@ def migrate(db_path: str | None) -> None:
     if not path.is_file():
         raise click.ClickException(f"{path}: no archive here; pass --db PATH")
     before = schema_steps_due(path)
-    open_archive(path).close()
+    # a step that rewrites a large structure (m013's search index) says how far it is, on standard error
+    progress = logging.StreamHandler(sys.stderr)
+    progress.setFormatter(logging.Formatter("%(message)s"))
+    steps_log = logging.getLogger("courtnews.migrate")
+    steps_log.addHandler(progress)
+    steps_log.setLevel(logging.INFO)
+    try:
+        open_archive(path).close()
+    finally:
+        steps_log.removeHandler(progress)
     click.echo(f"{path}: {len(before)} schema steps applied" + (f" ({', '.join(before)})" if before else ""))
 
 

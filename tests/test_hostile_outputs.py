@@ -374,3 +374,69 @@ def test_48_processes_opening_a_new_archive_at_once_all_wait_and_create_it_once(
                 tables
             )
             assert mode == "wal"
+
+
+# ---------------------------------------------------------------- 4. full-width text is found by its ASCII spelling
+def wide_version(db: Path) -> tuple[int, str]:
+    return one(db, "SELECT id, body FROM versions WHERE body LIKE ? ORDER BY id DESC LIMIT 1", f"%{WIDE}%")
+
+
+@pytest.mark.parametrize("query", ["2023", "5G", "5g", "２０２３年５Ｇ", "2023年5G基站"])
+def test_full_width_digits_and_letters_are_found_by_either_spelling(archive_db, query):
+    """1003's body says ２０２３年５Ｇ (as court sites write it): the reader's search page, Datasette's search box
+    and canned search, and the CLI find it for 2023, 5G, 5g or the full-width query, and highlight the match
+    in the text as archived, which stays full-width."""
+    version_id, body = wide_version(archive_db)
+    assert WIDE in body  # the evidence is unchanged
+    page = get(archive_db, "/archive/-/search?" + urlencode({"q": query})).text
+    assert f"/archive/-/article/{version_id}" in page, query
+    assert "<mark>" in page and ("<mark>２０２３" in page or "<mark>５Ｇ" in page), query
+    canned = get(archive_db, "/archive/search.json?" + urlencode({"q": query, "_shape": "objects"})).json()
+    assert version_id in [row["version_id"] for row in canned["rows"]], query
+    assert any("【" in row["snippet"] and "２０２３" in row["snippet"] for row in canned["rows"])
+    box = get(
+        archive_db, "/archive/versions.json?" + urlencode({"_search": query, "_shape": "objects"})
+    ).json()
+    assert version_id in [row["id"] for row in box["rows"]], query
+    result = CliRunner().invoke(main, ["search", query, "--json", "--db", str(archive_db)])
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert version_id in [row["version_id"] for row in found["results"]]
+    snippet = next(row["snippet"] for row in found["results"] if row["version_id"] == version_id)
+    assert "【２０２３" in snippet or "【５Ｇ" in snippet
+
+
+def test_m013_rebuilds_an_older_archive_index_in_nfkc_with_progress(archive_db, tmp_path, monkeypatch):
+    """An archive indexed before NFKC (its index written by the same code without normalising, and m013 not
+    applied): `courtnews migrate` says it rebuilt the index, 5G is then found, every version's stored text is
+    the same byte for byte, and the archive verifies."""
+    import sqlite_utils
+
+    from archive import search as archive_search
+
+    db = tmp_path / "archive.db"
+    shutil.copy(archive_db, db)
+    with monkeypatch.context() as before_nfkc:
+        before_nfkc.setattr(archive_search, "normalised", lambda text: text)
+        old = sqlite_utils.Database(db)
+        archive_search.rebuild_index(old)
+        old.execute("DELETE FROM _sqlite_migrations WHERE name = 'm013_search_index_nfkc'")
+        old.conn.commit()
+        old.close()
+    texts = (
+        sqlite3.connect(db).execute("SELECT id, title, body, comments FROM versions ORDER BY id").fetchall()
+    )
+    stale = CliRunner().invoke(main, ["search", "5G", "--db", str(db)])
+    assert stale.exit_code == 1 and "courtnews migrate" in stale.output  # readers refuse the older schema
+    migrated = CliRunner().invoke(main, ["migrate", "--db", str(db)])
+    assert migrated.exit_code == 0, migrated.output
+    assert "m013: search index rebuilt in NFKC form for" in migrated.stderr
+    assert "1 schema steps applied (m013_search_index_nfkc)" in migrated.stdout
+    found = CliRunner().invoke(main, ["search", "5G", "--json", "--db", str(db)])
+    assert json.loads(found.stdout)["total"] >= 1
+    after = (
+        sqlite3.connect(db).execute("SELECT id, title, body, comments FROM versions ORDER BY id").fetchall()
+    )
+    assert after == texts
+    verified = CliRunner().invoke(main, ["verify", "--db", str(db)])
+    assert verified.exit_code == 0, verified.output
