@@ -322,6 +322,7 @@ ARCHIVE_COMMANDS = [
     ["status", "--without-daemon"],
     ["crawl", "court-gov-cn-news"],
     ["daemon"],
+    ["writer", "--redis", "redis://127.0.0.1:1/0"],  # the archive is opened before Redis is asked
 ]
 
 
