@@ -669,6 +669,6 @@ def m013_search_index_nfkc(db: sqlite_utils.Database) -> None:
 
     def progress(done: int, total: int) -> None:
         if done % 10_000 == 0 or done == total:
-            log.info("m013: search index rebuilt in NFKC form for %d of %d versions", done, total)
+            log.info("search index rebuilt in NFKC form for %d of %d versions", done, total)
 
     rebuild_index(db, progress)

@@ -378,6 +378,9 @@ def test_48_processes_opening_a_new_archive_at_once_all_wait_and_create_it_once(
 
 
 # ---------------------------------------------------------------- 4. full-width text is found by its ASCII spelling
+NFKC_STEP = "m013_search_index_nfkc"
+
+
 def wide_version(db: Path) -> tuple[int, str]:
     return one(db, "SELECT id, body FROM versions WHERE body LIKE ? ORDER BY id DESC LIMIT 1", f"%{WIDE}%")
 
@@ -407,8 +410,8 @@ def test_full_width_digits_and_letters_are_found_by_either_spelling(archive_db, 
     assert "【２０２３" in snippet or "【５Ｇ" in snippet
 
 
-def test_m013_rebuilds_an_older_archive_index_in_nfkc_with_progress(archive_db, tmp_path, monkeypatch):
-    """An archive indexed before NFKC (its index written by the same code without normalising, and m013 not
+def test_the_nfkc_step_rebuilds_an_older_archive_index_with_progress(archive_db, tmp_path, monkeypatch):
+    """An archive indexed before NFKC (its index written by the same code without normalising, the NFKC step not
     applied): `courtnews migrate` says it rebuilt the index, 5G is then found, every version's stored text is
     the same byte for byte, and the archive verifies."""
     import sqlite_utils
@@ -421,7 +424,7 @@ def test_m013_rebuilds_an_older_archive_index_in_nfkc_with_progress(archive_db, 
         before_nfkc.setattr(archive_search, "normalised", lambda text: text)
         old = sqlite_utils.Database(db)
         archive_search.rebuild_index(old)
-        old.execute("DELETE FROM _sqlite_migrations WHERE name = 'm013_search_index_nfkc'")
+        old.execute("DELETE FROM _sqlite_migrations WHERE name = ?", [NFKC_STEP])
         old.conn.commit()
         old.close()
     texts = (
@@ -431,8 +434,8 @@ def test_m013_rebuilds_an_older_archive_index_in_nfkc_with_progress(archive_db, 
     assert stale.exit_code == 1 and "courtnews migrate" in stale.output  # readers refuse the older schema
     migrated = CliRunner().invoke(main, ["migrate", "--db", str(db)])
     assert migrated.exit_code == 0, migrated.output
-    assert "m013: search index rebuilt in NFKC form for" in migrated.stderr
-    assert "1 schema steps applied (m013_search_index_nfkc)" in migrated.stdout
+    assert "search index rebuilt in NFKC form for" in migrated.stderr
+    assert f"1 schema steps applied ({NFKC_STEP})" in migrated.stdout
     found = CliRunner().invoke(main, ["search", "5G", "--json", "--db", str(db)])
     assert json.loads(found.stdout)["total"] >= 1
     after = (
