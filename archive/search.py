@@ -53,6 +53,14 @@ def normalised(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+def _as_text(value: object) -> str:
+    """A stored text column as text. Only an outside tool makes one a BLOB (sqlite3: CAST(body AS BLOB)); it is
+    read as UTF-8 so that indexing, counting and `courtnews verify` go on (and verify names the version)."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value if isinstance(value, str) else str(value)
+
+
 class _Fold(dict):
     """str.translate's table for NFKC one character at a time, filled as characters are met; remembers the
     characters whose folded form is not one character (㍻ → 平成), which move every offset after them."""
@@ -107,7 +115,7 @@ def search_text(text: str | None) -> str:
     """The indexed form of a text: Chinese runs as bigrams (and the run's last character), the rest as is."""
     if not text:
         return ""
-    parts = _RUN.split(normalised(text))
+    parts = _RUN.split(normalised(_as_text(text)))
     out: list[str] = []
     for index, part in enumerate(parts):
         if index % 2:
@@ -165,7 +173,7 @@ def _values(title: str | None, body: str | None, comments: str | None) -> list[s
 def characters(title: str | None, body: str | None, comments: str | None) -> set[str]:
     """The distinct counted characters of a version's indexed text (title, body and comments)."""
     texts = (title or "", body or "", _comment_text(comments))
-    return set("".join(_COUNTED.findall(normalised("".join(texts)))))
+    return set("".join(_COUNTED.findall(normalised("".join(map(_as_text, texts))))))
 
 
 def one_character(query: str) -> str | None:

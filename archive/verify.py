@@ -58,6 +58,21 @@ def _blobs(db: sqlite_utils.Database) -> Iterator[str]:
             yield f"blob {row['digest']} does not hash to its digest"
 
 
+def _text_columns(db: sqlite_utils.Database) -> Iterator[str]:
+    # an outside tool may rewrite a version's text as a BLOB or a number: the reader and the index read text
+    for row in db.query(
+        "SELECT id, typeof(title) AS title, typeof(body) AS body, typeof(comments) AS comments FROM versions "
+        "WHERE typeof(title) NOT IN ('text', 'null') OR typeof(body) NOT IN ('text', 'null') "
+        "OR typeof(comments) NOT IN ('text', 'null')"
+    ):
+        stored = ", ".join(
+            f"{name} as {row[name]}"
+            for name in ("title", "body", "comments")
+            if row[name] not in ("text", "null")
+        )
+        yield f"version {row['id']}: {stored}, not text (rewritten by another tool?); restore it from a backup"
+
+
 def _versions(db: sqlite_utils.Database) -> Iterator[str]:
     for row in db.query(
         "SELECT page_id, COUNT(*) AS n, MIN(version) AS lo, MAX(version) AS hi FROM versions GROUP BY page_id"
@@ -99,6 +114,7 @@ CHECKS: dict[str, Callable[[sqlite_utils.Database], Iterator[str]]] = {
     "sqlite integrity and foreign keys": _integrity,
     "raw bytes present and hashing to their digest": _blobs,
     "versions numbered without gaps, current version, capture of the same page": _versions,
+    "version texts stored as text": _text_columns,
     "search index in step with versions": _search,
 }
 
@@ -108,9 +124,12 @@ def verify(db: sqlite_utils.Database, limit: int = 20) -> dict[str, list[str]]:
     report: dict[str, list[str]] = {}
     for name, check in CHECKS.items():
         found: list[str] = []
-        for problem in check(db):
-            found.append(problem)
-            if len(found) >= limit:
-                break
+        try:
+            for problem in check(db):
+                found.append(problem)
+                if len(found) >= limit:
+                    break
+        except Exception as exc:  # noqa: BLE001 - damage no check names must still be a finding, not a trace
+            found.append(f"this check could not finish ({type(exc).__name__}: {_printable(exc)})")
         report[name] = found
     return report

@@ -305,6 +305,23 @@ def test_verify_names_a_blob_rewritten_as_text(archive_db, tmp_path):
     assert page.status_code == 500 and f"capture {capture_id} cannot be read" in page.text
 
 
+@pytest.mark.parametrize("column", ["title", "body"])
+def test_verify_names_a_version_whose_text_was_rewritten_as_a_blob(archive_db, tmp_path, column):
+    """The same outside tool, on a version's text (CAST(body AS BLOB)): verify names the version and exits 1,
+    and the search index, counted from the same versions, is still checked (no traceback anywhere)."""
+    db = tmp_path / "archive.db"
+    shutil.copy(archive_db, db)
+    version_id, _ = wide_version(db)
+    conn = sqlite3.connect(db)
+    conn.execute(f"UPDATE versions SET {column} = CAST({column} AS BLOB) WHERE id = ?", [version_id])
+    conn.commit()
+    conn.close()
+    result = CliRunner().invoke(main, ["verify", "--db", str(db)])
+    assert result.exit_code == 1, result.output
+    assert f"version {version_id}: {column} as blob, not text" in result.output
+    assert "could not finish" not in result.output and "Traceback" not in result.output
+
+
 ARCHIVE_COMMANDS = [
     ["summary"],
     ["reextract"],
