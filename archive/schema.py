@@ -664,3 +664,22 @@ def m013_evidence_log(db: sqlite_utils.Database) -> None:
 
     create_evidence_tables(db)
     backfill(db)
+
+
+@migrations()
+def m014_search_index_nfkc(db: sqlite_utils.Database) -> None:
+    """The search index and search_chars rebuilt in Unicode NFKC form (archive/search.py): full-width digits
+    and letters (２０２３, ５Ｇ) were indexed as they were written, so 2023 and 5G did not find them. Only the
+    index is rewritten; every version's stored text stays as archived. Progress goes to the
+    ``courtnews.migrate`` log (a line per ten thousand versions; `courtnews migrate` shows it)."""
+    import logging
+
+    from archive.search import rebuild_index
+
+    log = logging.getLogger("courtnews.migrate")
+
+    def progress(done: int, total: int) -> None:
+        if done % 10_000 == 0 or done == total:
+            log.info("search index rebuilt in NFKC form for %d of %d versions", done, total)
+
+    rebuild_index(db, progress)

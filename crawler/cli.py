@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import logging
 import os
 import re
 import sys
@@ -432,14 +433,21 @@ def diff(url: str, versions: tuple[int, ...], as_html: bool, db_path: str | None
 
 
 class Day(click.ParamType):
-    """A calendar date, YYYY-MM-DD (an article's publication date, compared as written)."""
+    """A real calendar date, YYYY-MM-DD in ASCII digits (an article's publication date, compared as written):
+    archive.search.calendar_date, the reader's check too, so 2024-13-45 is refused rather than finding nothing."""
 
     name = "date"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from archive.search import calendar_date
+
         text = str(value).strip()
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            self.fail(f"{text!r} is not a date such as 2024-01-31", param, ctx)
+        if calendar_date(text) is None:
+            self.fail(
+                f"{text!r} is not a date such as 2024-01-31 (a real calendar date, YYYY-MM-DD, in ASCII digits)",
+                param,
+                ctx,
+            )
         return text
 
 
@@ -538,7 +546,10 @@ def search(
     help="Only versions (captures, for WARC) since a date (2024-01-01, Beijing time) or for a duration (7d).",
 )
 @click.option(
-    "--bom", is_flag=True, help="CSV only: start with a UTF-8 byte order mark, so Excel reads Chinese text."
+    "--bom",
+    is_flag=True,
+    help="CSV only, for Excel: start with a UTF-8 byte order mark (so Excel reads Chinese text), and make text "
+    "cells that start with = + - @, a tab or a carriage return text with a leading ' (never a live formula).",
 )
 @DB_OPTION
 @OUTPUT_OPTION
@@ -652,13 +663,23 @@ def migrate(db_path: str | None) -> None:
 
     Example: courtnews migrate --db /var/lib/courtnews/archive.db
     """
-    from archive.db import schema_steps_due
+    from archive.db import refuse_directory, schema_steps_due
 
     path = resolve_db_path(db_path)
+    refuse_directory(path)
     if not path.is_file():
         raise click.ClickException(f"{path}: no archive here; pass --db PATH")
     before = schema_steps_due(path)
-    open_archive(path).close()
+    # a step that rewrites a large structure (m013's search index) says how far it is, on standard error
+    progress = logging.StreamHandler(sys.stderr)
+    progress.setFormatter(logging.Formatter("%(message)s"))
+    steps_log = logging.getLogger("courtnews.migrate")
+    steps_log.addHandler(progress)
+    steps_log.setLevel(logging.INFO)
+    try:
+        open_archive(path).close()
+    finally:
+        steps_log.removeHandler(progress)
     click.echo(f"{path}: {len(before)} schema steps applied" + (f" ({', '.join(before)})" if before else ""))
 
 
@@ -684,7 +705,10 @@ def prune(db_path: str | None, older_than: str, vacuum: bool, dry_run: bool) -> 
     from archive.maintenance import vacuum as run_vacuum
 
     keep = timedelta(seconds=parse_duration(older_than, "--older-than"))
+    from archive.db import refuse_directory
+
     path = resolve_db_path(db_path)
+    refuse_directory(path)
     if not path.is_file():
         raise click.ClickException(f"{path}: no archive here; pass --db PATH")
     db = open_archive(path)
@@ -710,11 +734,13 @@ def compact(db_path: str | None, vacuum: bool) -> None:
 
     Example: courtnews compact --db /var/lib/courtnews/archive.db
     """
+    from archive.db import refuse_directory
     from archive.maintenance import compact as run_compact
     from archive.maintenance import stored_captures
     from archive.maintenance import vacuum as run_vacuum
 
     path = resolve_db_path(db_path)
+    refuse_directory(path)
     if not path.is_file():
         raise click.ClickException(f"{path}: no archive here; pass --db PATH")
     db = open_archive(path)
