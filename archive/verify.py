@@ -110,18 +110,41 @@ def _search(db: sqlite_utils.Database) -> Iterator[str]:
             )
 
 
+def _evidence_log(db: sqlite_utils.Database) -> Iterator[str]:
+    from archive.evidence.service import verify as verify_log
+
+    yield from verify_log(db).problems
+
+
+def _evidence_rows(db: sqlite_utils.Database) -> Iterator[str]:
+    from archive.evidence.rows import check_rows
+
+    yield from check_rows(db)
+
+
 CHECKS: dict[str, Callable[[sqlite_utils.Database], Iterator[str]]] = {
     "sqlite integrity and foreign keys": _integrity,
     "raw bytes present and hashing to their digest": _blobs,
     "versions numbered without gaps, current version, capture of the same page": _versions,
     "version texts stored as text": _text_columns,
     "search index in step with versions": _search,
+    "evidence log: entries, subtree cache, checkpoint signatures and timestamps": _evidence_log,
+    "evidence log against the captures and versions it describes": _evidence_rows,
 }
 
 
-def verify(db: sqlite_utils.Database, limit: int = 20) -> dict[str, list[str]]:
-    """Problems found by each check (at most limit each); all lists empty means the archive is sound."""
+def verify(db: sqlite_utils.Database, limit: int = 20, against: str | None = None) -> dict[str, list[str]]:
+    """Problems found by each check (at most limit each); all lists empty means the archive is sound.
+    against: a checkpoint exported earlier (signed note, or checkpoint text with its .sig beside it) that
+    the archive's log must still extend (an RFC 9162 consistency proof)."""
     report: dict[str, list[str]] = {}
+    if against is not None:
+        from archive.evidence.service import verify as verify_log
+
+        try:
+            report[f"the log extends the checkpoint in {against}"] = verify_log(db, against).problems[:limit]
+        except (OSError, ValueError) as exc:
+            report[f"the log extends the checkpoint in {against}"] = [f"{against}: {exc}"]
     for name, check in CHECKS.items():
         found: list[str] = []
         try:

@@ -638,15 +638,22 @@ def serve(db_path: str | None, host: str, port: int) -> None:
 
 @main.command()
 @DB_OPTION
-def verify(db_path: str | None) -> None:
+@click.option(
+    "--against",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="A checkpoint exported earlier (courtnews checkpoint --output): the log must still extend it.",
+)
+def verify(db_path: str | None, against: str | None) -> None:
     """Check the archive is whole: SQLite integrity, every raw page present and hashing to its digest,
-    versions numbered without gaps, search indexes in step. Exit 1 if anything is wrong.
+    versions numbered without gaps, search indexes in step, the evidence log re-hashed and matching every
+    capture and version, every checkpoint's signature and timestamp. Exit 1 if anything is wrong.
 
-    Example: courtnews verify --db /var/lib/courtnews/archive.db
+    Example: courtnews verify --db /var/lib/courtnews/archive.db --against published/checkpoint
     """
     from archive.verify import verify as check
 
-    report = check(_reader(db_path))
+    report = check(_reader(db_path), against=against)
     for name, problems in report.items():
         click.echo(f"{'ok  ' if not problems else 'FAIL'} {name}")
         for problem in problems:
@@ -847,3 +854,10 @@ register(main)
 
 if __name__ == "__main__":
     main()
+
+
+# the evidence log's commands (crawler/evidence_cli.py)
+from crawler.evidence_cli import COMMANDS as _EVIDENCE_COMMANDS  # noqa: E402
+
+for _command in _EVIDENCE_COMMANDS:
+    main.add_command(_command)

@@ -229,6 +229,7 @@ class ArchivePipeline:
             return
         finally:
             db.close()
+        self._checkpoint(spider)
         self._set_exit(spider, status)
         logger.info(
             "courtnews run %d (%s) %s%s: %d captures, %d new pages, %d new versions (%d changed, %d removed, "
@@ -247,6 +248,32 @@ class ArchivePipeline:
             run["unchanged"],
             run["failures"],
             run["unstored"],
+        )
+
+    def _checkpoint(self, spider: Spider) -> None:
+        """Sign the evidence log's head now that the run's rows are committed (archive/evidence): a failure
+        here is a warning, never a failed run; the next run or `courtnews checkpoint` signs it."""
+        from archive.evidence.service import checkpoint_after_run
+
+        try:
+            db = open_archive(self.db_path)
+        except ArchiveError as exc:
+            logger.warning("evidence checkpoint not signed: %s", exc)
+            return
+        try:
+            signed = checkpoint_after_run(db)  # the key: $COURTNEWS_KEY, else beside the archive
+        except (OSError, ValueError) as exc:
+            logger.warning("evidence checkpoint not signed: %s", exc)
+            return
+        finally:
+            db.close()
+        if signed.warning:
+            logger.warning("evidence checkpoint %d: %s", signed.checkpoint.id, signed.warning)
+        logger.info(
+            "evidence log of %s signed at size %d (checkpoint %d)",
+            self.db_path,
+            signed.checkpoint.size,
+            signed.checkpoint.id,
         )
 
     def _set_exit(self, spider: Spider, status: str) -> None:

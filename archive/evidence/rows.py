@@ -36,8 +36,11 @@ def _entry(row: Any) -> dict[str, Any]:
     return entry
 
 
-def _raw(db: sqlite_utils.Database, digest: str | None) -> bytes | None:
-    return get_blob(db, digest) if digest else None
+def _raw(db: sqlite_utils.Database, digest: str | None, size: int | None) -> bytes | None:
+    """The capture's body as received: its blob, an empty body (size 0, stored without one), or none."""
+    if digest:
+        return get_blob(db, digest)
+    return b"" if size == 0 else None
 
 
 def check_rows(db: sqlite_utils.Database, progress: Progress | None = None) -> list[str]:
@@ -61,11 +64,11 @@ def check_rows(db: sqlite_utils.Database, progress: Progress | None = None) -> l
     seen: set[int] = set()
     for done, row in enumerate(
         conn.execute(
-            "SELECT id, url, fetched_at, status, headers, digest, outcome FROM captures ORDER BY id"
+            "SELECT id, url, fetched_at, status, headers, digest, outcome, size FROM captures ORDER BY id"
         ),
         start=1,
     ):
-        capture_id, url, fetched_at, status, headers, digest, outcome = row
+        capture_id, url, fetched_at, status, headers, digest, outcome, size = row
         seen.add(capture_id)
         document = logged_captures.get(capture_id)
         if document is None:
@@ -82,7 +85,7 @@ def check_rows(db: sqlite_utils.Database, progress: Progress | None = None) -> l
         if (document.get("response_headers") or {}) != json.loads(headers or "{}"):
             problems.append(f"capture {capture_id} ({url}): its stored headers differ from the log's")
         try:
-            raw = _raw(db, digest)
+            raw = _raw(db, digest, size)
         except Exception as exc:  # noqa: BLE001 - an unreadable blob is a finding, named, not a traceback
             problems.append(
                 f"capture {capture_id} ({url}): its raw page cannot be read ({type(exc).__name__})"
@@ -128,22 +131,31 @@ def backfill(db: sqlite_utils.Database, progress: Progress | None = None) -> int
     )
     conn = db.conn
     rows = conn.execute(
-        "SELECT c.id, c.url, c.final_url, c.fetched_at, c.status, c.headers, c.digest, c.outcome, "
+        "SELECT c.id, c.url, c.final_url, c.fetched_at, c.status, c.headers, c.digest, c.size, c.outcome, "
         "(SELECT v.rules_hash FROM versions v WHERE v.capture_id = c.id ORDER BY v.id DESC LIMIT 1) "
         "FROM captures c WHERE NOT EXISTS (SELECT 1 FROM evidence_leaves l WHERE l.capture_id = c.id "
         "AND l.kind = 'capture') ORDER BY c.id"
     ).fetchall()
     first = log.size(db)
-    for done, (capture_id, url, final_url, fetched_at, status, headers, digest, outcome, rules) in enumerate(
-        rows, start=1
-    ):
+    for done, (
+        capture_id,
+        url,
+        final_url,
+        fetched_at,
+        status,
+        headers,
+        digest,
+        size,
+        outcome,
+        rules,
+    ) in enumerate(rows, start=1):
         capture = SimpleNamespace(
             url=url,
             final_url=final_url or url,
             fetched_at=fetched_at,
             status=status,
             headers=json.loads(headers or "{}"),
-            raw=_raw(db, digest),
+            raw=_raw(db, digest, size),
         )
         log_capture(db, capture_id, capture, outcome, rules)
         for (version_id,) in conn.execute(
