@@ -196,6 +196,10 @@ def _is_meta_line(line: str) -> bool:
         return True
     if len(line) <= 40 and (_LABEL_COLON.match(line) or _REVIEW_CHAIN.match(line)):
         return True
+    if meta.byline_shaped(
+        line
+    ):  # '通讯员 李四', '文/张三', '（记者 张三 通讯员 李四）': fields without colons
+        return True
     return dated and len(re.sub(r"[\d\s年月日时分秒:：/\-.]", "", line)) <= 4
 
 
