@@ -27,6 +27,7 @@ from crawler.extract.posts import MIN_DATED, TIMESTAMP, Comment, comment_stream
 from crawler.extract.recipes import Names, names_in, recipes_for, select
 from crawler.extract.refusals import (
     PageSurvey,
+    check_block_notice,
     check_document_type,
     check_list_page,
     check_size,
@@ -161,6 +162,7 @@ def _choose_body(
             lines = element_lines(best)
             if sum(len(line) for line in lines) >= MIN_RECIPE_CHARS:
                 return lines, f"recipe:{recipe.family}:{selector}"
+            check_block_notice(lines)  # the article's place holds a notice too short to be a body
     return None
 
 
@@ -337,6 +339,7 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
         chosen = (element_lines(content), "next-data")
     chosen = chosen or _choose_body(doc, family, names) or general_body(doc)
     lines, article.method = chosen
+    check_block_notice(lines)  # a firewall's notice in the site's chrome: not a removal, not a version
     lines, edge_counters = cut_edge_counters(lines)
     article.removed_blocks += edge_counters
     if lines and article.title and lines[0].replace(" ", "") == article.title.replace(" ", ""):
