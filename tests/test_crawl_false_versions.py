@@ -22,7 +22,9 @@ def outcomes(db: sqlite_utils.Database, name: str) -> list[str]:
 
 
 def bodies(db: sqlite_utils.Database, name: str) -> list[str]:
-    query = "SELECT body FROM versions WHERE page_id = (SELECT id FROM pages WHERE url LIKE ?) ORDER BY version"
+    query = (
+        "SELECT body FROM versions WHERE page_id = (SELECT id FROM pages WHERE url LIKE ?) ORDER BY version"
+    )
     return [row["body"] for row in db.query(query, [f"%{name}"])]
 
 
@@ -64,7 +66,9 @@ def test_a_counter_amid_words_no_rule_knows_makes_no_version_once_the_two_captur
     it from text); between two captures its number ticking beside 访问 tells, if the comparison is asked."""
     site = site_factory("gov-county")
     page = site.path(ARTICLE)
-    template = page.read_bytes().decode("gbk").replace(COUNTER_PARAGRAPH, "<p>欢迎光临 本页访问 {n} 次 谢谢支持</p>")
+    template = (
+        page.read_bytes().decode("gbk").replace(COUNTER_PARAGRAPH, "<p>欢迎光临 本页访问 {n} 次 谢谢支持</p>")
+    )
     page.write_bytes(template.format(n=57).encode("gbk"))
     crawl(site)
     time.sleep(1.1)
