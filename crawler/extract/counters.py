@@ -127,9 +127,10 @@ def trailing_counter(line: str) -> int | None:
     """Where a counter-shaped tail of the line starts ('……判决。共有123位读者阅读' → the index of 共), when
     text stands before it; else None. The longest such tail wins."""
     floor = max(1, len(line) - COUNTER_SHAPE_LEN)
+    text_before = bool(line[:floor].strip(" |｜/·•"))  # one copy of a long line, not one per boundary
     for match in _TAIL_START.finditer(line, floor):
         start = match.start()
-        if line[:start].strip(" |｜/·•") and counter_shaped(line[start:]):
+        if (text_before or line[floor:start].strip(" |｜/·•")) and counter_shaped(line[start:]):
             return start
     return None
 
