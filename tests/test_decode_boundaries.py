@@ -11,6 +11,7 @@ import math
 import pytest
 
 from crawler.extract.decode import (
+    HANDFUL,
     MAX_LATIN_SHARE,
     MAX_RARE_SHARE,
     MAX_REPLACED_SHARE,
@@ -161,8 +162,9 @@ def test_rare_share_threshold(over):
 
 @pytest.mark.parametrize("over", [0, 1])
 def test_replaced_share_threshold(over):
-    total = 400
+    total = 2000  # a long page: its share allows more than a handful
     runs = math.floor(MAX_REPLACED_SHARE * total) + over
+    assert runs > HANDFUL
     found = plausibility("\ufffd法" * runs + "法" * (total - 2 * runs))
     assert ("U+FFFD" in (found or "")) if over else found is None
 
@@ -264,10 +266,10 @@ def with_stray_bytes(raw: bytes, count: int) -> bytes:
 
 @pytest.mark.parametrize("over", [0, 1])
 def test_near_utf8_share_threshold(over):
-    body = SENTENCE * 80
+    body = SENTENCE * 300
     valid = len(body)  # non-ASCII characters, all of them in the body
     allowed = math.floor(NEAR_UTF8_SHARE * valid)
-    assert allowed >= 2  # above the one invalid sequence every page is allowed
+    assert allowed > HANDFUL  # above the handful every page is allowed
     decoded = decode_html(with_stray_bytes(page(body).encode("utf-8"), allowed + over))
     if over:
         assert decoded.how != "utf-8"  # more than the share: not UTF-8 with stray bytes

@@ -27,6 +27,7 @@ from crawler.extract.posts import MIN_DATED, TIMESTAMP, Comment, comment_stream
 from crawler.extract.recipes import Names, names_in, recipes_for, select
 from crawler.extract.refusals import (
     PageSurvey,
+    check_block_notice,
     check_document_type,
     check_list_page,
     check_size,
@@ -161,6 +162,7 @@ def _choose_body(
             lines = element_lines(best)
             if sum(len(line) for line in lines) >= MIN_RECIPE_CHARS:
                 return lines, f"recipe:{recipe.family}:{selector}"
+            check_block_notice(lines)  # the article's place holds a notice too short to be a body
     return None
 
 
@@ -195,6 +197,10 @@ def _is_meta_line(line: str) -> bool:
     if labels >= 2 or (labels == 1 and dated):
         return True
     if len(line) <= 40 and (_LABEL_COLON.match(line) or _REVIEW_CHAIN.match(line)):
+        return True
+    if meta.byline_shaped(
+        line
+    ):  # '通讯员 李四', '文/张三', '（记者 张三 通讯员 李四）': fields without colons
         return True
     return dated and len(re.sub(r"[\d\s年月日时分秒:：/\-.]", "", line)) <= 4
 
@@ -333,6 +339,7 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
         chosen = (element_lines(content), "next-data")
     chosen = chosen or _choose_body(doc, family, names) or general_body(doc)
     lines, article.method = chosen
+    check_block_notice(lines)  # a firewall's notice in the site's chrome: not a removal, not a version
     lines, edge_counters = cut_edge_counters(lines)
     article.removed_blocks += edge_counters
     if lines and article.title and lines[0].replace(" ", "") == article.title.replace(" ", ""):

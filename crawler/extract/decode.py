@@ -9,18 +9,26 @@ into plausible text:
   kept only when the bytes are neither UTF-8 nor GB18030 with Chinese text;
 - a UTF-16 declaration without a byte-order mark over ASCII-compatible bytes is ignored (as browsers do);
 - a page that fails strict UTF-8 by a few bytes (a stray byte, a last character cut in transfer) is UTF-8
-  with replacement characters, not a GB18030 page;
+  with replacement characters, not a GB18030 page; a handful of bad bytes is tolerated whatever the page's
+  length (with a ratio, so that a tiny page of mostly bad bytes is not), and the note names their count and
+  byte offsets;
+- a GB-family page holding runs of valid UTF-8 (a paragraph pasted from a UTF-8 source) has those runs read
+  as UTF-8, each run judged by both readings (text as UTF-8, mojibake as GB18030), with a note naming them:
+  GB18030-read UTF-8 (鍒ゅ喅) is never stored;
 - whatever was chosen must read as text (``plausibility``): else ``Decoded.refused`` says why.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import re
+import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import chain
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-]+)""", re.I)
@@ -42,9 +50,13 @@ _WHATWG_SINGLE_BYTE = "cp1252"
 
 _REPLACED_RUN = re.compile("\ufffd+")
 NEAR_UTF8_SHARE = (
-    0.001  # invalid sequences per valid non-ASCII character still read as UTF-8 with a stray byte
+    0.001  # invalid sequences per valid multibyte character of a long UTF-8 page with stray bytes
 )
+HANDFUL = 8  # invalid sequences tolerated whatever the page's length (a stray byte, a cut character) …
+HANDFUL_EVIDENCE = 10  # … in UTF-8 when valid multibyte characters outnumber them this many times (GBK read
+# as UTF-8 has nearly none: a GBK byte pair is rarely a 3-byte UTF-8 sequence)
 TRUNCATED_TAIL = 4  # bytes at the very end where a cut multibyte character may sit
+_NOTED_OFFSETS = 5  # byte offsets a note names; the count says how many there were
 
 
 @dataclass(frozen=True)
@@ -72,18 +84,92 @@ def _strict(raw: bytes, encoding: str) -> str | None:
         return None
 
 
-def _near_utf8(raw: bytes) -> tuple[str, int] | None:
-    """UTF-8 with a few invalid sequences (at most NEAR_UTF8_SHARE of the valid non-ASCII characters, at least
-    one allowed), or invalid bytes only in the last few (a cut last character): the text and the count."""
-    text = raw.decode("utf-8", "replace")
-    # one run of U+FFFD is one error (a stray byte replaces its whole character); the page's own U+FFFD are not
-    errors = len(_REPLACED_RUN.findall(raw.replace(b"\xef\xbf\xbd", b"\0").decode("utf-8", "replace")))
-    if errors <= 0:
-        return text, 0
-    if _strict(raw[:-TRUNCATED_TAIL], "utf-8") is not None:
-        return text, errors
-    valid = sum(1 for ch in text if ord(ch) > 0x7F) - errors
-    return (text, errors) if errors <= max(1.0, NEAR_UTF8_SHARE * valid) else None
+# A codec error handler that replaces as 'replace' does and remembers where, for the first few invalid
+# sequences (per thread: extraction threads decode side by side); past them it stops the decoder, and the
+# count comes from the replacement characters of a plain 'replace' decoding (in C: GBK read as UTF-8 has an
+# invalid sequence at nearly every character).
+_ERRORS = threading.local()
+
+
+class _Enough(Exception):
+    """Raised by the handler once it has seen more invalid sequences than a note names."""
+
+
+def _replace_noting(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeDecodeError)
+    spans: list[tuple[int, int]] = _ERRORS.spans
+    if not spans or spans[-1][1] != error.start:  # a new sequence, not the next bytes of the last one
+        spans.append((error.start, error.end))
+        if len(spans) > _NOTED_OFFSETS:
+            raise _Enough
+    else:
+        spans[-1] = (spans[-1][0], error.end)
+    return "\ufffd", error.end
+
+
+codecs.register_error("courtnews-replace-noting", _replace_noting)
+# the page's own U+FFFD, as each codec writes it: text, not an invalid sequence
+_LITERAL_REPLACEMENT = {"utf-8": b"\xef\xbf\xbd", "gb18030": b"\x84\x31\xa4\x37"}
+
+
+@dataclass(frozen=True)
+class Damage:
+    """Invalid sequences a decoding replaced: how many, and where the first few start (byte offsets)."""
+
+    count: int = 0
+    offsets: tuple[int, ...] = ()
+
+    def __add__(self, other: Damage) -> Damage:
+        return Damage(self.count + other.count, (self.offsets + other.offsets)[: _NOTED_OFFSETS + 1])
+
+    def note(self, what: str) -> str | None:
+        """'2 invalid UTF-8 sequences replaced (at byte 120, 4096)': the count, then the first offsets."""
+        if not self.count:
+            return None
+        shown = ", ".join(str(at) for at in self.offsets[:_NOTED_OFFSETS])
+        more = ", …" if self.count > _NOTED_OFFSETS else ""
+        return f"{self.count} {what} replaced (at byte {shown}{more})"
+
+
+def decode_noting(raw: bytes, encoding: str, base: int = 0) -> tuple[str, Damage]:
+    """raw decoded with invalid bytes replaced (U+FFFD, as 'replace' does) and the damage: how many invalid
+    sequences, where the first few start (plus base: where raw starts in the page). Invalid bytes side by side
+    are one sequence: a stray byte inside a character spoils the character's other bytes too."""
+    try:
+        return raw.decode(encoding), Damage()
+    except UnicodeDecodeError:
+        pass
+    _ERRORS.spans = []
+    with contextlib.suppress(_Enough):  # the first few are all a note names
+        raw.decode(encoding, "courtnews-replace-noting")
+    offsets = tuple(base + start for start, _ in _ERRORS.spans)
+    text = raw.decode(encoding, "replace")
+    literal = _LITERAL_REPLACEMENT.get(encoding)
+    marked = raw.replace(literal, b"\0").decode(encoding, "replace") if literal and literal in raw else text
+    return text, Damage(len(_REPLACED_RUN.findall(marked)), offsets)
+
+
+def tolerated(errors: int, judged: int) -> bool:
+    """Whether a reading with this many replaced sequences among this many non-ASCII characters is still the
+    page's text: at most a handful of them and at most a tenth of the characters (so a tiny page with one
+    stray byte is kept, a tiny page of bad bytes is not), or at most MAX_REPLACED_SHARE of a long page."""
+    return errors <= MAX_REPLACED_SHARE * judged or (errors <= HANDFUL and errors <= HANDFUL_SHARE * judged)
+
+
+def _near_utf8(raw: bytes) -> tuple[str, Damage] | None:
+    """UTF-8 with a few invalid sequences, or invalid bytes only in the last few (a cut last character): the
+    text and the offsets of the invalid sequences. A few: at most NEAR_UTF8_SHARE of the valid multibyte
+    characters, or at most a handful outnumbered HANDFUL_EVIDENCE times by valid multibyte characters. The
+    page's own U+FFFD are text, not errors."""
+    text, damage = decode_noting(raw, "utf-8")
+    if not damage.count or _strict(raw[:-TRUNCATED_TAIL], "utf-8") is not None:
+        return text, damage
+    errors = damage.count
+    # valid 3- and 4-byte characters: not the U+FFFD put in, but those the page holds itself
+    valid = sum(1 for ch in text if ord(ch) >= 0x800 and ch != "\ufffd") + raw.count(b"\xef\xbf\xbd")
+    if errors <= NEAR_UTF8_SHARE * valid or (errors <= HANDFUL and valid >= HANDFUL_EVIDENCE * errors):
+        return text, damage
+    return None
 
 
 def declared_charsets(raw: bytes, content_type: str | None) -> list[tuple[str, str]]:
@@ -124,7 +210,8 @@ _TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>|&[#\w]+;", re.S | re.I
 PLAUSIBILITY_SAMPLE = 200_000  # characters of visible text examined: enough to judge, bounded cost
 MIN_JUDGED = 20  # fewer non-ASCII characters than this cannot be judged; an English page is plausible
 MAX_RARE_SHARE = 0.25  # rare hanzi, private-use, unassigned and control characters among the non-ASCII
-MAX_REPLACED_SHARE = 0.01  # runs of U+FFFD per non-ASCII character
+MAX_REPLACED_SHARE = 0.01  # runs of U+FFFD per non-ASCII character of a long page …
+HANDFUL_SHARE = 0.1  # … or of a short one holding at most a HANDFUL of them (tolerated)
 MAX_SIGNS = 3  # mojibake signatures in a page that is not about encodings
 MAX_LATIN_SHARE = 0.4  # accented Latin letters among all letters: a Chinese page read as Latin-1
 
@@ -154,7 +241,7 @@ def plausibility(text: str) -> str | None:
     if non_ascii < MIN_JUDGED:
         return None
     replaced = len(_REPLACED_RUN.findall(visible))  # one bad sequence, however many characters it replaced
-    if replaced > MAX_REPLACED_SHARE * non_ascii:
+    if not tolerated(replaced, non_ascii):
         return f"undecodable text: {replaced} runs of U+FFFD among {non_ascii} non-ASCII characters"
     rare = sum(n for ch, n in counts.items() if ch != "\ufffd" and _is_rare(ch))
     if rare > MAX_RARE_SHARE * non_ascii:
@@ -182,6 +269,100 @@ class _Candidate:
     encoding: str
     how: str
     note: str | None = None
+    failure: str | None = None  # known unfit before plausibility is asked (mixed encodings)
+
+
+# ---------------------------------------------------------------- UTF-8 runs inside GB18030 text
+# A run of UTF-8 multibyte characters (2-byte ones only between 3- and 4-byte ones, which GBK pairs rarely form),
+# joined across ASCII (digits, markup) into one region: a paragraph pasted from a UTF-8 source with its
+# numbers and tags.
+_U3 = rb"(?:[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3})"
+_UTF8_RUN = rb"(?:" + _U3 + rb"(?:(?:[\xc2-\xdf][\x80-\xbf])*+" + _U3 + rb")*+)"
+_UTF8_REGION = re.compile(_UTF8_RUN + rb"(?:[\x00-\x7f]*+" + _UTF8_RUN + rb")*+")
+MIN_UTF8_REGION = 2  # non-ASCII characters: one 3-byte character alone is as often two GBK ones by chance
+SHORT_UTF8_REGION = (
+    3  # fewer characters than this must read as pure text in UTF-8 and pure mojibake in GB18030
+)
+UTF8_MARGIN = 0.35  # else the share of common hanzi and CJK punctuation must be this much higher in UTF-8
+_CJK_PUNCTUATION = re.compile("[\u2010-\u205e\u3000-\u303f\uff00-\uffef]")
+
+
+def _common_share(text: str) -> float:
+    chars = [ch for ch in text if ord(ch) > 0x7F and not ch.isspace()]
+    common = sum(1 for ch in chars if ch in COMMON_HANZI or _CJK_PUNCTUATION.match(ch))
+    return common / len(chars) if chars else 0.0
+
+
+def _utf8_regions(raw: bytes) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Where valid UTF-8 text stands in a GB-family page: regions that read as text in UTF-8 (common hanzi and
+    punctuation) and as mojibake in GB18030 (UTF8_MARGIN; SHORT_UTF8_REGION). Real GBK text that happens to
+    form valid UTF-8 reads as text in GB18030, so it is never taken. Second, the undecided regions: common
+    hanzi alone in UTF-8, yet not mojibake enough in GB18030 to tell (none in the 13.7 million characters of
+    ../shared/corpus read as GB18030): neither reading can be trusted there."""
+    regions, undecided = [], []
+    for match in _UTF8_REGION.finditer(raw):
+        if match.end() - match.start() < 3 * MIN_UTF8_REGION:
+            continue  # one character: GBK pairs form those by chance all the time (cheap to skip)
+        utf8 = _strict(match[0], "utf-8")  # the pattern also takes surrogates and overlong forms
+        if utf8 is None:
+            continue
+        chars = sum(1 for ch in utf8 if ord(ch) > 0x7F)
+        if chars < MIN_UTF8_REGION:
+            continue
+        gb = match[0].decode("gb18030", "replace")
+        text, mojibake = _common_share(utf8), _common_share(gb)
+        short = chars < SHORT_UTF8_REGION
+        if text - mojibake >= UTF8_MARGIN and not (
+            short and (text < 1 or any(ch in COMMON_HANZI for ch in gb))
+        ):
+            regions.append((match.start(), match.end()))
+        elif text == 1:
+            undecided.append((match.start(), match.end()))
+    return regions, undecided
+
+
+@dataclass(frozen=True)
+class _GbReading:
+    text: str
+    damage: Damage  # GB18030 bytes that were replaced
+    regions: list[tuple[int, int]]  # byte spans read as UTF-8
+    undecided: list[tuple[int, int]]  # byte spans that may be UTF-8 or GBK: the reading cannot be trusted
+
+    @property
+    def failure(self) -> str | None:
+        if not self.undecided:
+            return None
+        spans = ", ".join(f"{a}-{b}" for a, b in self.undecided[:_NOTED_OFFSETS])
+        return f"mixed encodings: bytes {spans} read as text in UTF-8 and may be GB18030 text too"
+
+    @property
+    def note(self) -> str | None:
+        notes = []
+        if self.regions:
+            spans = ", ".join(f"{a}-{b}" for a, b in self.regions[:_NOTED_OFFSETS])
+            more = ", …" if len(self.regions) > _NOTED_OFFSETS else ""
+            notes.append(
+                f"{len(self.regions)} runs of UTF-8 inside GB18030 text read as UTF-8 (bytes {spans}{more})"
+            )
+        if self.damage.count:
+            notes.append(self.damage.note("undecodable GB18030 sequences") or "")
+        return "; ".join(notes) or None
+
+
+@lru_cache(maxsize=2)  # the declared, sniffed and lossy readings of one page ask for the same reading
+def _gb_reading(raw: bytes) -> _GbReading:
+    """The page read as GB18030, its runs of UTF-8 text (_utf8_regions) read as UTF-8, invalid bytes replaced
+    and noted."""
+    regions, undecided = _utf8_regions(raw) if not raw.isascii() else ([], [])
+    parts: list[str] = []
+    damage = Damage()
+    at = 0
+    for start, end in [*regions, (len(raw), len(raw))]:
+        text, found = decode_noting(raw[at:start], "gb18030", base=at)
+        parts += [text, raw[start:end].decode("utf-8")]
+        damage += found
+        at = end
+    return _GbReading("".join(parts), damage, regions, undecided)
 
 
 def _declared(raw: bytes, how: str, name: str, utf8: str | None, notes: list[str]) -> _Candidate | None:
@@ -203,23 +384,38 @@ def _declared(raw: bytes, how: str, name: str, utf8: str | None, notes: list[str
         notes.append(f"{how} declares single-byte {name!r}; checked against the bytes")
         return None  # decided after the multibyte readings: see decode_html
     if encoding == "utf-8":
-        near = (utf8, 0) if utf8 is not None else _near_utf8(raw)
+        near = (utf8, Damage()) if utf8 is not None else _near_utf8(raw)
         if near is None:
             notes.append(f"{how} charset {name!r} does not decode these bytes")
             return None
-        text, errors = near
-        return _Candidate(
-            text, "utf-8", how, f"{errors} invalid UTF-8 sequences replaced" if errors else None
-        )
-    strict = _strict(raw, encoding)
-    if strict is None:
-        notes.append(f"{how} charset {name!r} does not decode these bytes")
-        return None
+        text, damage = near
+        return _Candidate(text, "utf-8", how, damage.note("invalid UTF-8 sequences"))
     # A GB-family declaration over bytes that are valid, non-ASCII UTF-8 is a mislabelled UTF-8 page:
     # real GBK text almost never forms valid UTF-8 sequences.
     if encoding == "gb18030" and utf8 is not None and not raw.isascii():
         return _Candidate(utf8, "utf-8", "utf-8", f"{how} declares {name!r} but the bytes are UTF-8")
+    # … and so is one over UTF-8 with a stray byte (near UTF-8 needs ten valid multibyte characters per bad
+    # sequence, which GBK text never has)
+    if encoding == "gb18030" and not raw.isascii() and (near := _near_utf8(raw)):
+        damaged = near[1].note("invalid UTF-8 sequences")
+        return _Candidate(
+            near[0], "utf-8", "utf-8", f"{how} declares {name!r} but the bytes are UTF-8; {damaged}"
+        )
+    if encoding == "gb18030":
+        reading = _gb_reading(raw)
+        if reading.damage.count and not tolerated(reading.damage.count, _non_ascii(reading.text)):
+            notes.append(f"{how} charset {name!r} does not decode these bytes")
+            return None
+        return _Candidate(reading.text, encoding, how, reading.note, reading.failure)
+    strict = _strict(raw, encoding)
+    if strict is None:
+        notes.append(f"{how} charset {name!r} does not decode these bytes")
+        return None
     return _Candidate(strict, encoding, how)
+
+
+def _non_ascii(text: str) -> int:
+    return sum(1 for ch in text if ord(ch) > 0x7F)
 
 
 def _sniffed(raw: bytes, utf8: str | None) -> Iterator[_Candidate]:
@@ -227,17 +423,23 @@ def _sniffed(raw: bytes, utf8: str | None) -> Iterator[_Candidate]:
     if utf8 is not None:
         yield _Candidate(utf8, "utf-8", "utf-8")
     elif near := _near_utf8(raw):
-        yield _Candidate(near[0], "utf-8", "utf-8", f"{near[1]} invalid UTF-8 sequences replaced")
-    for encoding, how in (("gb18030", "gb18030"), ("big5hkscs", "big5")):
-        if (text := _strict(raw, encoding)) is not None:
-            yield _Candidate(text, encoding, how)
+        yield _Candidate(near[0], "utf-8", "utf-8", near[1].note("invalid UTF-8 sequences"))
+    reading = _gb_reading(raw)
+    if not reading.damage.count:
+        yield _Candidate(reading.text, "gb18030", "gb18030", reading.note, reading.failure)
+    if (text := _strict(raw, "big5hkscs")) is not None:
+        yield _Candidate(text, "big5hkscs", "big5")
+    if reading.damage.count:  # a few bad bytes in GB18030 text: plausibility judges how many (tolerated)
+        yield _Candidate(reading.text, "gb18030", "fallback", reading.note, reading.failure)
 
 
 def _fallbacks(raw: bytes) -> Iterator[_Candidate]:
     """Lossy readings, when no strict one held: the one with fewer replacement characters first."""
+    gb = _gb_reading(raw)
+    text, damage = decode_noting(raw, "utf-8")
     readings = [
-        _Candidate(raw.decode(encoding, "replace"), encoding, "fallback", "undecodable bytes replaced")
-        for encoding in ("gb18030", "utf-8")
+        _Candidate(gb.text, "gb18030", "fallback", gb.note, gb.failure),
+        _Candidate(text, "utf-8", "fallback", damage.note("invalid UTF-8 sequences")),
     ]
     yield from sorted(readings, key=lambda c: c.text.count("\ufffd"))
 
@@ -274,7 +476,7 @@ def _finish(candidates: Iterable[_Candidate], notes: list[str]) -> Decoded:
     best: _Candidate | None = None
     for candidate in candidates:
         best = best or candidate
-        failure = plausibility(candidate.text)
+        failure = candidate.failure or plausibility(candidate.text)
         if failure is None:
             note = "; ".join([*notes, *([candidate.note] if candidate.note else [])]) or None
             return Decoded(candidate.text, candidate.encoding, candidate.how, note)

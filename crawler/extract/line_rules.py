@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from crawler.extract.counters import COUNTER_SHAPE, counter_shaped, trailing_counter
 from crawler.extract.node_rules import AUDIT_EXCERPT, Removed
 from crawler.extract.spam_blocks import judge_dumps
 
@@ -246,9 +247,10 @@ LINE_RULES: tuple[LineRule, ...] = (
     LineRule(
         "view-counter",
         "visit counters (浏览次数：123, 已有56人阅读, 阅读数 1.2万, 人气：88, 1,024 views), alone or with the "
-        "comment count and font-size chrome beside them, change on every visit: kept, each revisit would "
-        "archive a new version of an unchanged article",
-        COUNTER_LINE,
+        "comment count and font-size chrome beside them, and any line of the same shape (counter words beside "
+        "numbers and nothing else: 共有123位读者阅读, 阅读 123 点赞 4 分享, counters.py) change on every visit: "
+        "kept, each revisit would archive a new version of an unchanged article",
+        re.compile(rf"{COUNTER_LINE.pattern}|{COUNTER_SHAPE.pattern}"),
         max_len=80,
     ),
     LineRule(
@@ -426,10 +428,14 @@ def cut_edge_counters(lines: list[str]) -> tuple[list[str], list[Removed]]:
     kept: list[str] = []
     removed: list[Removed] = []
     for line in lines:
-        if COUNTER_LINE.match(line):  # counters and their companions alone ('浏览量：12 | 评论：3')
+        if COUNTER_LINE.match(line) or counter_shaped(line):  # counters alone ('浏览量：12 | 评论：3')
             kept.append(line)
             continue
         cut = _LEADING_COUNTER.sub("", _TRAILING_COUNTER.sub("", line))
+        if cut == line and (tail := trailing_counter(line)) is not None:  # a wording of the same shape
+            cut = line[:tail]
+        if cut != line:  # the separator that stood before the counter goes with it
+            cut = cut.strip().strip("|｜/·•")
         if cut != line and cut.strip():
             removed.append(Removed("view-counter", line))
             line = cut.strip()

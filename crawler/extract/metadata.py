@@ -160,18 +160,21 @@ def credit_date(line: str) -> ParsedDate | None:
 
 
 # ---------------------------------------------------------------- bylines
-_LABEL_STOP = r"(?=\s*(?:来源|作者|文|记者|通讯员|责任编辑|责编|编辑|审核|校对|审校|监制|统筹|排版|美编|发布时间|发布日期|时间|日期|浏览|点击|阅读|字号|打印|摄影|图|\||｜|【|】|）|\)|，|。|,|$))"
+_LABEL_STOP = r"(?=\s*(?:来源|作者|文|记者|通讯员|责任编辑|责编|编辑|审核|校对|审校|监制|统筹|排版|美编|发布时间|发布日期|时间|日期|浏览|点击|阅读|字号|打印|摄影|图|\||｜|【|】|）|\)|\]|，|。|,|$))"
 _NAME = r"[\u4e00-\u9fa5·A-Za-z]{1,12}"
 _NAMES = rf"{_NAME}(?:(?:\s+|、|，|,|/)(?!(?:来源|责任编辑|责编|编辑|审核|校对|审校|监制|统筹|排版|美编|发布|时间|日期|记者|通讯员|作者|摄影|图|摄)){_NAME})*"
 
 SOURCE_RE = re.compile(
     r"(?:来源|稿源|信息来源|文章来源|出处)\s*(?:[:：]|[|｜丨](?!\s*(?:作者|编辑|时间)))\s*([^\s|｜丨【】]{2,40})"
 )
+_UNOPENED_CLOSE = re.compile(
+    r"[)）\]】]+$"
+)  # '（来源：某某法院）': the bracket closes the line, not the name
 AUTHOR_RE = re.compile(
     # 作者 needs a separator: "作者：王文", "作者 王文", but "作者本人观点" is a disclaimer's phrase
     rf"(?:(?:作者|撰稿|撰文)(?=\s*[:：/]|\s)|记者|通讯员|文\s*/|文\s*[:：]|^文\s+)\s*[:：/]?\s*({_NAMES}){_LABEL_STOP}"
 )
-EDITOR_RE = re.compile(rf"(?:责任编辑|责编)\s*[:：|｜丨]\s*({_NAMES}){_LABEL_STOP}")
+EDITOR_RE = re.compile(rf"(?:责任编辑|责编)(?:\s*[:：|｜丨]\s*|\s+)({_NAMES}){_LABEL_STOP}")
 PLAIN_EDITOR_RE = re.compile(rf"编辑\s*[:：|｜丨]\s*({_NAMES}){_LABEL_STOP}")  # when no 责任编辑 is named
 _PREFIX = re.compile(r"^(?:作者|记者|通讯员|责任编辑|来源|文)\s*[:：/]\s*")
 
@@ -188,7 +191,10 @@ def clean_name(value: str | None) -> str | None:
 def find_source(text: str) -> str | None:
     """The 来源 of a byline line; a visit counter printed on the same line is never part of it."""
     match = SOURCE_RE.search(without_counters(text))
-    return match.group(1).strip() if match else None
+    if not match:
+        return None
+    value = match.group(1).strip()
+    return value if re.search(r"[(（\[【]", value) else _UNOPENED_CLOSE.sub("", value) or None
 
 
 # In body sentences "记者了解到" is not a byline: there a label counts only with a separator after it and
@@ -229,3 +235,32 @@ def find_court(*texts: str | None) -> str | None:
         if text and (match := _COURT_RE.search(text)):
             return match.group(0)
     return None
+
+
+# ---------------------------------------------------------------- byline lines
+# A line made only of byline fields, each a label with its value: '通讯员 李四', '（记者 张三 通讯员 李四）',
+# '文/张三', '本文来源：某某法院', '责任编辑 王五', '供稿：某庭', '发布时间：2024-01-02'. People's labels take
+# names after a colon, a slash or a space; source labels take a name after a colon or a bar; date labels a date.
+# Exceptions, kept as text: a label run into a sentence ('记者从法院获悉，…', '作者系某法院法官'), and any line
+# with a word outside the fields or with sentence punctuation.
+_PERSON_LABELS = (
+    r"本报记者|本网记者|本台记者|特约记者|见习记者|记者|通讯员|本文作者|作者|责任编辑|值班编辑|编辑|责编|供稿|撰稿|撰文|"
+    r"文字|文|摄影|摄像|图片|图|审核|审校|校对|一审|二审|三审|终审|初审|复审|编审|监制|统筹|排版|美编"
+)
+_SOURCE_LABELS = r"本文来源|文章来源|信息来源|来源|稿源|出处"
+_DATE_LABEL = r"发布时间|发布日期|发表时间|更新时间|时间|日期"
+_PERSON = rf"(?!(?:{_PERSON_LABELS}|{_SOURCE_LABELS}|{_DATE_LABEL}))[\u4e00-\u9fa5·]{{2,5}}"
+_FIELD = (
+    rf"(?:(?:{_PERSON_LABELS})(?:\s*[:：/／]\s*|\s+){_PERSON}(?:\s*[、，,\s]\s*{_PERSON})*"
+    rf"|(?:{_SOURCE_LABELS})\s*[:：|｜丨]\s*[^\s|｜丨，。；！？:：()（）\[\]【】]{{2,30}}"
+    rf"|(?:{_DATE_LABEL})\s*[:：]?\s*(?:19|20)\d{{2}}\s*[-/.年]\s*\d{{1,2}}\s*[-/.月]\s*\d{{1,2}}\s*日?"
+    r"(?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?)"
+)
+BYLINE_SHAPE = re.compile(rf"^[（(【\[]?\s*{_FIELD}(?:\s*[|｜丨;；]?\s*{_FIELD})*\s*[)）】\]]?$")
+BYLINE_SHAPE_LEN = 60  # characters: a byline of several fields; a longer line is a paragraph
+
+
+def byline_shaped(line: str) -> bool:
+    """A short line made only of byline fields (see above): metadata at the body's edge, never body text."""
+    compact = line.strip()
+    return len(compact) <= BYLINE_SHAPE_LEN and BYLINE_SHAPE.match(compact) is not None

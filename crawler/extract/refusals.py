@@ -201,3 +201,82 @@ def check_list_page(shares: PageSurvey, body_lines: list[str]) -> None:
         f"not an article: {kind} ({shares.links} links, {shares.linked / shares.visible:.0%} of text inside them)",
         removal=kind != "link farm",  # a list or home page in the article's place; a link farm is spam
     )
+
+
+# ---------------------------------------------------------------- block notices inside the site's chrome
+class BlockNotice(NotAnArticle):
+    """A firewall's or WAF's block notice standing where the article should be, in the site's own chrome:
+    the fetch was refused, the article may well still be there. Not a removal; a challenge to back off from."""
+
+
+# What only a block notice says. Each kind is judged on its line, so a sentence of an article that mentions
+# a firewall or a blocked transfer is none of them:
+# - the notice speaks to the reader about their access or request: 您的访问请求已被拦截, 您的IP已被封禁,
+#   当前访问疑似黑客攻击, 您的请求带有不合法参数;
+# - a status line of its own: 访问被拒绝, 拒绝访问, 403 Forbidden, Access Denied, Request blocked;
+# - a firewall vendor's name on a line of its own: 安全狗, 云锁, 知道创宇云安全, 网站防火墙.
+_BLOCKED = r"(?:拦截|阻断|拒绝|禁止|屏蔽|限制|封禁|拉黑|攻击|威胁|不合法|非法|异常|风险)"
+_TO_READER = re.compile(
+    rf"(?:(?:您|你)(?:的|当前的?)?|当前(?:的)?)(?:访问|请求|IP|ip|网络|操作|提交|浏览器)\S{{0,20}}?{_BLOCKED}|"
+    rf"(?:访问|请求)\S{{0,6}}?(?:已|已经)?(?:被|遭到)\S{{0,12}}?{_BLOCKED}|"
+    r"疑似(?:黑客)?攻击|不合法(?:的)?参数|(?:危险|恶意|非法)(?:的)?(?:攻击)?请求|访问频率过(?:快|高)|"
+    r"\b(?:your (?:request|access|ip)\b.{0,40}\b(?:blocked|denied|rejected)|you have been blocked|"
+    r"you don't have permission)",
+    re.I,
+)
+_STATUS_LINE = re.compile(
+    r"^(?:\d{3}\s*)?(?:访问(?:被|已被)?(?:拒绝|拦截|禁止|限制|受限)|拒绝访问|禁止访问|无权访问|访问异常|请求(?:被)?(?:拒绝|拦截)|"
+    r"(?:HTTP\s*)?(?:错误\s*)?403(?:\s*Forbidden)?|Forbidden|Access Denied|Request (?:blocked|rejected)|"
+    r"Attention Required!?|Error 403|安全(?:提示|警告|拦截))[!！。.]?$",
+    re.I,
+)
+_VENDOR = re.compile(
+    r"安全狗|safedog|云锁|yunsuo|知道创宇|创宇盾|加速乐|宝塔|云盾|云防护|云安全|网站防火墙|应用防火墙|\bWAF\b|"
+    r"Web Application Firewall|Cloudflare",
+    re.I,
+)
+VENDOR_LINE = 16  # characters: '知道创宇云安全', 'Powered by 安全狗'; a sentence naming a vendor is longer
+# What a notice prints beside its message: what to do, the reader's address, the time, an event id.
+_NOTICE_AIDE = re.compile(
+    r"可能(?:的)?原因|如何解决|解决(?:方法|办法|方案)|(?:请|可)?联系(?:网站)?(?:管理员|空间提供商|客服)|如有疑问|如果您是|误报|"
+    r"返回(?:首页|上一页)|刷新|稍后(?:再)?(?:试|访问)|重试|检查(?:提交)?(?:的)?内容|网站访客|托管|"
+    r"(?:您的)?IP(?:地址)?|拦截(?:时间|原因|编号)|时间|事件|请求\s*ID|编号|URL|网址|User-?Agent|Ray ID|nginx|"
+    r"Powered by|技术支持|防护",
+    re.I,
+)
+_NEWS_WORDS = re.compile(  # words of a report: a notice never speaks of parties, cases, money or the police
+    r"被告|原告|判决|判处|审理|审结|诈骗|犯罪|案件|当事人|执行|资金|民警|公安|群众|万元|法官|检察"
+)
+BLOCK_NOTICE_BODY = 300  # characters of extracted body: a notice says one thing, an article more
+NOTICE_AIDE_LINE = 40  # characters of a line that tells what to do or prints an address, a time or an id
+NOTICE_OTHER = 20  # characters of other lines a notice may carry (a heading, a stray word)
+
+
+def _notice_sign(line: str) -> bool:
+    if _NEWS_WORDS.search(line):
+        return False
+    return bool(
+        _TO_READER.search(line)
+        or _STATUS_LINE.match(line)
+        or (len(line) <= VENDOR_LINE and _VENDOR.search(line))
+    )
+
+
+def _notice_aide(line: str) -> bool:
+    if len(line) > NOTICE_AIDE_LINE or _NEWS_WORDS.search(line):
+        return False
+    return bool(_NOTICE_AIDE.search(line) or re.fullmatch(r"[\x00-\x7f\s：:，,。.（）()]*", line))
+
+
+def check_block_notice(body_lines: list[str]) -> None:
+    """A body that is a firewall's block notice, whatever chrome surrounds it (menus, a footer, the article's
+    own title): short, with a line only a notice says (_notice_sign), and nothing but such lines, the aides a
+    notice prints beside them and at most NOTICE_OTHER characters else. An article that reports a blocked
+    transfer or a firewall (法院拦截诈骗资金) speaks of parties, money or cases, or says more: it stays."""
+    lines = [line.strip() for line in body_lines if line.strip()]
+    if not lines or _compact_length(lines) > BLOCK_NOTICE_BODY:
+        return
+    signs = [line for line in lines if _notice_sign(line)]
+    other = [line for line in lines if line not in signs and not _notice_aide(line)]
+    if signs and _compact_length(other) <= NOTICE_OTHER:
+        raise BlockNotice(f"not an article: block page (the body is a block notice: {signs[0][:60]})")
