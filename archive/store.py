@@ -24,6 +24,7 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import sqlite_utils
@@ -57,6 +58,9 @@ RUN_COUNTERS = (
 )
 CONTENT_KINDS = ("first", "changed", "restored")  # versions with text
 GONE_KINDS = ("removed", "moved")  # versions that record the text's absence
+
+# the crawler's judgement that two bodies are one text (they differ only in counters): archive/ cannot know
+SameText = Callable[[str, str], bool]
 
 _WHITESPACE = re.compile(r"\s+")
 # a space beside a Chinese character or punctuation mark is layout: Chinese text has no word spaces
@@ -262,8 +266,24 @@ def _insert_version(
     db.execute("UPDATE pages SET current_version = ? WHERE id = ?", [number, page_id])
 
 
+def _only_furniture(
+    last: dict, new_row: dict, comments: str | None, with_comments: bool, same_text: SameText
+) -> bool:
+    """Whether the new fields are the last version's but for a body the crawler judges the same text
+    (counters that ticked amid words no rule knows): every other hashed field equal, the body so judged."""
+    others = {**new_row, "body": last["body"], "comments": comments}
+    return content_hash(others, with_comments) == last["content_hash"] and same_text(
+        last["body"] or "", str(new_row.get("body") or "")
+    )
+
+
 def _record_one(
-    db: sqlite_utils.Database, run_id: int, entry: Recorded, redirected_from: int | None, with_comments: bool
+    db: sqlite_utils.Database,
+    run_id: int,
+    entry: Recorded,
+    redirected_from: int | None,
+    with_comments: bool,
+    same_text: SameText | None = None,
 ) -> RecordResult:
     capture, outcome, article = entry.capture, entry.outcome, entry.article
     url, note = _filed_under(db, capture, article if outcome == "article" else None)
@@ -307,7 +327,9 @@ def _record_one(
             kind, fields = "first", changed_fields(None, new_row)
         elif last["kind"] in GONE_KINDS:
             kind, fields = "restored", changed_fields(last_version(db, page_id, with_content=True), new_row)
-        elif last["content_hash"] != new_hash:
+        elif last["content_hash"] != new_hash and not (
+            same_text and _only_furniture(last, new_row, article.comments_json(), with_comments, same_text)
+        ):
             kind, fields = "changed", changed_fields(last, new_row)
         else:
             kind, fields = "unchanged", []
@@ -375,6 +397,7 @@ def record_fetch(
     entries: list[Recorded],
     with_comments: bool = False,
     fetch_id: str | None = None,
+    same_text: SameText | None = None,
 ) -> list[RecordResult]:
     """Record one fetch: its redirect hops in order, then the final response. All or nothing.
 
@@ -384,7 +407,7 @@ def record_fetch(
     """
     if not db.conn.in_transaction:
         with write_transaction(db):
-            return record_fetch(db, run_id, entries, with_comments, fetch_id)
+            return record_fetch(db, run_id, entries, with_comments, fetch_id, same_text)
     if fetch_id is not None:
         done = list(
             db.query("SELECT id, page_id, outcome FROM captures WHERE fetch_id = ? ORDER BY id", [fetch_id])
@@ -395,7 +418,7 @@ def record_fetch(
     with db.atomic():  # a savepoint: a failure here leaves the rest of the batch intact
         previous: int | None = None
         for entry in entries:
-            result = _record_one(db, run_id, entry, previous, with_comments)
+            result = _record_one(db, run_id, entry, previous, with_comments, same_text)
             previous = result.capture_id
             results.append(result)
         if fetch_id is not None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from archive.db import ArchiveBusy, ArchiveError, ArchiveFull, open_archive, storage_error, write_transaction
-from archive.store import Recorded, RecordResult, record_fetch
+from archive.store import Recorded, RecordResult, SameText, record_fetch
 
 logger = logging.getLogger(__name__)
 BATCH_ATTEMPTS = 3
@@ -43,10 +43,16 @@ class ArchiveWriter:
     """Record fetches from any thread; ``submit`` returns a future that resolves once they are committed."""
 
     def __init__(
-        self, path: str | Path, batch_size: int = 50, window: float = 0.2, with_comments: bool = False
+        self,
+        path: str | Path,
+        batch_size: int = 50,
+        window: float = 0.2,
+        with_comments: bool = False,
+        same_text: SameText | None = None,
     ) -> None:
         self.path = Path(path)
         self.with_comments = with_comments  # comments alone make versions (COMMENTS_MAKE_VERSIONS)
+        self.same_text = same_text  # the crawler's judgement that two bodies differ only in page furniture
         self.batch_size = batch_size
         self.window = window
         self.stored = 0
@@ -147,7 +153,9 @@ class ArchiveWriter:
 
     def _record(self, job: _Job) -> list[RecordResult]:
         try:
-            return record_fetch(self._db, job.run_id, job.records, self.with_comments, job.fetch_id)
+            return record_fetch(
+                self._db, job.run_id, job.records, self.with_comments, job.fetch_id, self.same_text
+            )
         except sqlite3.Error as exc:
             problem = storage_error(exc, self.path)
             if isinstance(problem, ArchiveBusy | ArchiveFull) or not self._db.conn.in_transaction:
@@ -158,7 +166,9 @@ class ArchiveWriter:
         first = job.records[0]
         fallback = Recorded(replace(first.capture, reason=" ".join(reason.split())[:300]), "failed")
         logger.error("%s: %s", first.capture.url, fallback.capture.reason)
-        return record_fetch(self._db, job.run_id, [fallback], self.with_comments, job.fetch_id)
+        return record_fetch(
+            self._db, job.run_id, [fallback], self.with_comments, job.fetch_id, self.same_text
+        )
 
     def _give_up(self, batch: list[_Job], error: ArchiveError) -> None:
         self.unstored += len(batch)

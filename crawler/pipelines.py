@@ -21,6 +21,7 @@ from archive.db import ArchiveError
 from archive.runs import claim_run, get_run
 from archive.writer import ArchiveWriter
 from crawler.extensions import PARENT_GONE
+from crawler.extract.counters import differ_only_in_counters
 from crawler.items import FetchedPage
 from crawler.pool import ExtractionPool, default_workers
 from crawler.process import process_is_crawl
@@ -120,7 +121,9 @@ class ArchivePipeline:
         assert spider is not None, "the pipeline opens with its spider"
         with_comments = self.crawler.settings.getbool("COMMENTS_MAKE_VERSIONS")
         # first: the writer refuses a bad archive or a full disk before a run is started
-        self.writer = ArchiveWriter(self.db_path, with_comments=with_comments)
+        self.writer = ArchiveWriter(
+            self.db_path, with_comments=with_comments, same_text=differ_only_in_counters
+        )
         db = open_archive(self.db_path)
         try:
             given = self.crawler.settings.getint("RUN_ID", 0)  # the daemon creates the run it watches

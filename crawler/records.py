@@ -5,7 +5,8 @@ Rules, in order, for the final response:
 - a fetch that failed (timeout, refused host, redirect loop) or was cut short is ``failed`` with the reason;
 - a 304 answer to a conditional revisit is ``not-modified`` (an unchanged capture without a body);
 - 404/410 is ``gone`` (unless the page is an anti-bot challenge that answers 404);
-- a challenge or block page is ``challenge``; another 4xx/5xx, a non-HTML type, undecodable or implausible
+- a challenge or block page is ``challenge`` (a firewall's block notice is judged by the extracted body,
+  whatever chrome surrounds it); the site's own maintenance notice as the body is ``failed``; another 4xx/5xx, a non-HTML type, undecodable or implausible
   text is ``failed``;
 - only a complete 200 (or 203) response is an article: 206 Partial Content, 300 Multiple Choices, a 3xx
   without Location or any other status with a page in it is ``failed``;
@@ -47,6 +48,7 @@ from crawler.extract import (
     extract_decoded,
 )
 from crawler.extract.decode import looks_binary
+from crawler.extract.refusals import BlockNotice, SiteNotice
 from crawler.extract.server_errors import server_error
 from crawler.items import FetchedPage, Hop, NotFoundSample
 from crawler.site_state import SAME_PAGE_SIMILARITY, similarity, visible_text
@@ -194,6 +196,10 @@ def _final_verdict(item: FetchedPage, url: str) -> Verdict:
     sample = item.not_found
     try:
         article = extract_decoded(decoded, url, family=item.family, court_hint=item.court)
+    except BlockNotice as exc:  # a firewall's notice in the site's chrome: back off, the article may be there
+        return Verdict(url, "challenge", one_line(exc), decoded.encoding)
+    except SiteNotice as exc:  # the site's maintenance notice: the site's state, not the article's
+        return Verdict(url, "failed", one_line(exc), decoded.encoding)
     except NotAnArticle as exc:  # more specific than "empty shell": a soft 404, a PDF, a list page …
         if score := _soft_404(sample, page_text, None):
             return _soft_404_verdict(url, score, decoded.encoding)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
 import sqlite_utils
 
 from tests.conftest import versions_by_name
@@ -54,11 +53,6 @@ def test_a_revisit_where_only_counters_of_any_wording_ticked_makes_no_version(si
     assert versions_by_name(tmp_path / "archive.db")["t20230704_101.html"]["author"] == "李四"
 
 
-@pytest.mark.xfail(
-    reason="needs records.py hook: counters.differ_only_in_counters(last body, new body) must make the "
-    "capture unchanged",
-    strict=True,
-)
 def test_a_counter_amid_words_no_rule_knows_makes_no_version_once_the_two_captures_are_compared(
     site_factory, crawl, tmp_path
 ):

@@ -48,6 +48,7 @@ from crawler.distributed import records as entries
 from crawler.distributed import redis_link
 from crawler.distributed.frontier import requeue_dead
 from crawler.distributed.spiders import HEARTBEAT_TTL
+from crawler.extract.counters import differ_only_in_counters
 from crawler.pipelines import RunFacts, run_verdict
 
 logger = logging.getLogger("courtnews.writer")
@@ -252,7 +253,9 @@ class Writer:
 
     def _fetch_writer(self) -> FetchWriter:
         if self._writer is None:
-            self._writer = FetchWriter(self.db_path, with_comments=self.with_comments)
+            self._writer = FetchWriter(
+                self.db_path, with_comments=self.with_comments, same_text=differ_only_in_counters
+            )
             self._writer.start()
         return self._writer
 

@@ -252,6 +252,27 @@ NOTICE_AIDE_LINE = 40  # characters of a line that tells what to do or prints an
 NOTICE_OTHER = 20  # characters of other lines a notice may carry (a heading, a stray word)
 
 
+class SiteNotice(NotAnArticle):
+    """The site's own notice that it is down for maintenance or overloaded, standing where the article should
+    be: the site's state, not the article's. Never a version, never a removal: a failed fetch."""
+
+
+# What only a site-state notice says, on a line of its own: the site (or its system, server) is being
+# maintained or upgraded, access is suspended, the server is busy. 系统维护中，请稍后访问; 网站升级维护;
+# 服务器繁忙; Service Unavailable. An article reporting a court's system upgrade is longer and names it.
+_MAINTENANCE = re.compile(
+    r"(?:系统|网站|服务器|平台|页面|站点|本站)?(?:正在|目前|暂时)?(?:进行)?(?:升级|维护|更新)(?:维护|升级)?(?:中|期间)|"
+    r"(?:系统|网站|服务器|平台|本站)(?:升级|维护)|暂停(?:访问|服务|开放)|暂时(?:无法|不能)(?:访问|打开|使用)|"
+    r"服务(?:器)?(?:繁忙|不可用|暂不可用)|"
+    r"\b(?:under maintenance|service (?:temporarily )?unavailable|temporarily unavailable)\b",
+    re.I,
+)
+
+
+def _maintenance_sign(line: str) -> bool:
+    return len(line) <= NOTICE_AIDE_LINE and not _NEWS_WORDS.search(line) and bool(_MAINTENANCE.search(line))
+
+
 def _notice_sign(line: str) -> bool:
     if _NEWS_WORDS.search(line):
         return False
@@ -269,14 +290,22 @@ def _notice_aide(line: str) -> bool:
 
 
 def check_block_notice(body_lines: list[str]) -> None:
-    """A body that is a firewall's block notice, whatever chrome surrounds it (menus, a footer, the article's
-    own title): short, with a line only a notice says (_notice_sign), and nothing but such lines, the aides a
-    notice prints beside them and at most NOTICE_OTHER characters else. An article that reports a blocked
+    """A body that is a firewall's block notice (or the site's maintenance notice), whatever chrome surrounds
+    it (menus, a footer, the article's own title): short, with a line only a notice says (_notice_sign,
+    _maintenance_sign), and nothing but such lines, the aides a notice prints beside them and at most
+    NOTICE_OTHER characters else. An article that reports a blocked
     transfer or a firewall (法院拦截诈骗资金) speaks of parties, money or cases, or says more: it stays."""
     lines = [line.strip() for line in body_lines if line.strip()]
     if not lines or _compact_length(lines) > BLOCK_NOTICE_BODY:
         return
     signs = [line for line in lines if _notice_sign(line)]
-    other = [line for line in lines if line not in signs and not _notice_aide(line)]
-    if signs and _compact_length(other) <= NOTICE_OTHER:
+    maintenance = [line for line in lines if line not in signs and _maintenance_sign(line)]
+    other = [line for line in lines if line not in signs + maintenance and not _notice_aide(line)]
+    if _compact_length(other) > NOTICE_OTHER:
+        return
+    if signs:
         raise BlockNotice(f"not an article: block page (the body is a block notice: {signs[0][:60]})")
+    if maintenance:
+        raise SiteNotice(
+            f"site unavailable: the body is the site's maintenance notice ({maintenance[0][:60]})"
+        )
