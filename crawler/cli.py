@@ -772,19 +772,39 @@ def daemon(db_path: str | None, sources_path: str | None, log_dir: str | None) -
 
     Example: courtnews daemon --db /srv/courtnews/archive.db --sources /etc/courtnews/sources.toml
     """
-    from crawler.daemon import Daemon, DaemonLocked, configure_logging
+    from crawler.daemon import Daemon, DaemonLocked, configure_logging, log_level
 
+    try:
+        level = log_level(os.environ.get("COURTNEWS_LOG_LEVEL"))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     loaded = _load_sources(sources_path)
     sources_file = resolve_sources_path(sources_path).resolve()
     config = load_daemon_config(sources_file)
     db = resolve_db_path(db_path).resolve()
     open_archive(db).close()  # create or upgrade it before anything is scheduled
-    configure_logging()
+    configure_logging(level)
     service = Daemon(loaded, db, sources_file, config, Path(log_dir or db.parent / "logs").resolve())
     try:
         service.run()
     except DaemonLocked as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _status_sources(explicit: str | None, info: dict | None) -> dict[str, Any]:
+    """The sources file `status` judges by: --sources, else the one the daemon recorded it runs with (what is
+    actually scheduled), else $COURTNEWS_SOURCES, else the shipped one; with where it came from."""
+    notes: list[str] = []
+    if explicit:
+        return {"file": Path(explicit), "origin": "option", "notes": notes}
+    recorded = info.get("sources_file") if info else None
+    if recorded and Path(recorded).is_file():
+        return {"file": Path(recorded), "origin": "daemon", "notes": notes}
+    if recorded:
+        notes.append(f"(the daemon's sources file {recorded} is gone; judged by another)")
+    if os.environ.get("COURTNEWS_SOURCES"):
+        return {"file": resolve_sources_path(None), "origin": "environment", "notes": notes}
+    return {"file": resolve_sources_path(None), "origin": "shipped", "notes": notes}
 
 
 @main.command()
@@ -810,31 +830,61 @@ def status(
     """
     from dataclasses import asdict
 
-    from crawler.daemon import lock_holder
+    from archive.runs import daemon_state
+    from crawler.daemon import file_sha256, lock_holder
     from crawler.status import format_status, source_status
 
-    loaded = _load_sources(sources_path)
-    config = load_daemon_config(sources_path)
     path = resolve_db_path(db_path)
-    rows = source_status(_reader(path), path, loaded, config, fail_after or config.fail_after)
+    db = _reader(path)
+    info, jobs = daemon_state(db)
+    chosen = _status_sources(sources_path, info)
+    loaded = _load_sources(str(chosen["file"]))
+    config = load_daemon_config(chosen["file"])
     holder = lock_holder(path)
-    # -1: the lock is held by a daemon that has not written its pid yet (or whose file was emptied)
-    running = f"daemon: running (pid {holder})" if holder != -1 else "daemon: running (pid not known)"
+    # -1 from lock_holder: the lock is held by a daemon that has not written its pid yet
+    pid = holder if holder and holder > 0 else None
+    daemons_jobs = jobs if chosen["origin"] == "daemon" else None  # its fire times are for its own file
+    rows = source_status(
+        db, path, loaded, config, fail_after or config.fail_after, jobs=daemons_jobs, daemon_pid=pid
+    )
+    running = f"daemon: running (pid {pid})" if pid else "daemon: running (pid not known)"
     daemon_line = running if holder else "daemon: not running"
     problems = [f"{row.source}: {problem}" for row in rows for problem in row.problems]
     if not holder and not without_daemon:
         problems.insert(0, "daemon: not running (start it, or pass --without-daemon if crawls run from cron)")
+    changed = (
+        file_sha256(chosen["file"]) != info.get("sources_sha256")
+        if chosen["origin"] == "daemon" and info
+        else None
+    )
     if as_json:
         click.echo(
             json.dumps(
-                {"daemon": holder, "sources": [asdict(r) for r in rows], "problems": problems},
+                {
+                    "daemon": {"running": bool(holder), "pid": pid},
+                    "sources": [asdict(r) for r in rows],
+                    "sources_file": {
+                        "path": str(chosen["file"]),
+                        "origin": chosen["origin"],
+                        "changed_since_daemon_read_it": changed,
+                    },
+                    "problems": problems,
+                },
                 ensure_ascii=False,
                 indent=2,
                 default=str,
             )
         )
     else:
-        click.echo(format_status(rows, daemon_line, config.timezone))
+        note = {
+            "option": "(--sources)",
+            "daemon": "(the daemon's"
+            + (", changed since it read it: SIGHUP the daemon to apply it)" if changed else ", unchanged)"),
+            "environment": "($COURTNEWS_SOURCES)",
+            "shipped": "(the shipped file; no daemon recorded one)",
+        }[chosen["origin"]]
+        header = (f"sources: {chosen['file']} {note}",) + tuple(chosen["notes"])
+        click.echo(format_status(rows, daemon_line, config.timezone, header=header))
     for problem in problems:
         click.echo(f"needs attention: {problem}", err=True)
     if problems:
