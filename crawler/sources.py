@@ -82,8 +82,10 @@ class DaemonConfig:
     revisit_batch: int = 200  # at most this many articles per source per revisit run
     grace_period: int = 60  # seconds running crawls get to finish after SIGTERM
     fail_after: int = 3  # `courtnews status` fails when a source's last N runs all failed
-    catch_up_delay: int = 30  # after a restart, overdue sources start within this many seconds, spread over it
-    min_cadence: int = 60  # no schedule nor revisit_every may be shorter (lower it on purpose, e.g. for tests)
+    # after a restart, overdue sources start within this many seconds, spread evenly over it
+    catch_up_delay: int = 30
+    # no interval schedule nor revisit_every may be shorter (lower it on purpose, as the tests do)
+    min_cadence: int = 60
     maintenance: str = "30 4 * * 0"  # when prune and vacuum run (cron, Asia/Shanghai): Sundays 04:30
     retention: int = 90 * 86400  # captures younger than this are all kept (see `courtnews prune`)
     keep_logs: int = 50  # per-run crawl logs kept per source
