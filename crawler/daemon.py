@@ -7,11 +7,18 @@ Guarantees:
 - the daemon owns its children: each crawl runs in its own process group and stops itself within a second
   when the daemon is gone (kill -9 included); crawls a crashed daemon left behind are stopped when the next
   one starts; crawls work whatever folder the daemon was started from;
-- every crawl's run row is created before the process starts and gets its exit code, log file and, if the
+- every crawl's run row is created before the process starts, with a claim token the crawl claims it with
+  (until then the run is the daemon's, never judged by a pid), and gets its exit code, log file and, if the
   process could not close it, the daemon's verdict (a timeout is ``failed``, a shutdown ``stopped``);
-- SIGTERM/SIGINT stop scheduling, give running crawls ``grace_period`` seconds, then kill them; SIGHUP
-  re-reads the sources file (a broken file is reported and the old one kept);
-- after a restart, an overdue source runs once soon; late runs coalesce into one;
+- SIGTERM/SIGINT stop scheduling, give running crawls ``grace_period`` seconds, then kill them (and wait at
+  most KILL_WAIT more for a crawl SIGKILL cannot end); SIGHUP re-reads the sources file (a broken file is
+  reported and the old one kept) and changes only the jobs that changed: an unchanged job keeps its next
+  fire time;
+- after a restart, an overdue source runs once within ``catch_up_delay`` (the overdue ones spread over it);
+  late runs coalesce into one;
+- the sources file in force (path, sha256) and every job's next fire time are recorded in the archive
+  (``daemon_state``) for `courtnews status`;
+- it logs at COURTNEWS_LOG_LEVEL; a failed or interrupted run is a WARNING;
 - each crawl's log goes to ``<log dir>/<slug>/<time>-<trigger>.log``, capped in size, the newest
   ``keep_logs`` kept per source.
 """
