@@ -295,15 +295,18 @@ class Daemon:
         return changes
 
     def schedule_catch_up(self, slugs: list[str], now: datetime) -> None:
-        """Overdue sources after a restart start within ``catch_up_delay`` seconds, spread evenly over it (the
-        last one at the delay): the host settles after a boot and the sources do not start in one burst.
-        A delay of 0 queues them at once."""
+        """Overdue sources after a restart start within ``catch_up_delay`` seconds, spread evenly over it:
+        of n sources the first is queued at once, the k-th k/n of the delay later, so they do not all start
+        in one burst (and a single overdue source is not kept waiting). A delay of 0 queues them all at once."""
         if self.scheduler is None or not self.config.catch_up_delay:
             for slug in slugs:
                 self.enqueue(slug, "crawl", "catch-up")
             return
         for index, slug in enumerate(slugs):
-            when = now + timedelta(seconds=self.config.catch_up_delay * (index + 1) / len(slugs))
+            if index == 0:
+                self.enqueue(slug, "crawl", "catch-up")
+                continue
+            when = now + timedelta(seconds=self.config.catch_up_delay * index / len(slugs))
             self.scheduler.add_job(
                 self.enqueue,
                 DateTrigger(run_date=when),

@@ -135,7 +135,7 @@ def test_sighup_keeps_each_unchanged_jobs_next_fire_time_and_changes_only_what_c
     site = site_factory("court-gov-cn")
     sources = tmp_path / "sources.toml"
     header = FAST_DAEMON.format(max_concurrent=1, crawl_timeout="1m").replace('"2s"', '"1h"')
-    header = header.replace('catch_up_delay = "1s"', 'catch_up_delay = "1h"')  # no crawl: jobs only
+    header = header.replace('catch_up_delay = "1s"', 'catch_up_delay = "1h"')  # catch-ups spread over 1 h
     sources.write_text(
         header + entry(site, "kept", "1h") + entry(site, "changed", "1h") + entry(site, "dropped", "2h")
     )
@@ -180,7 +180,7 @@ def test_status_reads_the_daemons_sources_file_and_its_real_next_fire_times(site
     daemon = start_daemon(tmp_path, sources)
     db = daemon.db
     try:
-        assert wait_for(lambda: "catch-up:mine" in jobs_of(db)), daemon.output()[-3000:]
+        assert wait_for(lambda: "crawl:mine" in jobs_of(db)), daemon.output()[-3000:]
         shown = status(db, "--json")
         report = json.loads(shown.stdout)
         assert report["daemon"] == {"running": True, "pid": daemon.process.pid}
@@ -230,24 +230,31 @@ def test_status_shows_a_job_whose_fire_time_passed_as_overdue_in_human_units(tmp
 
 
 # ---------------------------------------------------------------- catch-up delay, cadence floor
-def test_a_catch_up_waits_catch_up_delay_and_status_shows_it_as_the_next_run(site_factory, tmp_path):
+def test_catch_ups_are_spread_over_catch_up_delay_and_status_shows_each_as_the_next_run(
+    site_factory, tmp_path
+):
+    """Two overdue sources, catch_up_delay 1 h: the first is crawled at once, the second half an hour later
+    (not at once, as before: the setting was never read), and status gives that time as its next run."""
     site = site_factory("court-gov-cn")
     sources = tmp_path / "sources.toml"
     header = FAST_DAEMON.format(max_concurrent=1, crawl_timeout="1m").replace('"2s"', '"1h"')
-    sources.write_text(header.replace('catch_up_delay = "1s"', 'catch_up_delay = "1h"') + entry(site))
+    header = header.replace('catch_up_delay = "1s"', 'catch_up_delay = "1h"')
+    sources.write_text(header + entry(site, "first") + entry(site, "second"), "utf-8")
     started = datetime.now(UTC)
     daemon = start_daemon(tmp_path, sources)
     db = daemon.db
     try:
-        assert wait_for(lambda: "catch-up:court-gov-cn" in jobs_of(db)), daemon.output()[-3000:]
-        catch_up = fires(db, "catch-up:court-gov-cn")
-        (row,) = json.loads(status(db, "--json").stdout)["sources"]
+        assert wait_for(lambda: "catch-up:second" in jobs_of(db)), daemon.output()[-3000:]
+        catch_up = fires(db, "catch-up:second")
+        rows = {r["source"]: r for r in json.loads(status(db, "--json").stdout)["sources"]}
+        assert wait_for(lambda: any(r["source"] == "first" and r["status"] == "finished" for r in runs(db)))
     finally:
         assert daemon.stop() == 0
-    assert catch_up >= started + timedelta(minutes=59)
-    assert datetime.fromisoformat(row["next_run"]) == catch_up
-    assert runs(db) == []  # nothing crawled at start: the catch-up is an hour away
-    assert "overdue; catch-up crawl at" in daemon.output()
+    assert "catch-up:first" not in jobs_of(db)  # queued at once, not scheduled
+    assert started + timedelta(minutes=29) <= catch_up <= started + timedelta(minutes=31)
+    assert datetime.fromisoformat(rows["second"]["next_run"]) == catch_up
+    assert {r["source"] for r in runs(db)} == {"first"}  # the second waits for its slot
+    assert "second: overdue; catch-up crawl at" in daemon.output()
 
 
 @pytest.mark.parametrize(
