@@ -884,13 +884,16 @@ def daemon(db_path: str | None, sources_path: str | None, log_dir: str | None) -
 
 def _status_sources(explicit: str | None, info: dict | None) -> dict[str, Any]:
     """The sources file `status` judges by: --sources, else the one the daemon recorded it runs with (what is
-    actually scheduled), else $COURTNEWS_SOURCES, else the shipped one; with where it came from."""
+    actually scheduled), else $COURTNEWS_SOURCES, else the shipped one; with where it came from. --sources
+    naming the daemon's own file counts as the daemon's (its next fire times are used)."""
     notes: list[str] = []
+    recorded = info.get("sources_file") if info else None
+    if explicit and not (recorded and Path(explicit).resolve() == Path(recorded).resolve()):
+        return {"file": Path(explicit), "origin": "option", "notes": notes}
+    if recorded and Path(recorded).is_file():  # --sources naming the daemon's own file lands here too
+        return {"file": Path(recorded), "origin": "daemon", "notes": notes}
     if explicit:
         return {"file": Path(explicit), "origin": "option", "notes": notes}
-    recorded = info.get("sources_file") if info else None
-    if recorded and Path(recorded).is_file():
-        return {"file": Path(recorded), "origin": "daemon", "notes": notes}
     if recorded:
         notes.append(f"(the daemon's sources file {recorded} is gone; judged by another)")
     if os.environ.get("COURTNEWS_SOURCES"):

@@ -195,6 +195,18 @@ def test_status_reads_the_daemons_sources_file_and_its_real_next_fire_times(site
         assert datetime.fromisoformat(row["next_run"]) == fires(db, "crawl:mine")
         assert row["next_run_overdue"] is False
         assert "(the daemon's, unchanged)" in status(db).stdout
+        other = tmp_path / "other.toml"
+        other.write_text(entry(site, "other", "1h"), "utf-8")
+        origin = {  # the daemon's file wins over $COURTNEWS_SOURCES; --sources over both
+            "env": json.loads(status(db, "--json", env={"COURTNEWS_SOURCES": str(other)}).stdout),
+            "its own": json.loads(status(db, "--json", "--sources", str(sources)).stdout),
+            "another": json.loads(status(db, "--json", "--sources", str(other)).stdout),
+        }
+        assert (
+            origin["env"]["sources_file"]["origin"] == origin["its own"]["sources_file"]["origin"] == "daemon"
+        )
+        assert [r["source"] for r in origin["another"]["sources"]] == ["other"]
+        assert origin["another"]["sources_file"]["origin"] == "option"
         sources.write_text(sources.read_text("utf-8") + "\n# edited\n", "utf-8")
         assert "changed since it read it" in status(db).stdout
     finally:
