@@ -394,3 +394,40 @@ def test_a_run_no_crawl_claimed_stays_its_daemons_until_the_next_daemon_marks_it
         daemon.stop_left_over_crawls()
     row = db.table("runs").get(run_id)
     assert row["status"] == "interrupted" and "before its crawl process claimed it" in row["reason"]
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "failures"),
+    [
+        (["failed"], 1),
+        (["failed", "challenge"], 2),  # a challenge page is no answer either
+        (["failed", "article"], 0),  # a good check resets the count
+        (["gone"], 0),  # a removal is an answer: the page was checked
+        (["not-modified"], 0),
+    ],
+)
+def test_only_a_fetch_that_got_an_answer_counts_as_a_check(tmp_path, outcomes, failures):
+    """The store's rule, recorded fetch by fetch: a failed or challenged fetch leaves last_checked and
+    counts a failed check; any other outcome is a check and resets the count."""
+    from archive import ArticleFields, Capture, open_archive, record, start_run
+
+    db = open_archive(tmp_path / "archive.db")
+    run = start_run(db, "a-court")
+    url = "https://a.example.gov.cn/1.html"
+    first = Capture(url=url, source="a-court", status=200, raw=b"<p>x</p>", fetched_at="2024-01-01T00:00:00Z")
+    record(db, run, first, "article", ArticleFields(title="标题", body="正文" * 20))
+    for day, outcome in enumerate(outcomes, 2):
+        when = f"2024-01-0{day}T00:00:00Z"
+        status = {"failed": 503, "challenge": 412, "gone": 404}.get(outcome, 200)
+        capture = Capture(
+            url=url, source="a-court", status=status, raw=b"<p>x</p>", fetched_at=when, reason="r"
+        )
+        fields = ArticleFields(title="标题", body="正文" * 20) if outcome == "article" else None
+        record(db, run, capture, outcome, fields)  # type: ignore[arg-type]
+    (page,) = db.query("SELECT last_seen, last_checked, check_failures, last_failed_check FROM pages")
+    assert page["last_seen"] == when  # every fetch is a sighting
+    assert page["check_failures"] == failures
+    good = [i for i, o in enumerate(outcomes, 2) if o not in ("failed", "challenge")]
+    assert page["last_checked"] == (f"2024-01-0{good[-1]}T00:00:00Z" if good else "2024-01-01T00:00:00Z")
+    bad = [i for i, o in enumerate(outcomes, 2) if o in ("failed", "challenge")]
+    assert page["last_failed_check"] == (f"2024-01-0{bad[-1]}T00:00:00Z" if bad else None)
