@@ -57,9 +57,12 @@ TEST_WORKERS ?= auto
 test: $(STAMP) $(PYWB_STAMP) redis-server $(CHROMIUM_STAMP)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
-# the fault tests with more iterations (200 kill -9 loops): run before a release, not on every change
+# the fault tests with more iterations (200 kill -9 loops), then the daemon soak (a few minutes of short
+# cadences, a changing fixture site, SIGHUPs and kill -9 of crawls; COURTNEWS_SOAK_SECONDS, default 180),
+# which prints the runs by status (also in build/soak-daemon.txt): before a release, not on every change
 soak: $(STAMP)
 	COURTNEWS_SOAK=1 $(BIN)/python -m pytest tests/test_faults_*.py tests/test_distributed_faults.py
+	COURTNEWS_SOAK=1 $(BIN)/python -m pytest tests/test_daemon_soak.py
 
 # the suite under coverage, every process it starts measured (crawls, extraction workers, the daemon); prints
 # the figures per module, then the lines the mutation-tested modules leave unrun (see CONTRIBUTING.md)

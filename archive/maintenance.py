@@ -35,10 +35,17 @@ def _stamp(moment: datetime) -> str:
 
 
 def prune(
-    db: sqlite_utils.Database, older_than: timedelta, now: datetime | None = None, dry_run: bool = False
+    db: sqlite_utils.Database,
+    older_than: timedelta,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> PruneResult:
+    """progress: told the name of each step as it starts (each is one set-wide statement)."""
     cutoff = _stamp((now or datetime.now(UTC)) - older_than)
+    say = progress or (lambda _step: None)
     with write_transaction(db):
+        say("choosing the captures to keep")
         db.execute("DROP TABLE IF EXISTS temp.keep")
         db.execute("CREATE TEMP TABLE keep (id INTEGER PRIMARY KEY)")
         db.execute(
@@ -49,6 +56,7 @@ def prune(
                   GROUP BY page_id, substr(fetched_at, 1, 7)""",
             {"cutoff": cutoff},
         )
+        say("keeping the redirect hops of kept captures")
         db.execute(
             """INSERT OR IGNORE INTO temp.keep (id)
             WITH RECURSIVE chain(id) AS (
@@ -63,6 +71,7 @@ def prune(
         ).fetchone()[0]
         kept = db.execute("SELECT COUNT(*) FROM temp.keep").fetchone()[0]
         # bytes still needed: those of kept captures, and every base their deltas are stored against
+        say(f"finding the raw pages {kept} kept captures need")
         db.execute("DROP TABLE IF EXISTS temp.keep_blobs")
         db.execute(
             """CREATE TEMP TABLE keep_blobs AS
@@ -75,6 +84,7 @@ def prune(
             "SELECT COUNT(*) FROM blobs WHERE digest NOT IN (SELECT digest FROM temp.keep_blobs)"
         ).fetchone()[0]
         if not dry_run:
+            say(f"deleting {doomed} captures and {blobs} raw pages")
             db.execute("DELETE FROM captures WHERE id NOT IN (SELECT id FROM temp.keep)")
             db.execute("DELETE FROM blobs WHERE digest NOT IN (SELECT digest FROM temp.keep_blobs)")
         db.execute("DROP TABLE temp.keep")

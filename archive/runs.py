@@ -4,10 +4,17 @@ A run is ``running`` until the crawl closes it (``finished``, ``failed`` or ``st
 dies before closing its run leaves it ``running``: the daemon records what it knows (the exit code, the
 log, why it stopped the process), and any writer marks such a run ``interrupted`` once its process is gone.
 The run's own reason is never overwritten by the daemon's.
+
+Ownership is never ambiguous: a run the daemon creates for a crawl process it is about to start carries a
+claim token (``claim_token``) and the daemon's pid until the crawl claims it with that token. Until then it
+is the daemon's: no writer judges it by its pid (the daemon's pid is not a crawl's, and the crawl may still
+be importing Scrapy); the daemon records its end if the crawl dies unclaimed, and the next daemon (which
+holds the archive's lock, so the creator is gone) marks the unclaimed runs a dead daemon left.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from datetime import datetime
@@ -39,21 +46,43 @@ def mark_interrupted_runs(
     reason: str = "the crawl process ended before closing its run (killed?)",
 ) -> int:
     """Runs still 'running' whose process is gone were killed: say so."""
-    # pid 0: a distributed run, done by workers elsewhere and closed by the writer, never by a local process
+    # pid 0: a distributed run, done by workers elsewhere and closed by the writer, never by a local process;
+    # a claim token: a run its daemon created and still owns (its pid is the daemon's, not a crawl's)
     stale = [
         row["id"]
-        for row in db.query("SELECT id, pid FROM runs WHERE status = 'running' AND pid != 0")
+        for row in db.query(
+            "SELECT id, pid FROM runs WHERE status = 'running' AND pid != 0 AND claim_token IS NULL"
+        )
         if not is_alive(row["pid"])
     ]
-    if stale:
-        with write_transaction(db):
-            for run_id in stale:
-                db.execute(
-                    "UPDATE runs SET status = 'interrupted', reason = COALESCE(reason, ?), "
-                    "finished_at = COALESCE(finished_at, ?) WHERE id = ? AND status = 'running'",
-                    [reason, utc_now(), run_id],
-                )
+    _interrupt(db, stale, reason, "AND claim_token IS NULL")
     return len(stale)
+
+
+def mark_unclaimed_runs(db: sqlite_utils.Database, owner_pid: int, reason: str) -> int:
+    """Runs a daemon created and no crawl claimed, left by any daemon but owner_pid: only the holder of the
+    archive's daemon lock calls this, so their creator is gone and no crawl can claim them any more."""
+    stale = [
+        row["id"]
+        for row in db.query(
+            "SELECT id FROM runs WHERE status = 'running' AND claim_token IS NOT NULL AND pid != ?",
+            [owner_pid],
+        )
+    ]
+    _interrupt(db, stale, reason, "AND claim_token IS NOT NULL")
+    return len(stale)
+
+
+def _interrupt(db: sqlite_utils.Database, run_ids: list[int], reason: str, still: str) -> None:
+    if not run_ids:
+        return
+    with write_transaction(db):
+        for run_id in run_ids:  # re-checked under the lock: a crawl may have claimed or closed it meanwhile
+            db.execute(
+                "UPDATE runs SET status = 'interrupted', reason = COALESCE(reason, ?), "
+                f"finished_at = COALESCE(finished_at, ?) WHERE id = ? AND status = 'running' {still}",
+                [reason, utc_now(), run_id],
+            )
 
 
 def start_run(
@@ -63,23 +92,33 @@ def start_run(
     pid: int | None = None,
     trigger: str = "manual",
     is_alive: PidAlive = _pid_alive,
+    claim_token: str | None = None,
 ) -> int:
+    """A new running run. claim_token: the run is created for a process not started yet, which claims it
+    with this token (``claim_run``); until then it is the creator's (pid), never judged by that pid."""
     mark_interrupted_runs(db, is_alive)
     with write_transaction(db):
         cursor = db.execute(
-            "INSERT INTO runs (source, kind, started_at, status, pid, trigger) VALUES (?, ?, ?, 'running', ?, ?)",
-            [source, kind, utc_now(), pid if pid is not None else os.getpid(), trigger],
+            "INSERT INTO runs (source, kind, started_at, status, pid, trigger, claim_token) "
+            "VALUES (?, ?, ?, 'running', ?, ?, ?)",
+            [source, kind, utc_now(), pid if pid is not None else os.getpid(), trigger, claim_token],
         )
     return int(cursor.lastrowid or 0)
 
 
-def claim_run(db: sqlite_utils.Database, run_id: int, pid: int) -> dict:
-    """The crawl process takes over a run the daemon created for it."""
+def claim_run(db: sqlite_utils.Database, run_id: int, pid: int, token: str | None = None) -> dict:
+    """The crawl process takes over a run the daemon created for it, with the run's claim token (None for a
+    run created without one)."""
     with write_transaction(db):
-        db.execute("UPDATE runs SET pid = ? WHERE id = ? AND status = 'running'", [pid, run_id])
+        db.execute(
+            "UPDATE runs SET pid = ?, claim_token = NULL WHERE id = ? AND status = 'running' AND claim_token IS ?",
+            [pid, run_id, token],
+        )
     row = dict(db.table("runs").get(run_id))
     if row["status"] != "running":
         raise ValueError(f"run {run_id} is already {row['status']}; the daemon gives each crawl a new run")
+    if row["pid"] != pid or row["claim_token"] is not None:
+        raise ValueError(f"run {run_id} was not created for this crawl (its claim token does not match)")
     return row
 
 
@@ -175,3 +214,34 @@ def source_totals(db: sqlite_utils.Database, source: str) -> dict:
             )
         )
     )
+
+
+def record_daemon_state(db: sqlite_utils.Database, info: dict, jobs: dict[str, str | None]) -> None:
+    """What the running daemon works with, for `courtnews status`: ``info`` (its pid, the sources file and
+    that file's hash) and each scheduled job's next fire time (UTC, None when paused). Replaces the
+    previous daemon's record whole: a job that is gone is no longer listed."""
+    now = utc_now()
+    with write_transaction(db):
+        db.execute("DELETE FROM daemon_state")
+        db.execute(
+            "INSERT INTO daemon_state (name, value, updated_at) VALUES ('daemon', ?, ?)",
+            [json.dumps(info, ensure_ascii=False), now],
+        )
+        for job_id, when in jobs.items():
+            db.execute(
+                "INSERT INTO daemon_state (name, value, updated_at) VALUES (?, ?, ?)",
+                [f"job:{job_id}", when, now],
+            )
+
+
+def daemon_state(db: sqlite_utils.Database) -> tuple[dict | None, dict[str, str | None]]:
+    """The last daemon's record (info with ``updated_at``, or None if no daemon ever ran) and its jobs' next
+    fire times by job id."""
+    info: dict | None = None
+    jobs: dict[str, str | None] = {}
+    for row in db.query("SELECT name, value, updated_at FROM daemon_state"):
+        if row["name"] == "daemon":
+            info = {**json.loads(row["value"]), "updated_at": row["updated_at"]}
+        elif row["name"].startswith("job:"):
+            jobs[row["name"].removeprefix("job:")] = row["value"]
+    return info, jobs

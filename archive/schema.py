@@ -683,3 +683,17 @@ def m014_search_index_nfkc(db: sqlite_utils.Database) -> None:
             log.info("search index rebuilt in NFKC form for %d of %d versions", done, total)
 
     rebuild_index(db, progress)
+
+
+@migrations()
+def m015_daemon_state_and_check_failures(db: sqlite_utils.Database) -> None:
+    """What the daemon runs with and when its jobs fire next (``daemon_state``, for `courtnews status`); the
+    token a run created for a crawl process waits to be claimed with (``runs.claim_token``: such a run is the
+    daemon's until then, never judged by a pid); a page's failed checks since its last good one (a failed
+    check does not advance its revisit schedule)."""
+    db.execute("CREATE TABLE daemon_state (name TEXT PRIMARY KEY, value TEXT, updated_at TEXT) WITHOUT ROWID")
+    db.table("runs").add_column("claim_token", str)
+    db.table("pages").add_column("last_checked", str)
+    db.table("pages").add_column("last_failed_check", str)
+    db.table("pages").add_column("check_failures", int, not_null_default=0)
+    db.execute("UPDATE pages SET last_checked = last_seen")

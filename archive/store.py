@@ -382,9 +382,17 @@ def _record_one(
         counters.append("failures")
         result = RecordResult(outcome, page_id, last["version"] if last else None, [], capture_id)
         state = "failed" if state == "new" else state
+    # a failed fetch is not a check: it leaves last_checked (what the revisit schedule counts from) and
+    # counts a failed check, retried soon (archive/revisits.py); any other outcome is a check
+    checked = (
+        "last_failed_check = ?, check_failures = check_failures + 1"
+        if "failures" in counters
+        else "last_checked = ?, check_failures = 0"
+    )
     db.execute(
-        "UPDATE pages SET last_seen = ?, last_status = ?, state = ?, last_error = ?, moved_to = ? WHERE id = ?",
-        [capture.fetched_at, capture.status, state, error, moved_to, page_id],
+        "UPDATE pages SET last_seen = ?, last_status = ?, state = ?, last_error = ?, moved_to = ?, "
+        f"{checked} WHERE id = ?",
+        [capture.fetched_at, capture.status, state, error, moved_to, capture.fetched_at, page_id],
     )
     log_recorded(db, capture_id, capture, article.rules_hash if article is not None else None)
     _bump(db, run_id, counters)

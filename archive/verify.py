@@ -133,18 +133,22 @@ CHECKS: dict[str, Callable[[sqlite_utils.Database], Iterator[str]]] = {
 }
 
 
+def against_checkpoint(db: sqlite_utils.Database, against: str, limit: int = 20) -> dict[str, list[str]]:
+    """The check that the log still extends a checkpoint exported earlier, named for the report."""
+    from archive.evidence.service import verify as verify_log
+
+    name = f"the log extends the checkpoint in {against}"
+    try:
+        return {name: verify_log(db, against).problems[:limit]}
+    except (OSError, ValueError) as exc:
+        return {name: [f"{against}: {exc}"]}
+
+
 def verify(db: sqlite_utils.Database, limit: int = 20, against: str | None = None) -> dict[str, list[str]]:
     """Problems found by each check (at most limit each); all lists empty means the archive is sound.
     against: a checkpoint exported earlier (signed note, or checkpoint text with its .sig beside it) that
     the archive's log must still extend (an RFC 9162 consistency proof)."""
-    report: dict[str, list[str]] = {}
-    if against is not None:
-        from archive.evidence.service import verify as verify_log
-
-        try:
-            report[f"the log extends the checkpoint in {against}"] = verify_log(db, against).problems[:limit]
-        except (OSError, ValueError) as exc:
-            report[f"the log extends the checkpoint in {against}"] = [f"{against}: {exc}"]
+    report: dict[str, list[str]] = against_checkpoint(db, against, limit) if against is not None else {}
     for name, check in CHECKS.items():
         found: list[str] = []
         try:

@@ -63,6 +63,7 @@ revisit_offsets = [{offsets}]
 revisit_batch = 500
 grace_period = "10s"
 catch_up_delay = "1s"
+min_cadence = "1s"  # a compressed clock: a day lasts seconds
 keep_logs = 20
 
 [[source]]

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import json
 import logging
 import os
 import re
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -99,21 +102,95 @@ class Since(click.ParamType):
         return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def _progress_every() -> float:
+    """Seconds between progress lines off a terminal ($COURTNEWS_PROGRESS_EVERY, default 5); 0: say every
+    step at once (and no heartbeat)."""
+    try:
+        return max(float(os.environ.get("COURTNEWS_PROGRESS_EVERY") or 5), 0.0)
+    except ValueError:
+        return 5.0
+
+
 def _progress(total: int, label: str) -> Any:
-    """A bar on a terminal; on a pipe or in a log, no bar (the command prints its summary at the end)."""
-    quiet: Any = _Null()
-    return click.progressbar(length=total, label=label, file=sys.stderr if sys.stderr.isatty() else quiet)
+    """A bar on a terminal; on a pipe or in a log (cron, systemd), lines every few seconds instead, so a
+    long command is never silent until it ends."""
+    if sys.stderr.isatty():
+        return click.progressbar(length=total, label=label, file=sys.stderr)
+    return _Lines(label, total)
 
 
-class _Null:
-    def write(self, _: str) -> None:
+class _Lines:
+    """Progress as lines on stderr, for a command that has run a few seconds (one that ends sooner, or fails
+    at once, prints only its result or its one-line error): every few seconds, from a heartbeat thread, the
+    step it is at, the items done (of how many, when known) and the time spent, so that one long SQL
+    statement (a VACUUM, an integrity check) still shows the command is alive; then each new step as it
+    starts, and a last line when it ends."""
+
+    def __init__(self, label: str, total: int | None = None) -> None:
+        self.label, self.total, self.done = label, total, 0
+        self.doing = "starting"
+        self.every = _progress_every()
+        self.spoke = False
+        self.started = time.monotonic()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True)
+
+    def __enter__(self) -> _Lines:
+        self._thread.start()
+        return self
+
+    def __exit__(self, kind: object, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        if self.spoke:
+            self._say(f"{'stopped' if kind else 'done'} after {time.monotonic() - self.started:.0f} s")
+
+    def update(self, n: int) -> None:
+        self.done += n
+
+    def step(self, doing: str) -> None:
+        self.doing = doing
+        if self.every == 0 or time.monotonic() - self.started >= self.every:
+            self._say(doing)
+
+    def _beat(self) -> None:
+        while self.every and not self._stop.wait(self.every):
+            count = f"{self.done}/{self.total}" if self.total else (f"{self.done}" if self.done else "")
+            self._say(
+                f"{self.doing}{', ' + count if count else ''} ({time.monotonic() - self.started:.0f} s)"
+            )
+
+    def _say(self, text: str) -> None:
+        self.spoke = True
+        click.echo(f"{self.label}: {text}", err=True)
+
+
+def _working(label: str) -> Any:
+    """Step lines and a heartbeat for a command without a bar (verify, prune, vacuum, export, migrate): on a
+    terminal its summary is enough, so nothing; off one, _Lines."""
+    return contextlib.nullcontext(_Quiet()) if sys.stderr.isatty() else _Lines(label)
+
+
+class _Quiet:
+    def update(self, n: int) -> None:
         pass
 
-    def flush(self) -> None:
+    def step(self, doing: str) -> None:
         pass
 
-    def isatty(self) -> bool:
-        return False
+
+class _Counted:
+    """An output stream that counts what is written through it, for export's progress lines."""
+
+    def __init__(self, stream: IO[Any], progress: Any) -> None:
+        self._stream, self._progress = stream, progress
+
+    def write(self, data: Any) -> int:
+        self._progress.update(1)
+        return self._stream.write(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def _load_sources(path: str | None) -> dict:
@@ -567,13 +644,14 @@ def export(
             "--bom is for --format csv (a byte order mark is what Excel needs to read UTF-8)"
         )
     db = _reader(db_path)
-    with output_to(output, binary=fmt == "warc") as out:
+    with output_to(output, binary=fmt == "warc") as out, _working("export") as progress:
         writers: dict[str, Callable[..., int]] = {
             "jsonl": export_jsonl,
             "csv": functools.partial(export_csv, bom=bom),
             "warc": export_warc,
         }
-        count = writers[fmt](db, out, source, since)
+        progress.step(f"writing {fmt} (count: writes so far)")
+        count = writers[fmt](db, _Counted(out, progress), source, since)
     click.echo(f"exported {count} {'records' if fmt == 'warc' else 'versions'} as {fmt}", err=True)
 
 
@@ -651,9 +729,17 @@ def verify(db_path: str | None, against: str | None) -> None:
 
     Example: courtnews verify --db /var/lib/courtnews/archive.db --against published/checkpoint
     """
-    from archive.verify import verify as check
+    from archive.verify import CHECKS, against_checkpoint
 
-    report = check(_reader(db_path), against=against)
+    db = _reader(db_path)
+    report: dict[str, list[str]] = {}
+    with _working("verify") as progress:
+        if against is not None:
+            progress.step(f"the evidence log against {against}")
+            report.update(against_checkpoint(db, against))
+        for number, (name, check) in enumerate(CHECKS.items(), 1):
+            progress.step(f"check {number}/{len(CHECKS)}: {name}")
+            report[name] = list(itertools.islice(check(db), 20))  # at most 20 problems each, as verify()
     for name, problems in report.items():
         click.echo(f"{'ok  ' if not problems else 'FAIL'} {name}")
         for problem in problems:
@@ -677,14 +763,18 @@ def migrate(db_path: str | None) -> None:
     if not path.is_file():
         raise click.ClickException(f"{path}: no archive here; pass --db PATH")
     before = schema_steps_due(path)
-    # a step that rewrites a large structure (m013's search index) says how far it is, on standard error
+    # a step that rewrites a large structure (m014's search index) says how far it is, on standard error;
+    # off a terminal, a heartbeat line every few seconds between its lines (_working)
     progress = logging.StreamHandler(sys.stderr)
     progress.setFormatter(logging.Formatter("%(message)s"))
     steps_log = logging.getLogger("courtnews.migrate")
     steps_log.addHandler(progress)
     steps_log.setLevel(logging.INFO)
     try:
-        open_archive(path).close()
+        with _working("migrate") as working:
+            if before:
+                working.step(f"applying {len(before)} schema steps ({', '.join(before)})")
+            open_archive(path).close()
     finally:
         steps_log.removeHandler(progress)
     click.echo(f"{path}: {len(before)} schema steps applied" + (f" ({', '.join(before)})" if before else ""))
@@ -718,15 +808,19 @@ def prune(db_path: str | None, older_than: str, vacuum: bool, dry_run: bool) -> 
     refuse_directory(path)
     if not path.is_file():
         raise click.ClickException(f"{path}: no archive here; pass --db PATH")
-    db = open_archive(path)
-    result = run_prune(db, keep, dry_run=dry_run)
+    with _working("prune") as progress:
+        progress.step("opening the archive")
+        db = open_archive(path)
+        result = run_prune(db, keep, dry_run=dry_run, progress=progress.step)
     verb = "would delete" if dry_run else "deleted"
     click.echo(
         f"{path}: {verb} {result.captures_deleted} captures and {result.blobs_deleted} raw pages; "
         f"{result.captures_kept} captures kept"
     )
     if vacuum and not dry_run:
-        before, after = run_vacuum(db, path)
+        with _working("vacuum") as progress:
+            progress.step("checkpointing the WAL and rewriting the file (VACUUM)")
+            before, after = run_vacuum(db, path)
         click.echo(f"{path}: vacuum {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")
 
 
@@ -779,19 +873,42 @@ def daemon(db_path: str | None, sources_path: str | None, log_dir: str | None) -
 
     Example: courtnews daemon --db /srv/courtnews/archive.db --sources /etc/courtnews/sources.toml
     """
-    from crawler.daemon import Daemon, DaemonLocked, configure_logging
+    from crawler.daemon import Daemon, DaemonLocked, configure_logging, log_level
 
+    try:
+        level = log_level(os.environ.get("COURTNEWS_LOG_LEVEL"))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     loaded = _load_sources(sources_path)
     sources_file = resolve_sources_path(sources_path).resolve()
     config = load_daemon_config(sources_file)
     db = resolve_db_path(db_path).resolve()
     open_archive(db).close()  # create or upgrade it before anything is scheduled
-    configure_logging()
+    configure_logging(level)
     service = Daemon(loaded, db, sources_file, config, Path(log_dir or db.parent / "logs").resolve())
     try:
         service.run()
     except DaemonLocked as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _status_sources(explicit: str | None, info: dict | None) -> dict[str, Any]:
+    """The sources file `status` judges by: --sources, else the one the daemon recorded it runs with (what is
+    actually scheduled), else $COURTNEWS_SOURCES, else the shipped one; with where it came from. --sources
+    naming the daemon's own file counts as the daemon's (its next fire times are used)."""
+    notes: list[str] = []
+    recorded = info.get("sources_file") if info else None
+    if explicit and not (recorded and Path(explicit).resolve() == Path(recorded).resolve()):
+        return {"file": Path(explicit), "origin": "option", "notes": notes}
+    if recorded and Path(recorded).is_file():  # --sources naming the daemon's own file lands here too
+        return {"file": Path(recorded), "origin": "daemon", "notes": notes}
+    if explicit:
+        return {"file": Path(explicit), "origin": "option", "notes": notes}
+    if recorded:
+        notes.append(f"(the daemon's sources file {recorded} is gone; judged by another)")
+    if os.environ.get("COURTNEWS_SOURCES"):
+        return {"file": resolve_sources_path(None), "origin": "environment", "notes": notes}
+    return {"file": resolve_sources_path(None), "origin": "shipped", "notes": notes}
 
 
 @main.command()
@@ -817,31 +934,61 @@ def status(
     """
     from dataclasses import asdict
 
-    from crawler.daemon import lock_holder
+    from archive.runs import daemon_state
+    from crawler.daemon import file_sha256, lock_holder
     from crawler.status import format_status, source_status
 
-    loaded = _load_sources(sources_path)
-    config = load_daemon_config(sources_path)
     path = resolve_db_path(db_path)
-    rows = source_status(_reader(path), path, loaded, config, fail_after or config.fail_after)
+    db = _reader(path)
+    info, jobs = daemon_state(db)
+    chosen = _status_sources(sources_path, info)
+    loaded = _load_sources(str(chosen["file"]))
+    config = load_daemon_config(chosen["file"])
     holder = lock_holder(path)
-    # -1: the lock is held by a daemon that has not written its pid yet (or whose file was emptied)
-    running = f"daemon: running (pid {holder})" if holder != -1 else "daemon: running (pid not known)"
+    # -1 from lock_holder: the lock is held by a daemon that has not written its pid yet
+    pid = holder if holder and holder > 0 else None
+    daemons_jobs = jobs if chosen["origin"] == "daemon" else None  # its fire times are for its own file
+    rows = source_status(
+        db, path, loaded, config, fail_after or config.fail_after, jobs=daemons_jobs, daemon_pid=pid
+    )
+    running = f"daemon: running (pid {pid})" if pid else "daemon: running (pid not known)"
     daemon_line = running if holder else "daemon: not running"
     problems = [f"{row.source}: {problem}" for row in rows for problem in row.problems]
     if not holder and not without_daemon:
         problems.insert(0, "daemon: not running (start it, or pass --without-daemon if crawls run from cron)")
+    changed = (
+        file_sha256(chosen["file"]) != info.get("sources_sha256")
+        if chosen["origin"] == "daemon" and info
+        else None
+    )
     if as_json:
         click.echo(
             json.dumps(
-                {"daemon": holder, "sources": [asdict(r) for r in rows], "problems": problems},
+                {
+                    "daemon": {"running": bool(holder), "pid": pid},
+                    "sources": [asdict(r) for r in rows],
+                    "sources_file": {
+                        "path": str(chosen["file"]),
+                        "origin": chosen["origin"],
+                        "changed_since_daemon_read_it": changed,
+                    },
+                    "problems": problems,
+                },
                 ensure_ascii=False,
                 indent=2,
                 default=str,
             )
         )
     else:
-        click.echo(format_status(rows, daemon_line, config.timezone))
+        note = {
+            "option": "(--sources)",
+            "daemon": "(the daemon's"
+            + (", changed since it read it: SIGHUP the daemon to apply it)" if changed else ", unchanged)"),
+            "environment": "($COURTNEWS_SOURCES)",
+            "shipped": "(the shipped file; no daemon recorded one)",
+        }[chosen["origin"]]
+        header = (f"sources: {chosen['file']} {note}",) + tuple(chosen["notes"])
+        click.echo(format_status(rows, daemon_line, config.timezone, header=header))
     for problem in problems:
         click.echo(f"needs attention: {problem}", err=True)
     if problems:

@@ -128,7 +128,8 @@ class ArchivePipeline:
         try:
             given = self.crawler.settings.getint("RUN_ID", 0)  # the daemon creates the run it watches
             if given:
-                self.run_id = int(claim_run(db, given, os.getpid())["id"])
+                token = self.crawler.settings.get("CLAIM_TOKEN") or None  # the run is ours by its token
+                self.run_id = int(claim_run(db, given, os.getpid(), token)["id"])
             else:
                 kind = "revisit" if getattr(spider, "revisit", "none") in ("only", "due") else "crawl"
                 self.run_id = start_run(db, spider.name, kind, is_alive=process_is_crawl)

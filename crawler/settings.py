@@ -14,6 +14,7 @@ ARCHIVE_DB = os.environ.get("COURTNEWS_DB", "data/archive.db")
 # makes a new version (set it once: switching it makes one new version of every page with comments)
 COMMENTS_MAKE_VERSIONS = False
 RUN_ID = 0  # set by the daemon: the run row it created for this crawl (0: the crawl creates its own)
+CLAIM_TOKEN = ""  # set by the daemon with RUN_ID: the token that makes the run this crawl's to claim
 
 USER_AGENT = "courtnews/0.1 (archive of public court news; contact: set COURTNEWS_CONTACT)"
 if os.environ.get("COURTNEWS_CONTACT"):

@@ -82,7 +82,10 @@ class DaemonConfig:
     revisit_batch: int = 200  # at most this many articles per source per revisit run
     grace_period: int = 60  # seconds running crawls get to finish after SIGTERM
     fail_after: int = 3  # `courtnews status` fails when a source's last N runs all failed
-    catch_up_delay: int = 30  # after a restart, overdue sources start within this many seconds
+    # after a restart, overdue sources start within this many seconds, spread evenly over it
+    catch_up_delay: int = 30
+    # no interval schedule nor revisit_every may be shorter (lower it on purpose, as the tests do)
+    min_cadence: int = 60
     maintenance: str = "30 4 * * 0"  # when prune and vacuum run (cron, Asia/Shanghai): Sundays 04:30
     retention: int = 90 * 86400  # captures younger than this are all kept (see `courtnews prune`)
     keep_logs: int = 50  # per-run crawl logs kept per source
@@ -317,7 +320,7 @@ def load_sources(path: str | os.PathLike[str] | None = None) -> dict[str, Source
         raise SourcesError(
             f"{path}: unknown top-level key(s) {unknown}; use [defaults], [[source]] and [daemon]"
         )
-    parse_daemon(_table(data, "daemon", path), path)
+    config = parse_daemon(_table(data, "daemon", path), path)
     defaults = _table(data, "defaults", path)
     unknown = sorted(set(defaults) - set(SOURCE_KEYS) | (set(defaults) & {"slug"}))
     if unknown:
@@ -335,6 +338,7 @@ def load_sources(path: str | os.PathLike[str] | None = None) -> dict[str, Source
         sources[source.slug] = source
     if not sources:
         raise SourcesError(f"{path}: no [[source]] entries")
+    check_cadences(sources, config, path)
     return sources
 
 
@@ -377,6 +381,7 @@ DAEMON_CHECKS: dict[str, Callable[[object, str], object]] = {
     "grace_period": parse_duration,
     "fail_after": _positive_int,
     "catch_up_delay": parse_duration,
+    "min_cadence": parse_duration,
     "maintenance": _cron,
     "retention": parse_duration,
     "keep_logs": _positive_int,
@@ -393,10 +398,28 @@ def parse_daemon(raw: dict[str, Any], path: Path) -> DaemonConfig:
     values: dict[str, Any] = {
         name: DAEMON_CHECKS[name](value, f"{where} {name}") for name, value in raw.items()
     }
-    for name in ("crawl_timeout", "revisit_every", "grace_period"):
+    for name in ("crawl_timeout", "revisit_every", "grace_period", "min_cadence"):
         if name in values and values[name] == 0:
             raise SourcesError(f"{where} {name} must be longer than 0 seconds")
-    return DaemonConfig(**values)
+    config = DaemonConfig(**values)
+    if config.revisit_every < config.min_cadence:
+        raise SourcesError(
+            f"{where} revisit_every is {config.revisit_every} s, below min_cadence ({config.min_cadence} s): "
+            "use a longer one, or lower min_cadence if you mean it"
+        )
+    return config
+
+
+def check_cadences(sources: dict[str, Source], config: DaemonConfig, path: Path) -> None:
+    """No interval schedule below ``min_cadence`` (60 s unless lowered): a '1s' typed for '1h' would crawl a
+    court every second. Cron schedules fire at most once a minute and pass."""
+    for slug, source in sources.items():
+        seconds = source.schedule.interval_seconds
+        if seconds is not None and seconds < config.min_cadence:
+            raise SourcesError(
+                f"{path}: source {slug!r}: schedule {source.schedule.text!r} is shorter than min_cadence "
+                f"({config.min_cadence} s); use a longer one, or lower [daemon] min_cadence if you mean it"
+            )
 
 
 def load_daemon_config(path: str | os.PathLike[str] | None = None) -> DaemonConfig:

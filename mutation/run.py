@@ -26,10 +26,12 @@ import hashlib
 import math
 import os
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import tomllib
 from collections.abc import Iterator
@@ -65,6 +67,80 @@ class Result:
     def score(self, equivalent: set[str]) -> float:
         counted = self.total - sum(1 for s in self.survivors if s.key in equivalent)
         return 100.0 * self.killed / counted if counted else 100.0
+
+
+# Every child runs in a process group of its own, ended whole when the runner is interrupted (Ctrl-C,
+# SIGTERM): cosmic-ray's pytest, and the crawls and daemons its tests start, never outlive the runner.
+_GROUPS: set[int] = set()
+_GROUPS_LOCK = threading.Lock()
+_STOPPING = threading.Event()
+
+
+def run_group(command: list, check: bool = False, **kwargs: object) -> subprocess.CompletedProcess[bytes]:
+    """subprocess.run in a new process group, registered so that end_groups() can end it and all it started."""
+    if _STOPPING.is_set():
+        raise SystemExit("interrupted")
+    process = subprocess.Popen(command, start_new_session=True, **kwargs)  # type: ignore[call-overload]
+    with _GROUPS_LOCK:
+        _GROUPS.add(process.pid)
+    try:
+        code = process.wait()
+    except BaseException:  # interrupted while waiting (this is the main thread): end it before leaving
+        _end([process.pid])
+        raise
+    finally:
+        with _GROUPS_LOCK:
+            _GROUPS.discard(process.pid)
+    if _STOPPING.is_set():
+        raise SystemExit("interrupted")
+    if check and code:
+        raise subprocess.CalledProcessError(code, command)
+    return subprocess.CompletedProcess(command, code)
+
+
+def end_groups(grace: float = 5.0) -> None:
+    """End every running child's process group: SIGTERM, then SIGKILL after grace seconds (to the group,
+    so a pytest the leader started dies even when the leader is already gone)."""
+    _STOPPING.set()
+    with _GROUPS_LOCK:
+        groups = list(_GROUPS)
+    _end(groups, grace)
+
+
+def _end(groups: list[int], grace: float = 5.0) -> None:
+    for group in groups:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and any(_group_alive(g) for g in groups):
+        time.sleep(0.1)
+    for group in groups:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _stop_on_sigterm(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt  # the main thread ends the children's groups on its way out (children_ended)
+
+
+@contextlib.contextmanager
+def children_ended() -> Iterator[None]:
+    """SIGTERM acts as Ctrl-C, and leaving by any exception ends every child's process group first (the
+    threads that wait on them then return)."""
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        yield
+    except BaseException:
+        end_groups()
+        raise
 
 
 def slug(module: str) -> str:
@@ -145,6 +221,7 @@ def http_workers(work: Path, count: int, log: Path) -> Iterator[list[str]]:
                         env=environment(copy),
                         stdout=out,
                         stderr=out,
+                        start_new_session=True,  # its group is ended whole, pytest children included
                     )
                 )
             for port in ports:  # each worker answers before any work is sent to it
@@ -156,8 +233,13 @@ def http_workers(work: Path, count: int, log: Path) -> Iterator[list[str]]:
             yield [f"http://127.0.0.1:{port}" for port in ports]
         finally:
             for worker in workers:
-                worker.terminate()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(worker.pid, signal.SIGTERM)
             for worker in workers:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    worker.wait(10)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(worker.pid, signal.SIGKILL)
                 worker.wait()
 
 
@@ -248,15 +330,13 @@ def run_module(module: str, spec: dict, exclude: list[str], resume: bool, retest
         config.write_text(config_text(module, spec, exclude), "utf-8")
         env = environment(work)
         with open(log, "w") as out:
-            subprocess.run(
+            run_group(
                 [COSMIC_RAY, "init", config, session], cwd=work, env=env, check=True, stdout=out, stderr=out
             )
-            subprocess.run([FILTER, session, config], cwd=work, env=env, check=True, stdout=out, stderr=out)
+            run_group([FILTER, session, config], cwd=work, env=env, check=True, stdout=out, stderr=out)
             skipped = skip_annotation_mutants(session, work / module)
             print(f"{module}: {skipped} mutants inside type annotations skipped", file=out, flush=True)
-            baseline = subprocess.run(
-                [COSMIC_RAY, "baseline", config], cwd=work, env=env, stdout=out, stderr=out
-            )
+            baseline = run_group([COSMIC_RAY, "baseline", config], cwd=work, env=env, stdout=out, stderr=out)
         if baseline.returncode != 0:
             raise SystemExit(f"{module}: its tests fail on the unmutated code; see {log}")
     config = work.parent / f"{slug(module)}.toml"
@@ -267,7 +347,7 @@ def run_module(module: str, spec: dict, exclude: list[str], resume: bool, retest
             config = work.parent / f"{slug(module)}-http.toml"
             config.write_text(config_text(module, spec, exclude, urls), "utf-8")
         with open(log, "a") as out:
-            subprocess.run(
+            run_group(
                 [COSMIC_RAY, "exec", config, session], cwd=work, env=environment(work), stdout=out, stderr=out
             )
     result = read_session(module, session, work)
@@ -383,7 +463,7 @@ def main() -> int:
     exclude = config["operators"]["exclude"]
     started = time.monotonic()
     results: dict[str, Result] = {}
-    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool, children_ended():
         futures = {
             pool.submit(run_module, m, specs[m], exclude, args.resume, args.retest): m for m in modules
         }

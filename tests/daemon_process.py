@@ -21,6 +21,7 @@ jitter = 0
 revisit_every = "2s"
 revisit_offsets = ["1s", "2s", "3s", "4s", "5s"]
 catch_up_delay = "1s"
+min_cadence = "1s"
 grace_period = "5s"
 max_concurrent = {max_concurrent}
 crawl_timeout = "{crawl_timeout}"
@@ -42,14 +43,17 @@ class DaemonProcess:
         return self.process.wait(timeout=timeout)
 
 
-def start_daemon(tmp_path: Path, sources: Path, db: Path | None = None) -> DaemonProcess:
-    """The daemon, started from a folder of its own (not the checkout), politeness relaxed for local sites."""
+def start_daemon(
+    tmp_path: Path, sources: Path, db: Path | None = None, env: dict[str, str] | None = None
+) -> DaemonProcess:
+    """The daemon, started from a folder of its own (not the checkout), politeness relaxed for local sites;
+    env: more of its environment (COURTNEWS_LOG_LEVEL, say)."""
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir(exist_ok=True)
     db = db or tmp_path / "archive.db"
     log = tmp_path / f"daemon-{time.monotonic_ns()}.log"
     env = {**crawl_env(), "COURTNEWS_DOWNLOAD_DELAY": "0", "COURTNEWS_AUTOTHROTTLE": "0",
-           "COURTNEWS_EXTRACT_WORKERS": "1"}  # fmt: skip
+           "COURTNEWS_EXTRACT_WORKERS": "1", **(env or {})}  # fmt: skip
     env.pop("SCRAPY_SETTINGS_MODULE", None)
     command = [sys.executable, "-m", "crawler.cli", "daemon", "--db", str(db), "--sources", str(sources),
                "--log-dir", str(tmp_path / "logs")]  # fmt: skip

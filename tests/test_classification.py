@@ -433,7 +433,9 @@ def test_a_page_is_a_soft_404_from_80_percent_of_the_sites_not_found_page(sample
     [verdict] = classify(fetch(not_found=NotFoundSample(200, None, "页面", text + notice(extra))))
     assert verdict.outcome == outcome
     if outcome == "gone":
-        assert verdict.reason == f"soft 404: the page is {share:.0%} the same as this site's own not-found page"
+        assert (
+            verdict.reason == f"soft 404: the page is {share:.0%} the same as this site's own not-found page"
+        )
 
 
 @pytest.mark.parametrize(("length", "outcome"), [(19, "failed"), (20, "article")])

@@ -535,3 +535,34 @@ def test_operator_stops_are_not_failures(setup):
     add_run(db, "every-six-hours", now - timedelta(hours=0.3), "stopped", reason="stopped by a signal")
     assert status_of(tmp, "--without-daemon").exit_code == 0  # two failures and a stop: not three failures
     assert status_of(tmp, "--without-daemon", "--fail-after", "2").exit_code == 1
+
+
+class Unkillable(ChildProcess):
+    """A crawl the kernel will not let go: a process in uninterruptible sleep (a hung NFS read, a dying
+    disk) ignores even SIGKILL. No test can put a process there, so this one's SIGKILL never reaches it
+    (and it ignores SIGTERM): everything else, its process and its run, is real."""
+
+    def kill(self) -> None:
+        pass
+
+
+def test_shutdown_waits_a_bounded_time_for_a_crawl_sigkill_cannot_end(setup, caplog):
+    from crawler import daemon as service
+
+    daemon, tmp = setup
+    caplog.set_level(logging.INFO, "courtnews.daemon")
+    daemon.config = dataclasses.replace(daemon.config, grace_period=1)
+    log = tmp / "crawl.log"
+    process = Unkillable([sys.executable, "-c", IGNORES_SIGTERM], tmp, log_file=log).start()
+    try:
+        assert wait_for(lambda: log.exists() and "up" in log.read_text(), 30)
+        run_id = watched(daemon, process)
+        daemon.shutdown()  # returns: SIGTERM ignored, SIGKILL without effect, then KILL_WAIT and no more
+        assert process.poll() is None and daemon.running == []
+    finally:
+        ChildProcess.kill(process)
+        process.wait()
+    run = open_archive(daemon.db_path)["runs"].get(run_id)
+    assert run["status"] == "interrupted"  # its process may live on: it did not stop, it was abandoned
+    assert f"did not end {service.KILL_WAIT:.0f} s after SIGKILL" in caplog.text
+    assert "courtnews daemon stopped" in caplog.text

@@ -23,6 +23,7 @@ def daemon_config(*, grace: str = "60s", timeout: str = "10m") -> str:
 jitter = 0
 revisit_every = "1h"
 catch_up_delay = "1s"
+min_cadence = "1s"
 grace_period = "{grace}"
 max_concurrent = 1
 crawl_timeout = "{timeout}"

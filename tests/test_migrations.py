@@ -117,3 +117,18 @@ def test_m011_keeps_final_url_only_where_it_differs_and_drops_the_indexes_nothin
     indexes = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert not indexes & {"captures_fetched", "idx_blobs_base", "idx_blobs_template", "idx_captures_fetch_id"}
     assert {"blobs_template", "captures_fetch_id", "captures_redirected_from"} <= indexes
+
+
+def test_m015_counts_every_archived_pages_last_sighting_as_its_last_good_check(tmp_path):
+    path = tmp_path / "archive.db"
+    conn, db = archive_before(path, "m015_daemon_state_and_check_failures", "finished")
+    db.execute(
+        "INSERT INTO pages (url, source, first_seen, last_seen, state) VALUES (?, 's', ?, ?, 'live')",
+        [BASE, "2024-01-01T00:00:00Z", "2024-02-01T00:00:00Z"],
+    )
+    conn.commit()
+    conn.close()
+    upgraded = open_archive(path)
+    (page,) = upgraded.query("SELECT last_checked, check_failures, last_failed_check FROM pages")
+    assert page == {"last_checked": "2024-02-01T00:00:00Z", "check_failures": 0, "last_failed_check": None}
+    assert list(upgraded.query("SELECT * FROM daemon_state")) == []
