@@ -21,6 +21,7 @@ from pathlib import Path
 import sqlite_utils
 
 from archive.db import write_transaction
+from archive.evidence.rows import log_pruned
 
 
 @dataclass
@@ -85,6 +86,11 @@ def prune(
         ).fetchone()[0]
         if not dry_run:
             say(f"deleting {doomed} captures and {blobs} raw pages")
+            ids = [
+                r[0] for r in db.execute("SELECT id FROM captures WHERE id NOT IN (SELECT id FROM temp.keep)")
+            ]
+            if ids:  # retention is an event of the record too: the log says which captures it thinned
+                log_pruned(db, ids, f"older than {older_than}, kept one per page and month")
             db.execute("DELETE FROM captures WHERE id NOT IN (SELECT id FROM temp.keep)")
             db.execute("DELETE FROM blobs WHERE digest NOT IN (SELECT digest FROM temp.keep_blobs)")
         db.execute("DROP TABLE temp.keep")

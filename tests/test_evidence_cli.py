@@ -4,11 +4,13 @@ checkpoint exported earlier that a rebuilt log no longer extends, one byte of a 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -149,3 +151,21 @@ def test_a_rebuilt_log_no_longer_extends_a_checkpoint_exported_earlier(crawled, 
     rebuilt.close()
     done = courtnews("verify", "--db", str(copy), "--against", str(tmp_path / "earlier"), cwd=tmp_path)
     assert done.returncode == 1 and "FAIL the log extends the checkpoint" in done.stdout, done.stdout
+
+
+def test_captures_thinned_by_prune_are_recorded_in_the_log_and_verify_still_holds(crawled, tmp_path):
+    db, _ = crawled
+    time.sleep(1.1)  # every capture older than the one second kept whole
+    done = courtnews("prune", "--db", str(db), "--older-than", "1s", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(db) as conn:
+        [entry] = [
+            json.loads(e) for (e,) in conn.execute("SELECT entry FROM evidence_leaves WHERE kind = 'prune'")
+        ]
+        assert (
+            entry["capture_ids"]
+            and not conn.execute(
+                f"SELECT 1 FROM captures WHERE id IN ({','.join(map(str, entry['capture_ids']))})"
+            ).fetchall()
+        )
+    assert courtnews("verify", "--db", str(db), cwd=tmp_path).returncode == 0

@@ -10,6 +10,8 @@ Rules:
   versions, and the range is noted in ``evidence_backfills`` ("logged late": the earliest proof of them is the
   first checkpoint after the backfill, not their fetch time). What the rows do not keep (request headers, the
   peer's address, the certificate) is null in those entries.
+- ``log_pruned``: retention is recorded too: `courtnews prune` appends one entry naming the captures it
+  deletes; only those may be missing from the archive.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import sqlite_utils
 
 from archive.blobs import get_blob
 from archive.evidence import log
-from archive.evidence.entry import version_text
+from archive.evidence.entry import canonical, version_text
 from archive.evidence.record import log_capture, log_version
 from archive.model import utc_now
 
@@ -49,6 +51,7 @@ def check_rows(db: sqlite_utils.Database, progress: Progress | None = None) -> l
     conn = db.conn
     logged_captures: dict[int, dict[str, Any]] = {}
     last_version_leaf: dict[int, dict[str, Any]] = {}
+    pruned: set[int] = set()  # deleted by `courtnews prune`, as its own leaf says
     for capture_id, version_id, entry in conn.execute(
         "SELECT capture_id, version_id, entry FROM evidence_leaves ORDER BY idx"
     ):
@@ -59,6 +62,8 @@ def check_rows(db: sqlite_utils.Database, progress: Progress | None = None) -> l
             logged_captures[int(capture_id)] = leaf
         elif leaf.get("type") == "version" and version_id is not None:
             last_version_leaf[int(version_id)] = leaf
+        elif leaf.get("type") == "prune":
+            pruned.update(int(i) for i in leaf.get("capture_ids", ()))
     first_logged = _first_logged_capture(db)
     total = conn.execute("SELECT COUNT(*) FROM captures").fetchone()[0]
     seen: set[int] = set()
@@ -97,7 +102,7 @@ def check_rows(db: sqlite_utils.Database, progress: Progress | None = None) -> l
                 problems.append(f"capture {capture_id} ({url}): its raw page is not the bytes the log names")
         if progress is not None and done % 10_000 == 0:
             progress(done, total)
-    for capture_id in sorted(set(logged_captures) - seen):
+    for capture_id in sorted(set(logged_captures) - seen - pruned):
         problems.append(
             f"capture {capture_id} ({logged_captures[capture_id]['url']}): in the log, deleted from the archive"
         )
@@ -116,6 +121,15 @@ def check_rows(db: sqlite_utils.Database, progress: Progress | None = None) -> l
             if logged.get("content_hash") != content_hash or logged.get("text_sha256") != text:
                 problems.append(f"version {version_id}: its title or text is not what the log recorded")
     return problems
+
+
+def log_pruned(db: sqlite_utils.Database, capture_ids: list[int], rule: str) -> int:
+    """Append the entry of a retention step: which captures `courtnews prune` deleted, when, by what rule
+    (their leaves stay in the log; a capture missing without such an entry is a deletion verify names)."""
+    entry = canonical(
+        {"format": 1, "type": "prune", "at": utc_now(), "rule": rule, "capture_ids": sorted(capture_ids)}
+    )
+    return log.append(db, entry, "prune")
 
 
 def _first_logged_capture(db: sqlite_utils.Database) -> int | None:
