@@ -216,6 +216,9 @@ class Daemon:
             misfire_grace_time=self.config.misfire_grace,
             **defaults,
         )
+        from crawler.backups import schedule_backups  # the [backup] job of the sources file, if it has one
+
+        schedule_backups(scheduler, self.sources_path, self.db_path)
 
     # ------------------------------------------------------------ the service loop
     def run(self) -> None:

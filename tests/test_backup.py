@@ -5,13 +5,14 @@ of a schedule."""
 
 from __future__ import annotations
 
+import signal
 import sqlite3
 import subprocess
 import time
 from pathlib import Path
 
 from archive.backup import SCHEDULED_PREFIX, rotate, scheduled_backup
-from tests.conftest import crawl_env
+from tests.conftest import crawl_env, write_sources
 from tests.generated_sites import assert_sound, court_sites, start_crawl
 from tests.redis_server import COURTNEWS
 
@@ -102,3 +103,59 @@ def test_a_schedule_keeps_the_newest_copies(tmp_path):
     assert kept == sorted([old[-1].name, result.path.name, "notes.db"])
     assert rows(result.path, "SELECT COUNT(*) FROM versions") == [(3,)]
     assert rotate(folder, 2) == []  # nothing more to delete
+
+
+def start_daemon(tmp_path: Path, sources: Path, db: Path) -> subprocess.Popen[str]:
+    env = {**crawl_env(), "COURTNEWS_DOWNLOAD_DELAY": "0", "COURTNEWS_AUTOTHROTTLE": "0"}
+    command = [
+        COURTNEWS,
+        "daemon",
+        "--db",
+        str(db),
+        "--sources",
+        str(sources),
+        "--log-dir",
+        str(tmp_path / "logs"),
+    ]
+    return subprocess.Popen(command, env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+
+
+def test_the_daemon_backs_up_on_the_schedule_of_its_backup_table(tmp_path, site_factory):
+    """A [backup] table in the sources file makes a daemon job: a checked copy every `every`, the newest
+    `keep` kept in `folder` (relative: beside the archive)."""
+    site = site_factory("court-gov-cn")
+    sources = write_sources(tmp_path / "sources.toml", site)
+    sources.write_text(
+        sources.read_text("utf-8") + '\n[backup]\nevery = "2s"\nfolder = "backups"\nkeep = 2\n'
+    )
+    db = tmp_path / "archive.db"
+    daemon = start_daemon(tmp_path, sources, db)
+    assert daemon.stderr is not None
+    made, lines = 0, []
+    try:
+        for line in daemon.stderr:
+            lines.append(line)
+            made += "courtnews.backup: backup courtnews-" in line
+            assert "failed" not in line or "courtnews.backup" not in line, line
+            if made >= 3:
+                break
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(150)
+    assert made >= 3, "".join(lines[-30:])
+    assert any("job backup every 2 s" in line for line in lines)
+    kept = sorted((tmp_path / "backups").glob("courtnews-*.db"))
+    assert len(kept) == 2
+    for copy in kept:
+        assert_sound(copy)
+
+
+def test_a_mistake_in_the_backup_table_stops_the_daemon_in_one_line(tmp_path, site_factory):
+    site = site_factory("court-gov-cn")
+    sources = write_sources(tmp_path / "sources.toml", site)
+    sources.write_text(sources.read_text("utf-8") + '\n[backup]\nevery = "1d"\nfolder = "b"\nkeep = 0\n')
+    daemon = start_daemon(tmp_path, sources, tmp_path / "archive.db")
+    _, err = daemon.communicate(timeout=60)
+    assert daemon.returncode == 1
+    assert err.strip().splitlines()[-1].startswith("Error: ") and "[backup] keep" in err, err
+    assert "Traceback" not in err
