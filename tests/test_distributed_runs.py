@@ -10,6 +10,7 @@ real redis-server, real workers and writer, a generated court site on 127.0.0.1,
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -85,13 +86,18 @@ def test_a_distributed_list_crawl_fetches_what_a_local_one_does(cluster, tmp_pat
 def logged_requests(server) -> list[tuple[float, str]]:
     """Make a fixture server note the time (its own clock) and path of every request it receives."""
     seen: list[tuple[float, str]] = []
+    intervals: list[tuple[float, float]] = []  # (arrived, answered), for concurrency
+    server.intervals = intervals
     lock = threading.Lock()
     handler = server.server.RequestHandlerClass
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         with lock:
             seen.append((time.monotonic(), self.path))
+        began = time.monotonic()
         handler.do_GET(self)
+        with lock:
+            intervals.append((began, time.monotonic()))
 
     server.server.RequestHandlerClass = type("Logged", (handler,), {"do_GET": do_GET})
     return seen
@@ -127,3 +133,25 @@ def test_the_download_delay_of_a_site_holds_across_workers(cluster, tmp_path, wo
     assert len(times) >= 26  # robots.txt, the probe, list pages, 24 articles
     assert (times[-1] - times[0]) / (len(times) - 1) >= delay * 0.95, gaps
     assert min(gaps) >= delay * 0.6, gaps
+
+
+def test_the_concurrency_limit_of_a_site_holds_across_workers(cluster, tmp_path):
+    """CONCURRENT_REQUESTS_PER_DOMAIN = 1 in two workers: the site never has two requests at once (it had
+    one per worker), though each answer takes 0.2 s and the delay is 0."""
+    servers, cluster.sources = court_sites(tmp_path, [16])
+    root = servers[0].root
+    slow = {"/" + str(p.relative_to(root)): {"delay": 0.2} for p in root.rglob("xiangqing/*.html")}
+    (root / "_routes.json").write_text(json.dumps(slow), "utf-8")
+    logged_requests(servers[0])
+    try:
+        for n in range(2):
+            cluster.worker(f"worker-{n}", DOWNLOAD_DELAY="0", CONCURRENT_REQUESTS_PER_DOMAIN="1")
+        cluster.writer()
+        assert distributed_run(cluster, "court-0") == ("finished", 16), cluster.logs()
+    finally:
+        for server in servers:
+            server.stop()
+    intervals = sorted(servers[0].intervals)
+    overlaps = [(a, b) for a, b in zip(intervals, intervals[1:], strict=False) if b[0] < a[1] - 0.1]
+    assert not overlaps, overlaps
+    assert len(cluster.redis.client().hgetall("courtnews:workers:pushed")) == 2  # both workers fetched
