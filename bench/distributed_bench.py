@@ -1,8 +1,9 @@
-"""Distributed mode's figures on this machine: crawl throughput with one worker and with two (and a local
-crawl of the same site for reference), the writer's ceiling fed from a pre-filled stream, and on paper what
-one writer sustains. Not a test: figures depend on the machine (and on what else runs on it).
+"""Distributed mode's figures on this machine: crawl throughput with 1, 2 and 4 workers beside a local crawl of
+the same site in the same run, the CPU each spends per page (the crawl processes with their extraction
+workers; the writer apart), the writer's ceiling fed from a pre-filled stream, and on paper what one writer
+sustains. Not a test: figures depend on the machine (and on what else runs on it).
 
-    .venv/bin/python bench/distributed_bench.py --articles 2000
+    .venv/bin/python bench/distributed_bench.py --articles 2000 --workers 1,2,4
 
 Needs Debian's redis-server (`make test` installs it); everything listens on 127.0.0.1.
 """
@@ -19,6 +20,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,8 +105,56 @@ max_articles = {articles}
     return server, sources
 
 
-def distributed_crawl(folder: Path, sources: Path, workers: int, articles: int) -> float:
-    """Seconds from queuing the run to its close by the writer, with `workers` crawl workers."""
+@dataclass
+class Figures:
+    seconds: float
+    crawl_cpu: float  # CPU seconds of the crawl processes and their children (extraction workers)
+    writer_cpu: float = 0.0
+    startup_cpu: float = 0.0  # of which the workers spent starting up, before the run was queued
+    redis_calls: int = 0  # round trips to Redis during the run (every client: workers, writer, enqueue)
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a live process and its live descendants spent so far (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        own = (int(fields[11]) + int(fields[12])) / tick
+        children = [
+            int(c)
+            for task in Path(f"/proc/{pid}/task").iterdir()
+            for c in (task / "children").read_text().split()
+        ]
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return own + sum(tree_cpu(child) for child in children)
+
+
+# the commands our Lua scripts run: counted by Redis, but no round trip of their own
+SCRIPTED = {
+    "zrange", "zrem", "hset", "hdel", "hget", "hgetall", "hexists", "hincrby", "zadd", "sadd", "exists", "xadd",
+    "xack", "xdel", "rpush", "ltrim", "time", "zremrangebyscore", "get", "set", "pexpire", "zcard", "hlen",
+    "expire",
+}  # fmt: skip
+
+
+def redis_calls(server: redis.Redis) -> int:
+    """Round trips clients made so far: every script call, and every command no script runs. (A command of
+    SCRIPTED sent on its own is not counted: the figure is a floor, to compare runs, not an exact count.)"""
+    stats = server.info("commandstats")
+    names = {k.removeprefix("cmdstat_"): int(v["calls"]) for k, v in stats.items()}
+    return sum(n for name, n in names.items() if name not in SCRIPTED and name != "info")
+
+
+def cpu_of(process: subprocess.Popen[bytes]) -> float:
+    """Wait for process; the CPU seconds it and the children it waited for spent (user + system)."""
+    _, _, usage = os.wait4(process.pid, 0)
+    process.returncode = 0
+    return usage.ru_utime + usage.ru_stime
+
+
+def distributed_crawl(folder: Path, sources: Path, workers: int, articles: int) -> Figures:
+    """Seconds from queuing the run to its close by the writer, with `workers` crawl workers, and CPU."""
     redis_process, url = start_redis(folder / "redis")
     db = folder / "archive.db"  # folder made by start_redis
     env = {**os.environ, "COURTNEWS_SOURCES": str(sources)}
@@ -123,6 +173,9 @@ def distributed_crawl(folder: Path, sources: Path, workers: int, articles: int) 
         server = redis.Redis.from_url(url)
         while server.zcard(redis_link.WORKERS) < workers:
             time.sleep(0.2)
+        time.sleep(2)  # the extraction pools up too
+        startup = sum(tree_cpu(process.pid) for process in started[:-1])
+        calls = redis_calls(server)
         begin = time.perf_counter()
         subprocess.run(
             [COURTNEWS, "enqueue", "bench-court", "--redis", url, "--db", str(db)],
@@ -139,21 +192,26 @@ def distributed_crawl(folder: Path, sources: Path, workers: int, articles: int) 
         seconds = time.perf_counter() - begin
         if status != "finished" or captures != articles:
             raise SystemExit(f"the distributed run ended {status} with {captures} captures")
-        return seconds
-    finally:
+        calls = redis_calls(server) - calls
         for process in started:
             process.terminate()
+        cpu = [cpu_of(process) for process in started]
+        return Figures(seconds, sum(cpu[:-1]), cpu[-1], startup, calls)
+    finally:
         for process in started:
-            process.wait()
+            if process.returncode is None:
+                process.kill()
+                process.wait()
         redis_process.kill()
 
 
-def local_crawl(folder: Path, sources: Path) -> float:
+def local_crawl(folder: Path, sources: Path) -> Figures:
     folder.mkdir(parents=True, exist_ok=True)
     process = crawl_process("bench-court", folder / "local.db", sources, settings=FAST)
     begin = time.perf_counter()
-    subprocess.run(process.command, cwd=process.cwd, env=process.env, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - begin
+    child = subprocess.Popen(process.command, cwd=process.cwd, env=process.env, stdout=subprocess.DEVNULL)
+    cpu = cpu_of(child)
+    return Figures(time.perf_counter() - begin, cpu)
 
 
 def writer_ceiling(folder: Path, records: int) -> float:
@@ -209,6 +267,7 @@ def main() -> None:
         "--records", type=int, default=5000, help="entries pre-filled for the writer's ceiling"
     )
     parser.add_argument("--no-local", action="store_true", help="skip the local crawl for reference")
+    parser.add_argument("--workers", default="1,2,4", help="worker counts to run, comma-separated")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="courtnews-dbench-") as tmp:
         folder = Path(tmp)
@@ -217,7 +276,7 @@ def main() -> None:
             figures = {}
             if not args.no_local:
                 figures["local crawl"] = local_crawl(folder / "local", sources)
-            for workers in (1, 2):
+            for workers in (int(n) for n in args.workers.split(",")):
                 figures[f"{workers} worker{'s' if workers > 1 else ''}"] = distributed_crawl(
                     folder / f"w{workers}", sources, workers, args.articles
                 )
@@ -228,8 +287,23 @@ def main() -> None:
     print(
         f"{args.articles} articles, {os.cpu_count()} CPUs, load average now {load} (other work skews the figures)"
     )
-    for name, seconds in figures.items():
-        print(f"  {name:<12} {seconds:7.1f} s  {args.articles / seconds:7.1f} pages/s")
+    local = figures.get("local crawl")
+    print(
+        "  CPU ms/page: the crawl processes and their extraction workers (a worker's start-up apart), the writer"
+    )
+    for name, got in figures.items():
+        per_page = 1000 * (got.crawl_cpu - got.startup_cpu) / args.articles
+        ratio = f" ({(got.crawl_cpu - got.startup_cpu) / local.crawl_cpu:.2f}x local)" if local else ""
+        extra = (
+            f", start-up {got.startup_cpu:4.1f} s, writer {1000 * got.writer_cpu / args.articles:4.1f}, "
+            f"{got.redis_calls / args.articles:4.1f} round trips/page"
+            if got.writer_cpu
+            else ""
+        )
+        print(
+            f"  {name:<12} {got.seconds:7.1f} s  {args.articles / got.seconds:7.1f} pages/s  "
+            f"CPU ms/page {per_page:5.1f}{ratio}{extra}"
+        )
     print(f"  writer ceiling: {ceiling:7.0f} records/s (pre-filled stream of {args.records} first versions)")
     # on paper: what one writer sustains. Per court and day: 4 list crawls finding `new` articles, each article
     # revisited at 6 offsets in its first 30 days, then every 30 days (an archive of `years` of articles)

@@ -748,6 +748,26 @@ def verify(db_path: str | None, against: str | None) -> None:
         sys.exit(1)
 
 
+@main.command()
+@DB_OPTION
+@click.option("--output", "-o", "output", required=True, type=click.Path(dir_okay=False), help="The copy.")
+@click.option("--force", is_flag=True, help="Replace an existing file of that name.")
+def backup(db_path: str | None, output: str, force: bool) -> None:
+    """Copy the archive to FILE while crawls and the daemon go on writing (SQLite's VACUUM INTO: what was
+    committed when the copy began), then check the copy (integrity_check and `courtnews verify`) before
+    giving it its name. Never overwrites a file unless --force. Progress on standard error.
+
+    Example: courtnews backup --db /var/lib/courtnews/archive.db --output /srv/backup/archive-2024-06-01.db
+    """
+    from archive.backup import backup as copy
+
+    done = copy(db_path, output, force=force, progress=lambda line: click.echo(line, err=True))
+    click.echo(
+        f"{done.path}: {done.bytes / 2**20:.1f} MiB, {done.versions} versions, {done.captures} captures, "
+        f"checked ({done.seconds:.1f} s)"
+    )
+
+
 # ---------------------------------------------------------------- maintenance (writes)
 @main.command()
 @DB_OPTION

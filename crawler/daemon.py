@@ -59,6 +59,7 @@ from archive.runs import (
     record_process_exit,
     start_run,
 )
+from crawler.backups import backup_job
 from crawler.process import ChildProcess, crawl_process, process_is_crawl
 from crawler.scheduling import (
     MAINTENANCE,
@@ -264,6 +265,9 @@ class Daemon:
         postpones nothing; a changed one gets a fresh trigger, a removed one goes, a new one is added.
         One-shot catch-up jobs are left alone unless their source is gone. Returns the ids by change."""
         wanted = self.wanted_jobs()
+        backup = backup_job(self.sources_path, self.db_path, strict=not scheduler.running)
+        if backup is not None:  # the [backup] table of the sources file (crawler/backups.py)
+            wanted["backup"] = JobSpec(*backup)
         changes: dict[str, list[str]] = {"added": [], "changed": [], "removed": [], "kept": []}
         for job in scheduler.get_jobs():
             catch_up_of = job.id.removeprefix("catch-up:") if job.id.startswith("catch-up:") else None

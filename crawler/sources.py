@@ -315,10 +315,10 @@ def load_sources(path: str | os.PathLike[str] | None = None) -> dict[str, Source
     """Read the sources file into Source objects keyed by slug; raise SourcesError on any mistake."""
     path = resolve_sources_path(path)
     data = _read(path)
-    unknown = sorted(set(data) - {"defaults", "source", "daemon"})
+    unknown = sorted(set(data) - {"defaults", "source", "daemon", "backup"})  # backup: crawler/backups.py
     if unknown:
         raise SourcesError(
-            f"{path}: unknown top-level key(s) {unknown}; use [defaults], [[source]] and [daemon]"
+            f"{path}: unknown top-level key(s) {unknown}; use [defaults], [[source]], [daemon] and [backup]"
         )
     config = parse_daemon(_table(data, "daemon", path), path)
     defaults = _table(data, "defaults", path)

@@ -156,14 +156,23 @@ def test_the_request_queue_never_unpickles_code():
     assert serializer.loads(serializer.dumps({"meta": {"hops": [hop]}})) == {"meta": {"hops": [hop]}}
 
 
-def test_a_redis_that_does_not_answer_is_one_line_without_its_password(tmp_path):
+@pytest.mark.parametrize("command", ["worker", "writer", "status"])
+def test_a_redis_that_does_not_answer_is_one_line_without_its_password(tmp_path, command):
+    """Every command of distributed mode, `courtnews status` included (it exited 0 and printed a table while
+    the service it reports on could queue nothing), fails with one line naming the URL."""
     url = f"redis://:hunter2@127.0.0.1:{free_port()}/0"
-    for args in (["worker", "--redis", url], ["writer", "--redis", url, "--db", str(tmp_path / "a.db")]):
-        done = courtnews(*args, env=crawl_env())
-        assert done.returncode == 1
-        assert done.stderr.count("\n") == 1, done.stderr
-        assert "does not answer" in done.stderr and "redis://:***@127.0.0.1" in done.stderr
-        assert "hunter2" not in done.stderr + done.stdout
+    db = str(tmp_path / "a.db")
+    open_archive(db).close()
+    args = {
+        "worker": ["worker", "--redis", url],
+        "writer": ["writer", "--redis", url, "--db", db],
+        "status": ["status", "--db", db, "--without-daemon"],
+    }[command]
+    done = courtnews(*args, env={**crawl_env(), "COURTNEWS_REDIS_URL": url})
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert "does not answer" in done.stderr and "redis://:***@127.0.0.1" in done.stderr
+    assert "hunter2" not in done.stderr + done.stdout
 
 
 def test_one_writer_per_archive_and_per_redis(redis_server, tmp_path):
@@ -262,9 +271,12 @@ def test_compose_adds_redis_scalable_workers_and_the_writer_behind_one_setting()
     }
     for name in ("daemon", "worker", "writer"):
         assert services[name]["environment"]["COURTNEWS_REDIS_URL"] == "${COURTNEWS_REDIS_URL:-}"
-    assert "volumes" not in services["worker"]  # workers never touch the archive
+    assert not any(v.startswith("archive:") for v in services["worker"]["volumes"])  # no archive on workers
     assert "container_name" not in services["worker"]  # scalable: --scale worker=N
-    assert services["writer"]["volumes"] == services["daemon"]["volumes"] == ["archive:/data"]
+    assert (
+        services["writer"]["volumes"] == ["archive:/data"]
+        and "archive:/data" in services["daemon"]["volumes"]
+    )
     assert "--requirepass" in " ".join(services["redis"]["command"])
     assert "--appendfsync always" in " ".join(services["redis"]["command"])
 

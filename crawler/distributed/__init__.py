@@ -20,10 +20,13 @@ What is guaranteed (each tested in tests/test_distributed*.py with real processe
   back) and the writer (until it returns); with every write synced (appendfsync always, as in
   deploy/compose.yaml) nothing is lost. A Redis that lost its data (no persistence) loses what was queued
   or pushed and not recorded: the daemon and `courtnews status` say so and the run fails with that reason;
+- a run fetches what a local run of its source would: a list crawl skips the articles the archive held when
+  it was queued (their page keys are in Redis), ``max_articles`` bounds the run across all workers, and a
+  site's delay and concurrency hold across all workers (``politeness``: a per-host gate in Redis);
 - fetches the archive cannot take now (locked, full disk) wait in Redis; unreadable entries are kept in
   ``courtnews:items:dead`` and fail their run. Nothing is dropped silently.
 
 The modules: ``redis_link`` (URL, keys, outages), ``frontier`` (scrapy-redis with leases), ``spiders`` (the
-source spiders as workers), ``pipeline`` and ``records`` (fetches into the stream), ``writer``, ``enqueue``
+source spiders as workers), ``politeness`` (the per-host gate), ``pipeline`` and ``records`` (fetches into the stream), ``writer``, ``enqueue``
 (runs and the daemon's hook), ``status``, ``cli``. ``archive/`` knows nothing of Redis or Scrapy.
 """

@@ -5,7 +5,10 @@ Rules:
 - a run's first requests are the spider's own not-found probes (one per host of its list pages and
   revisits); the worker that answers the last one queues the list pages and due revisits
   (``crawler/distributed/spiders.py``), so no article is judged before its host's sample is known;
-- due revisits are chosen here, beside the archive (workers have none), as ``-a revisit=due`` does;
+- due revisits are chosen here, beside the archive (workers have none), as ``-a revisit=due`` does; a list
+  run gets the page keys the archive holds (``courtnews:run:<id>:known``), so its workers skip archived
+  articles exactly as a local list crawl does, and its ``max_articles`` is kept in the run's hash, where
+  every worker's new articles are counted against it (a per-run limit, not a per-worker one);
 - the run's hash, its probes and its entry in ``courtnews:runs`` are written in one transaction: the writer
   never sees half a run; a Redis that does not answer fails the run at once with the reason;
 - distributed runs have pid 0 (no local process owns them): Redis, not a process, says whether they live;
@@ -32,6 +35,7 @@ from archive import open_archive
 from archive.db import ArchiveError, open_reader
 from archive.revisits import DEFAULT_OFFSETS, due_pages
 from archive.runs import finish_run, open_distributed_runs, start_run
+from archive.store import known_page_keys
 from crawler.distributed import redis_link, serializer
 from crawler.distributed.frontier import RUN
 from crawler.process import process_is_crawl
@@ -45,6 +49,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 EXIT_CODES = {"finished": 0, "failed": 1, "stopped": 3, "interrupted": -9}
 POLL_SECONDS = 2.0
+KNOWN_CHUNK = 5000  # page keys per SADD of the known set (a command of megabytes would block Redis)
 
 
 def run_alive(pid: int | None) -> bool:
@@ -77,6 +82,7 @@ def enqueue_run(
         due = [row["url"] for row in due_pages(db, offsets=offsets, source=slug, limit=revisit_batch)]
         revisits = [u for u in dict.fromkeys(due) if spider.source.allows(u)]
     spider._revisits = revisits  # what SourceSpider.start() sets before probing
+    known = sorted(known_page_keys(db, slug)) if kind == "crawl" else []
     probes = list(spider.not_found_probes())
     for probe in probes:
         probe.meta[RUN] = run_id
@@ -94,8 +100,12 @@ def enqueue_run(
                     "pushed": 0,
                     "recorded": 0,
                     "dead": 0,
+                    "max_articles": spider.source.max_articles,
+                    "articles": 0,
                 },
             )
+            for start in range(0, len(known), KNOWN_CHUNK):
+                pipe.sadd(redis_link.known_key(run_id), *known[start : start + KNOWN_CHUNK])
             for probe in probes:
                 data = serializer.dumps(probe.to_dict(spider=spider))
                 pipe.zadd(redis_link.queue_key(slug), {data: -probe.priority})
@@ -106,12 +116,13 @@ def enqueue_run(
         finish_run(db, run_id, "failed", reason)
         raise redis_link.RedisUnavailable(f"run {run_id} of {slug} {reason}") from None
     logger.info(
-        "%s: %s run %d queued in Redis (%d hosts to probe, %d revisits)",
+        "%s: %s run %d queued in Redis (%d hosts to probe, %d revisits, %d articles archived already)",
         slug,
         kind,
         run_id,
         len(probes),
         len(revisits),
+        len(known),
     )
     return run_id
 
@@ -131,14 +142,7 @@ def stop_run(server: redis_link.Client, run_id: int, slug: str, reason: str = "s
 
 def forget_run(server: redis_link.Client, run_id: int, slug: str) -> None:
     """Drop everything Redis holds for the run but its pushed fetches (which the writer still records)."""
-    server.delete(
-        redis_link.run_key(run_id),
-        redis_link.run_key(run_id) + ":list_errors",
-        redis_link.seen_key(run_id),
-        redis_link.probes_key(run_id),
-        redis_link.queue_key(slug),
-        redis_link.inflight_key(slug),
-    )
+    server.delete(*redis_link.run_keys(run_id), redis_link.queue_key(slug), redis_link.inflight_key(slug))
     server.srem(redis_link.RUNS, run_id)
 
 

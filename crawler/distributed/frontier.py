@@ -12,7 +12,7 @@ Rules:
 - a request's run travels in its meta (``courtnews_run``) to everything it produces; a run that is stopping
   or gone (stopped by the daemon) gets no new requests, but what was fetched is still pushed;
 - the duplicate filter is per run (``courtnews:run:<id>:seen``, deleted when the run closes): the next run
-  fetches list pages again. Articles are keyed by their page key (``archive.urls.page_key``), so one
+  fetches list pages again. ``max_articles`` is the run's, counted in the hand-over across all workers. Articles are keyed by their page key (``archive.urls.page_key``), so one
   article is fetched once per run however many list pages, or workers, find it;
 - work that cannot go on without Redis (a hand-over, a push) waits for it (``redis_link.retrying``);
   taking the next request does not: a worker with no Redis is idle.
@@ -74,14 +74,20 @@ return best[1]
 """
 
 # KEYS: queue, in-flight, run hash, run's seen set, run's list errors; ARGV: lease ('' = none),
-# facts JSON, then (fingerprint or '', score, request) triples. Queued only while the run is open.
+# facts JSON, then (fingerprint or '', score, request, counted) quadruples. Queued only while the run is open;
+# a counted request (an article found on a list page) only while the run's articles are below its
+# max_articles (0: no limit), counted here across every worker.
 _HAND_OVER = """
 local open = redis.call('EXISTS', KEYS[3]) == 1 and redis.call('HEXISTS', KEYS[3], 'stop') == 0
 local queued = 0
 if open then
-  for i = 3, #ARGV, 3 do
-    if ARGV[i] == '' or redis.call('SADD', KEYS[4], ARGV[i]) == 1 then
+  local limit = tonumber(redis.call('HGET', KEYS[3], 'max_articles') or '0')
+  for i = 3, #ARGV, 4 do
+    local room = ARGV[i + 3] == '' or limit == 0
+      or tonumber(redis.call('HGET', KEYS[3], 'articles') or '0') < limit
+    if room and (ARGV[i] == '' or redis.call('SADD', KEYS[4], ARGV[i]) == 1) then
       redis.call('ZADD', KEYS[1], ARGV[i + 1], ARGV[i + 2])
+      if ARGV[i + 3] ~= '' then redis.call('HINCRBY', KEYS[3], 'articles', 1) end
       queued = queued + 1
     end
   end
@@ -132,6 +138,13 @@ class Envelope:
 
 def run_of(meta: dict[str, Any]) -> int:
     return int(meta.get(RUN) or 0)
+
+
+def is_list_article(request: Request) -> bool:
+    """A new article found on a list page: the first request for it (not a revisit, not a redirect hop).
+    These, and only these, count against the run's ``max_articles``, as in a local crawl."""
+    meta = request.meta
+    return meta.get("article_url") == request.url and not meta.get("revisit") and not meta.get("hops")
 
 
 class LeasedPriorityQueue(PriorityQueue):
@@ -254,7 +267,8 @@ class Frontier(Scheduler):
         request now and takes a lease of its own when it is popped; a lease left behind would keep the run
         from draining and, once its worker stopped, send the page to be fetched twice."""
         meta = {RUN: run_of(request.meta), LEASE: request.meta.get(LEASE)}
-        return self.hand_over(meta, [request], release=meta[LEASE] is not None) == 1
+        # a retry is the same article again, already counted against max_articles: never dropped for it
+        return self.hand_over(meta, [request], release=meta[LEASE] is not None, count=False) == 1
 
     def _unreachable(self, exc: Exception) -> None:
         if not self._down:
@@ -293,12 +307,18 @@ class Frontier(Scheduler):
         lease = meta.get(LEASE)
         if pages and lease:
             self.pending[lease] = self.pending.get(lease, 0) + len(pages)
-        self.hand_over(meta, requests, release=not pages)
+        if requests or not pages or meta.get(FACTS):
+            # an article's page alone has nothing to hand over: its push releases the lease (one round trip
+            # a page less, a fifth of a worker's calls to Redis)
+            self.hand_over(meta, requests, release=not pages)
         run = run_of(meta)
         return [Envelope(page, run, lease) for page in pages] + others
 
-    def hand_over(self, meta: dict[str, Any], requests: list[Request], release: bool = True) -> int:
-        """Queue requests in meta's run with the list facts, and release meta's lease: one atomic call."""
+    def hand_over(
+        self, meta: dict[str, Any], requests: list[Request], release: bool = True, count: bool = True
+    ) -> int:
+        """Queue requests in meta's run with the list facts, and release meta's lease: one atomic call.
+        count: new articles among them count against the run's max_articles (False: a retry's copy)."""
         run = run_of(meta)
         lease = meta.get(LEASE) if release else None
         facts = meta.pop(FACTS, None) or {}
@@ -307,7 +327,8 @@ class Frontier(Scheduler):
             if not request.meta.get(RUN):
                 request.meta[RUN] = run
             fingerprint = "" if request.dont_filter else self.df.fingerprint(request)
-            args += [fingerprint, -request.priority, self.queue.encode(request)]
+            counted = "1" if count and not request.dont_filter and is_list_article(request) else ""
+            args += [fingerprint, -request.priority, self.queue.encode(request), counted]
         keys = [
             self.queue.key,
             self.queue.inflight,

@@ -61,6 +61,19 @@ def seen_key(run_id: int) -> str:
     return f"{PREFIX}:run:{run_id}:seen"
 
 
+def known_key(run_id: int) -> str:
+    """The page keys the archive held when a list run was queued (``archive.store.known_page_keys``): workers
+    have no archive, so this is how a distributed list crawl skips articles already archived, as a local
+    one does."""
+    return f"{PREFIX}:run:{run_id}:known"
+
+
+def run_keys(run_id: int) -> list[str]:
+    """Every key of a run but the item stream's entries: what forgetting a run deletes."""
+    key = run_key(run_id)
+    return [key, key + ":list_errors", seen_key(run_id), probes_key(run_id), known_key(run_id)]
+
+
 def probes_key(run_id: int) -> str:
     return f"{PREFIX}:run:{run_id}:probes"
 

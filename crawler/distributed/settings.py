@@ -1,7 +1,8 @@
 """What makes a crawl process a crawl worker: scrapy-redis's scheduler and duplicate filter (with our lease,
 per-run filter and safe serializer), the Redis item pipeline instead of the archive pipeline, the hand-over
-middleware and the presence extension. Everything else (politeness, robots.txt, the allow-list, timeouts,
-the extraction pool) is the local crawl's, unchanged.
+middleware, the presence extension, and the download handler that holds each site's delay and concurrency
+across all workers (``politeness``). Everything else (robots.txt, the allow-list, timeouts, the extraction
+pool, each worker's own Scrapy politeness) is the local crawl's, unchanged.
 
 ``crawler/settings.py`` applies ``worker_settings`` when ``COURTNEWS_REDIS_URL`` is set, so that
 ``scrapy crawl SLUG`` is a worker too; ``courtnews worker`` applies it itself.
@@ -38,6 +39,10 @@ def worker_settings(base: dict[str, Any], redis_url: str | None = None) -> dict[
         "SCHEDULER_SERIALIZER": "crawler.distributed.serializer",
         "SCHEDULER_PERSIST": True,  # the queue is shared: a worker that stops must not empty it
         "ITEM_PIPELINES": {"crawler.distributed.pipeline.RedisItemPipeline": 300},
+        "DOWNLOAD_HANDLERS": {
+            "http": "crawler.distributed.politeness.SharedPolitenessHandler",
+            "https": "crawler.distributed.politeness.SharedPolitenessHandler",
+        },
         "SPIDER_MIDDLEWARES": {
             **base.get("SPIDER_MIDDLEWARES", {}),
             "crawler.distributed.spiders.HandOver": 10,

@@ -7,8 +7,11 @@ Rules:
   worker, that worker queues the run's list pages and revisits (the spider's own ``_initial_requests``);
 - each probe's answer (how the host says "not found") is kept in the run's hash, so every worker judges soft
   404s of that host as a local crawl does; a worker that lacks a host's sample reads it before parsing;
-- per-run state of the spider (articles scheduled, ``max_articles`` count, list facts) starts afresh when a
-  worker sees a new run; ``max_articles`` therefore bounds what each worker takes from one run's lists;
+- per-run state of the spider (articles scheduled, list facts) starts afresh when a worker sees a new run,
+  which also reads the page keys the archive held when the run was queued (``courtnews:run:<id>:known``):
+  a list crawl skips archived articles as a local one does. ``max_articles`` is the run's: the hand-over
+  counts new articles across all workers and queues none past it, and a worker reading a list page starts
+  from the run's count, so it stops paginating where a local crawl would;
 - callbacks are drained at once and their outcome handed over by ``HandOver`` (callbacks) or the errback
   wrappers here (errbacks skip spider middlewares); list facts travel in the response's meta to it;
 - the worker stays up when the queue is empty (it waits for the next run) and says it is alive every
@@ -57,6 +60,7 @@ class DistributedSpider:
 
     # the attributes of SourceSpider this wrapper reads and resets (declared for the type checker)
     scheduled: set[str]
+    known: set[str]
     articles_found: int
     list_pages_ok: int
     links_found: int
@@ -83,6 +87,11 @@ class DistributedSpider:
             self._run = run
             self.scheduled, self.articles_found, self.list_errors = set(), 0, []
             self.not_found = {}
+            members = self.frontier.waiting(
+                "reading the archived articles",
+                lambda: self.frontier.server.smembers(redis_link.known_key(run)),
+            )
+            self.known = {m.decode() for m in members}
         return run
 
     def _sample(self, run: int, netloc: str) -> None:
@@ -106,7 +115,12 @@ class DistributedSpider:
 
     # ------------------------------------------------------------ callbacks (HandOver settles them)
     def parse_list(self, response: Response) -> list[Any]:
-        self._enter_run(response.meta)
+        run = self._enter_run(response.meta)
+        counted = self.frontier.waiting(
+            "reading the run's article count",
+            lambda: self.frontier.server.hget(redis_link.run_key(run), "articles"),
+        )
+        self.articles_found = int(counted or 0)  # the run's new articles so far, every worker's
         before = (self.list_pages_ok, self.links_found, len(self.list_errors))
         outputs = list(super().parse_list(response) or [])  # type: ignore[misc]
         response.meta[FACTS] = self._facts(*before)

@@ -1,7 +1,10 @@
 """Distributed mode in `courtnews status`: queue depths, the workers seen lately, the writer and its lag.
 
-A source needs attention (status exits 1) when it has a run open in distributed mode and:
-- Redis does not answer, or no longer knows the run (restarted without its data);
+A Redis that does not answer is no status at all: `courtnews status` fails (exit 1) with one line naming the
+Redis URL (``look`` raises ``RedisUnavailable``), whether or not a run is open, since a distributed service
+without its Redis queues nothing. A source needs attention (status exits 1) when it has a run open in
+distributed mode and:
+- Redis no longer knows the run (restarted without its data);
 - its requests wait but no worker has been seen for ``WORKERS_SEEN`` seconds;
 - no writer is running (fetches wait in Redis, the run cannot end);
 - the writer lags: the oldest fetch not yet recorded is older than ``LAG_ALERT`` seconds.
@@ -27,7 +30,6 @@ LAG_ALERT = 900
 @dataclass
 class RedisView:
     url: str
-    error: str | None = None
     queues: dict[str, tuple[int, int]] = field(default_factory=dict)  # slug -> (queued, in flight)
     runs: dict[int, dict[str, str]] = field(default_factory=dict)
     workers: list[tuple[str, float, int]] = field(default_factory=list)  # id, seconds ago, fetches pushed
@@ -39,13 +41,15 @@ class RedisView:
 
 
 def look(url: str, now: float | None = None) -> RedisView:
-    """What Redis says, read-only; a Redis that does not answer is reported in ``error``."""
+    """What Redis says, read-only. RedisUnavailable (one line naming the URL, without its password) when
+    Redis does not answer or fails while being read."""
     import json
 
     now = now or time.time()
     view = RedisView(redis_link.safe_url(url))
     try:
-        server = redis_link.connect(url)
+        server = redis_link.client(url)
+        server.ping()
         for raw in server.smembers(redis_link.RUNS):
             fields = {k.decode(): v.decode() for k, v in server.hgetall(redis_link.run_key(int(raw))).items()}
             view.runs[int(raw)] = {k: v for k, v in fields.items() if k != "revisits"}
@@ -73,8 +77,11 @@ def look(url: str, now: float | None = None) -> RedisView:
             if first:
                 view.oldest = max(0.0, now - int(first[0][0].split(b"-")[0]) / 1000)
         view.dead = int(server.xlen(redis_link.DEAD)) if server.exists(redis_link.DEAD) else 0
-    except (redis_link.RedisUnavailable, redis.RedisError) as exc:
-        view.error = redis_link.one_line(exc)
+    except redis.RedisError as exc:
+        raise redis_link.RedisUnavailable(
+            f"{view.url} does not answer ({redis_link.one_line(exc)}): start Redis there, or unset "
+            "COURTNEWS_REDIS_URL if this archive is crawled locally"
+        ) from None
     return view
 
 
@@ -84,11 +91,6 @@ def judge(rows: list[SourceStatus], open_runs: list[dict[str, Any]], view: Redis
     for run in open_runs:
         row = by_slug.get(run["source"])
         if row is None or run["pid"] != 0:
-            continue
-        if view.error:
-            row.problems.append(
-                f"stuck: run {run['id']} is queued in Redis, which does not answer ({view.error})"
-            )
             continue
         if run["id"] not in view.runs:
             row.problems.append(f"stuck: run {run['id']} is 'running' but Redis no longer knows it")
@@ -111,8 +113,6 @@ def judge(rows: list[SourceStatus], open_runs: list[dict[str, Any]], view: Redis
 
 def section(view: RedisView) -> list[str]:
     """The lines `courtnews status` prints for distributed mode."""
-    if view.error:
-        return [f"redis {view.url}: does not answer ({view.error})"]
     writer = (
         f"writer: host {view.writer.get('host')} pid {view.writer.get('pid')}"
         if view.writer

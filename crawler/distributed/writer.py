@@ -422,8 +422,5 @@ class Writer:
         self._forget(run_id)
 
     def _forget(self, run_id: int) -> None:
-        key = redis_link.run_key(run_id)
-        self.server.delete(
-            key, key + ":list_errors", redis_link.seen_key(run_id), redis_link.probes_key(run_id)
-        )
+        self.server.delete(*redis_link.run_keys(run_id))
         self.server.srem(redis_link.RUNS, run_id)
