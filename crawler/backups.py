@@ -105,6 +105,7 @@ def backup_job(
     from apscheduler.triggers.interval import IntervalTrigger
 
     every = config.every
+    logger.info("job backup every %d s into %s, the newest %d kept", every, config.folder, config.keep)
     return (
         (every, str(config.folder), config.keep),
         lambda: IntervalTrigger(seconds=every),
