@@ -2,7 +2,7 @@
 it. Pure functions over extracted fields: no Scrapy, no archive, no SQL."""
 
 from crawler.edits.classify import FACT_KINDS, KINDS, Edit, EditReport, classify_edits
-from crawler.edits.display import inline_diff, summary_line, summary_lines
+from crawler.edits.display import inline_diff, render_text, summary_line, summary_lines
 
 __all__ = [
     "FACT_KINDS",
@@ -11,6 +11,7 @@ __all__ = [
     "EditReport",
     "classify_edits",
     "inline_diff",
+    "render_text",
     "summary_line",
     "summary_lines",
 ]

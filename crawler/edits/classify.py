@@ -93,6 +93,8 @@ class EditReport:
     edits: list[Edit] = field(default_factory=list)
     chars_deleted: int = 0
     chars_inserted: int = 0
+    # (old, new) numbers of the paragraphs paired and edited inside: what a display shows inline (not in JSON)
+    paired: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def kinds(self) -> list[str]:
@@ -176,6 +178,12 @@ class _Body:
     def compare(self) -> None:
         if self.old == self.new:
             return
+        before = len(self.report.edits)
+        self._compare()
+        if len(self.report.edits) == before:  # only blank lines or spaces at the ends of lines differ
+            self.add(Edit("cosmetic", "body", self.old, self.new))
+
+    def _compare(self) -> None:
         old_paras, new_paras = paragraphs(self.old), paragraphs(self.new)
         old_keys: dict[int, str] = {}
         new_keys: dict[int, str] = {}
@@ -261,7 +269,10 @@ class _Body:
                 self.add(Edit("paragraph_removed", "body", old_paras[i], None, i + 1))
                 self.report.chars_deleted += len(old_keys[i])
         for i, j in sorted(pairs, key=lambda pair: pair[1]):
+            before = len(self.report.edits)
             self._sentences(i + 1, j + 1, split_old[i], split_new[j])
+            if len(self.report.edits) > before:
+                self.report.paired.append((i + 1, j + 1))
         for j in left_new:
             if j not in paired_new:
                 self.add(Edit("paragraph_added", "body", None, new_paras[j], j + 1))
@@ -354,12 +365,21 @@ class _Facts:
 
     def names(self, start: int, end: int) -> list[facts.Span]:
         if self._names is None:
-            self._names = facts.name_spans(self.text)
+            self._names = [self._shortest(span) for span in facts.name_spans(self.text)]
         spans = facts.touching(self._names, start, end)
         if not spans:
             person = facts.person_at(self.text, start, end, self.doc)
             spans = [person] if person else []
         return spans
+
+    def _shortest(self, span: facts.Span) -> facts.Span:
+        """张三合同 read as 张三合: a three-character name whose first two characters occur more often in the
+        article is the two-character name."""
+        if span.masked or len(span.text) != 3 or span.text[:2] in facts.SURNAMES_2:
+            return span
+        if self.doc.count(span.text[:2]) > self.doc.count(span.text):
+            return facts.Span(span.start, span.start + 2, span.text[:2])
+        return span
 
     def numbers(self, start: int, end: int) -> list[facts.Span]:
         if self._numbers is None:
@@ -379,6 +399,15 @@ def _cover(text: str, spans: list[facts.Span], start: int, end: int) -> str:
     return text[min(start, spans[0].start) : max(end, spans[-1].end)]
 
 
+def _name_cover(text: str, spans: list[facts.Span], start: int, end: int) -> str:
+    """The name a change of text[start:end] touches, ending where the change ends (see _fact)."""
+    if not spans:
+        return text[start:end]
+    first = min(start, spans[0].start)
+    last = max(spans[-1].end if spans[-1].masked else min(spans[-1].end, max(end, first + 2)), end)
+    return text[first:last]
+
+
 def _fact(old: _Facts, new: _Facts, i1: int, i2: int, j1: int, j2: int) -> tuple[str, str, str] | None:
     """The fact a differing stretch old[i1:i2] → new[j1:j2] changes, as (kind, old, new); None for words."""
     a, b = old.text, new.text
@@ -392,7 +421,14 @@ def _fact(old: _Facts, new: _Facts, i1: int, i2: int, j1: int, j2: int) -> tuple
         kind = "name_masked" if new_masked and not old_masked else "name_changed"
         if kind == "name_changed" and not (old_names and new_names) and not _name_like(a[i1:i2], b[j1:j2]):
             return None  # words replaced next to a name, not the name
-        return kind, _cover(a, old_names, i1, i2), _cover(b, new_names, j1, j2)
+        # the name ends where the change ends when what follows is unchanged (张三犯 → 张某犯: 张三), but is
+        # never cut below a surname and one character; a masked form's end counts as changed
+        masked_tail = max((s.end - j2 for s in new_names if s.masked), default=0)
+        return (
+            kind,
+            _name_cover(a, old_names, i1, i2 + max(0, masked_tail)),
+            _name_cover(b, new_names, j1, j2),
+        )
     old_numbers, new_numbers = old.numbers(i1, i2), new.numbers(j1, j2)
     if old_numbers or new_numbers:
         return "number_changed", _cover(a, old_numbers, i1, i2), _cover(b, new_numbers, j1, j2)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from difflib import SequenceMatcher
 
-from crawler.edits.classify import Edit
+from crawler.edits.classify import Edit, EditReport
+from crawler.edits.text import paragraphs
 
 _PLAIN = ("[-", "-]", "{+", "+}")
 _ANSI = ("\x1b[31;9m", "\x1b[0m", "\x1b[32;4m", "\x1b[0m")
@@ -99,3 +100,34 @@ def summary_line(edit: Edit | dict) -> str:
 def summary_lines(report_edits: list[Edit] | list[dict]) -> list[str]:
     """The summary line of every edit, in the report's order."""
     return [summary_line(e) for e in report_edits]
+
+
+def render_text(report: EditReport, old: dict, new: dict, colour: bool = False) -> str:
+    """A report for a terminal: a line saying whether it matters and its size, the list of edits in Chinese,
+    then each edited paragraph once with its changes marked inline (a removed or added paragraph marked
+    whole), and an edited title the same way. Identical versions: one line saying so."""
+    if not report.edits:
+        return "两个版本相同：没有修改\n"
+    open_del, close_del, open_ins, close_ins = _ANSI if colour else _PLAIN
+    verdict = "有实质修改" if report.significant else "仅格式修改（不重要）"
+    lines = [
+        f"{verdict}：{', '.join(report.kinds)}  (+{report.chars_inserted}/−{report.chars_deleted} 字)",
+        "",
+        "修改列表：",
+    ]
+    lines += [f"  {n}. {line}" for n, line in enumerate(summary_lines(report.edits), 1)]
+    old_paras, new_paras = paragraphs(old.get("body")), paragraphs(new.get("body"))
+    shown: list[str] = []
+    if any(e.kind == "title_changed" for e in report.edits):
+        shown.append("标题：" + inline_diff(old.get("title") or "", new.get("title") or "", colour))
+    for e in report.edits:
+        if e.kind == "paragraph_removed" and e.paragraph:
+            shown.append(f"原第 {e.paragraph} 段（删除）：{open_del}{e.old}{close_del}")
+        elif e.kind == "paragraph_added" and e.paragraph:
+            shown.append(f"第 {e.paragraph} 段（新增）：{open_ins}{e.new}{close_ins}")
+    for old_number, new_number in report.paired:
+        before, after = old_paras[old_number - 1], new_paras[new_number - 1]
+        shown.append(f"第 {new_number} 段：{inline_diff(before, after, colour)}")
+    if shown:
+        lines += ["", *shown]
+    return "\n".join(lines) + "\n"

@@ -241,9 +241,9 @@ NUMBER = re.compile(
     rf"|一[余多]?{_STRONG_FOR_ONE}|[{_CN}]*[零〇二三四五六七八九十百千万亿两壹贰叁肆伍陆柒捌玖拾佰仟][{_CN}]*[余多]?{_UNIT}"
 )
 MASKED = re.compile(_SURNAME + _MASK)
-_CONTEXT_NAME = re.compile(
-    "(?:" + "|".join(BEFORE_NAME) + r")[:]?(" + _SURNAME + _GIVEN + "(?:" + _GIVEN + ")?)"
-)
+# a second given character is not the first of a verb of saying (审判长刘洋表示: 刘洋)
+_GIVEN_2 = "(?:(?!" + "|".join(AFTER_NAME) + ")" + _GIVEN + ")?"
+_CONTEXT_NAME = re.compile("(?:" + "|".join(BEFORE_NAME) + r")[:]?(" + _SURNAME + _GIVEN + _GIVEN_2 + ")")
 _BEFORE_WORDS = tuple(BEFORE_NAME)
 _AFTER_WORDS = tuple(AFTER_NAME)
 ROLE_ENDINGS = set(
