@@ -41,7 +41,7 @@ def _emit(report: EditReport, old: dict, new: dict, as_json: bool, colour: bool 
 def page_fields(path: str, url: str | None, family: str | None) -> dict:
     """The compared fields of a saved page, extracted as ``courtnews extract`` would (the URL chooses the
     recipe). Raises click.ClickException, one line naming the file, for an empty file, a file that is not
-    HTML, or a page extraction refuses."""
+    HTML, a page extraction refuses, or a page with no article text."""
     from crawler.extract import ExtractionError, extract_bytes
 
     raw = Path(path).read_bytes()
@@ -54,6 +54,10 @@ def page_fields(path: str, url: str | None, family: str | None) -> dict:
         article = extract_bytes(raw, page_url, family=family)
     except ExtractionError as exc:
         raise click.ClickException(f"{path}: {exc}") from None
+    if not (article.body or "").strip():
+        raise click.ClickException(
+            f"{path}: empty page (no article text found); give the article's saved page"
+        )
     data = article.as_dict()
     return {name: data.get(name) for name in COMPARED}
 

@@ -173,6 +173,8 @@ _UNITS = [
     "月",
     "日",
     "天",
+    "周年",
+    "周岁",
     "周",
     "岁",
     "人次",
@@ -217,7 +219,7 @@ _UNITS = [
     "%",
     "‰",
 ]
-_UNIT = "(?:" + "|".join(_UNITS) + ")"
+_UNIT = "(?:" + "|".join(sorted(_UNITS, key=len, reverse=True)) + ")"  # the longest unit wins
 _STRONG_FOR_ONE = (
     "(?:"
     + "|".join(
