@@ -209,7 +209,6 @@ def _word_window(sentence: str, rng: random.Random) -> tuple[int, int] | None:
         for i in range(1, len(sentence) - size - 1)
         if all("\u4e00" <= c <= "\u9fff" for c in sentence[i : i + size])
         and not set(sentence[i - 1 : i + size + 1]) & _FACTY
-        and not any(c in _SURNAMES for c in sentence[i - 1 : i + size + 1])
     ]
     return (s := rng.choice(starts), s + size) if starts else None
 

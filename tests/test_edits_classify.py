@@ -181,6 +181,12 @@ def test_quotes_restyled_beside_a_real_edit_name_both():
     assert classify_edits(BASE, new).significant
 
 
+def test_a_retitled_title_with_its_quotes_restyled_names_both():
+    old = {**BASE, "title": "法院发布“十大案例”"}
+    new = {**BASE, "title": "法院发布「十大典型案例」"}
+    assert kinds_of(new, old) == ["cosmetic", "title_changed"]
+
+
 @pytest.mark.parametrize("version", [BASE, {**BASE, "body": ""}, {"title": "只有标题"}, {}])
 def test_identical_versions_have_no_edits(version):
     report = classify_edits(version, dict(version))
@@ -205,11 +211,18 @@ def test_json_form_has_exactly_its_keys_and_counts_characters():
     assert removed["chars_deleted"] == len(PARAS[5]) and removed["chars_inserted"] == 0
 
 
-def test_no_name_context_no_name():
-    """A changed two-character word that no person context names is words, not a name."""
-    old = {"body": "会议强调，要高度重视审判质效。"}
-    new = {"body": "会议强调，要充分重视审判质效。"}
-    assert classify_edits(old, new).kinds == ["sentence_edited"]
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("会议强调，要高度重视审判质效。", "会议强调，要充分重视审判质效。"),  # no person context at all
+        ("院长高度重视这项工作。", "院长充分重视这项工作。"),  # after a title, but the new words are no name
+        ("法官司法为民，耐心释法。", "法官公正为民，耐心释法。"),
+    ],
+)
+def test_words_after_a_title_are_not_a_name(old, new):
+    """A changed word is a name only when both sides are written as names (a surname and one or two
+    characters, or a masked form) and one of them is named as a person somewhere in the article."""
+    assert classify_edits({"body": old}, {"body": new}).kinds == ["sentence_edited"]
 
 
 @pytest.mark.parametrize(

@@ -132,6 +132,8 @@ def classify_edits(old: dict, new: dict) -> EditReport:
             continue
         kind = META_KIND[name] if key(before) != key(after) else "cosmetic"
         report.edits.append(Edit(kind, name, before or None, after or None))
+        if kind != "cosmetic" and _restyled(before, after):  # retitled, and its quotes restyled besides
+            report.edits.append(Edit("cosmetic", name, before, after))
     _Body(report, _text(old, "body"), _text(new, "body"), old, new).compare()
     return report
 
@@ -387,6 +389,17 @@ class _Facts:
         return facts.touching(self._numbers, start, end)
 
 
+def _restyled(old: str, new: str) -> bool:
+    """Whether text both keep (equal keys) is written differently: spacing, punctuation width, quotes."""
+    a, old_at = key_with_positions(old)
+    b, new_at = key_with_positions(new)
+    return any(
+        _raw(old, old_at, i1, i2) != _raw(new, new_at, j1, j2)
+        for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+        if tag == "equal"
+    )
+
+
 def _raw(text: str, positions: list[int], start: int, end: int) -> str:
     """The text under key characters start..end, from the first one's character to the last one's."""
     return text[positions[start] : positions[end - 1] + 1]
@@ -419,22 +432,20 @@ def _fact(old: _Facts, new: _Facts, i1: int, i2: int, j1: int, j2: int) -> tuple
         new_masked = any(s.masked for s in new_names)
         old_masked = any(s.masked for s in old_names)
         kind = "name_masked" if new_masked and not old_masked else "name_changed"
-        if kind == "name_changed" and not (old_names and new_names) and not _name_like(a[i1:i2], b[j1:j2]):
-            return None  # words replaced next to a name, not the name
         # the name ends where the change ends when what follows is unchanged (张三犯 → 张某犯: 张三), but is
         # never cut below a surname and one character; a masked form's end counts as changed
         masked_tail = max((s.end - j2 for s in new_names if s.masked), default=0)
-        return (
-            kind,
-            _name_cover(a, old_names, i1, i2 + max(0, masked_tail)),
-            _name_cover(b, new_names, j1, j2),
-        )
+        before = _name_cover(a, old_names, i1, i2 + max(0, masked_tail))
+        after = _name_cover(b, new_names, j1, j2)
+        if kind == "name_changed" and not (_name_like(before) and _name_like(after)):
+            return None  # words replaced next to a name (院长高度重视 → 院长充分重视), not a name
+        return kind, before, after
     old_numbers, new_numbers = old.numbers(i1, i2), new.numbers(j1, j2)
     if old_numbers or new_numbers:
         return "number_changed", _cover(a, old_numbers, i1, i2), _cover(b, new_numbers, j1, j2)
     return None
 
 
-def _name_like(before: str, after: str) -> bool:
-    """A stretch short enough to be (part of) a name on both sides: one to three Chinese characters."""
-    return all(1 <= len(s) <= 3 and all("\u4e00" <= c <= "\u9fff" for c in s) for s in (before, after))
+def _name_like(text: str) -> bool:
+    """Written as a name: a surname and one or two characters, or a masked form (张某, 张××)."""
+    return bool(facts.LOOKS_LIKE_NAME.fullmatch(text) or facts.MASKED.fullmatch(text))

@@ -251,7 +251,7 @@ _AFTER_WORDS = tuple(AFTER_NAME)
 ROLE_ENDINGS = set(
     "长员官师记任者哥姐士授理席表"
 )  # 院长, 审判员, 法官, 律师, 书记, 主任, 记者, 小哥, 大姐, 博士, 教授, 经理, 主席, 代表
-_LOOKS_LIKE_NAME = re.compile(_SURNAME + _GIVEN + "(?:" + _GIVEN + ")?")
+LOOKS_LIKE_NAME = re.compile(_SURNAME + _GIVEN + "(?:" + _GIVEN + ")?")  # with a compound surname too
 _NAME_CONTEXT = re.compile("(" + _SURNAME + _GIVEN + "(?:" + _GIVEN + ")?)(?=" + "|".join(AFTER_NAME) + ")")
 
 
@@ -302,7 +302,7 @@ def person_named(name: str, doc: str) -> bool:
     """Whether name is written somewhere in doc (both versions of the article) where people are named: after
     a title or role (被告人, 法官, 记者, or any word ending in 长, 员, 官, 师, 记, 任, 者, 哥, 姐, 士 …), or before a
     role or a verb of saying (法官, 表示, 说 …). A name so confirmed once counts everywhere in the article."""
-    if not _LOOKS_LIKE_NAME.fullmatch(name):
+    if not LOOKS_LIKE_NAME.fullmatch(name):
         return False
     at = doc.find(name)
     while at >= 0:
