@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import sqlite_utils
@@ -105,35 +106,68 @@ def pending_count(db: sqlite_utils.Database) -> int:
 
 
 def backfill_edits(
-    db: sqlite_utils.Database, classify: Classifier, progress: Progress | None = None, batch: int = 500
+    db: sqlite_utils.Database,
+    classify: Classifier,
+    progress: Progress | None = None,
+    batch: int = 500,
+    transaction: Callable[[], AbstractContextManager[Any]] | None = None,
 ) -> int:
     """Classify every changed or restored version not yet classified, oldest first, batch by batch; returns
-    how many. progress(done, total) is called after each batch. Transactions are the caller's: a migration
-    runs it whole in its own; stopped halfway, a new run goes on from the versions still without kinds."""
+    how many. progress(done, total) is called after each batch. Each batch runs inside transaction() when
+    given (e.g. ``lambda: write_transaction(db)``: crawls wait for one batch, never for the whole archive),
+    else in the caller's transaction. Stopped halfway, a new run goes on from the versions without kinds."""
     create_edit_tables(db)
     total = pending_count(db)
     done, last_id = 0, 0
+    width = len(COMPARED_FIELDS)
     columns = (
         ", ".join(f"v.{c}" for c in COMPARED_FIELDS) + ", " + ", ".join(f"p.{c}" for c in COMPARED_FIELDS)
     )
     while True:
-        rows = db.execute(
-            f"SELECT v.id, {columns} FROM versions v JOIN versions p ON p.id = v.previous_id "
-            "WHERE v.id > ? AND v.kinds IS NULL AND v.kind IN ('changed', 'restored') ORDER BY v.id LIMIT ?",
-            [last_id, batch],
-        ).fetchall()
+        with transaction() if transaction is not None else nullcontext():
+            rows = db.execute(
+                f"SELECT v.id, {columns} FROM versions v JOIN versions p ON p.id = v.previous_id "
+                "WHERE v.id > ? AND v.kinds IS NULL AND v.kind IN ('changed', 'restored') ORDER BY v.id LIMIT ?",
+                [last_id, batch],
+            ).fetchall()
+            for row in rows:
+                new = dict(zip(COMPARED_FIELDS, row[1 : 1 + width], strict=True))
+                old = dict(zip(COMPARED_FIELDS, row[1 + width :], strict=True))
+                store_edits(db, row[0], classify(old, new))
         if not rows:
             break
-        width = len(COMPARED_FIELDS)
-        for row in rows:
-            new = dict(zip(COMPARED_FIELDS, row[1 : 1 + width], strict=True))
-            old = dict(zip(COMPARED_FIELDS, row[1 + width :], strict=True))
-            store_edits(db, row[0], classify(old, new))
         done += len(rows)
         last_id = rows[-1][0]
         if progress is not None:
             progress(done, total)
     return done
+
+
+# the classifier the store calls for each changed or restored version it writes; set by the crawler's
+# processes (the archive cannot import it), None in processes that only read
+_classifier: Classifier | None = None
+
+
+def use_classifier(classify: Classifier | None) -> None:
+    """Make classify the one classify_written uses (None: versions are written without kinds, and the
+    backfill classifies them later)."""
+    global _classifier
+    _classifier = classify
+
+
+def classify_written(db: sqlite_utils.Database, version_id: int) -> dict | None:
+    """For the store, right after it inserts a version (in the same transaction): classify it and store its
+    edits, when a classifier is set and the archive has the edits tables; else nothing (None)."""
+    if _classifier is None or not _has_edit_tables(db):
+        return None
+    return classify_version(db, version_id, _classifier)
+
+
+def _has_edit_tables(db: sqlite_utils.Database) -> bool:
+    return (
+        db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'version_edits'").fetchone()
+        is not None
+    )
 
 
 def edits_of(db: sqlite_utils.Database, version_id: int) -> list[dict[str, Any]]:

@@ -133,3 +133,34 @@ def test_create_edit_tables_twice_keeps_what_is_stored(db):
     before = db.execute("SELECT COUNT(*) FROM version_edits").fetchone()[0]
     create_edit_tables(db)
     assert db.execute("SELECT COUNT(*) FROM version_edits").fetchone()[0] == before > 0
+
+
+def test_backfill_in_one_transaction_per_batch(tmp_path):
+    from archive.db import write_transaction
+
+    database = open_archive(tmp_path / "b.db")
+    write_history(database)
+    assert database.conn.in_transaction is False
+    done = backfill_edits(database, classify, batch=1, transaction=lambda: write_transaction(database))
+    assert done == 3 and database.conn.in_transaction is False
+    reopened = open_archive(tmp_path / "b.db")  # committed batch by batch: another connection sees them all
+    assert reopened.execute("SELECT COUNT(*) FROM versions WHERE kinds IS NOT NULL").fetchone()[0] == 3
+    database.close()
+    reopened.close()
+
+
+def test_the_store_hook_classifies_a_written_version_only_when_set(db):
+    from archive.edits import classify_written, use_classifier
+
+    write_history(db)
+    masked = version_id(db, URL, 2)
+    use_classifier(classify)
+    try:
+        assert classify_written(db, masked) is None  # no edits tables yet: the version stays unclassified
+        create_edit_tables(db)
+        assert classify_written(db, masked)["kinds"] == ["name_masked"]
+        use_classifier(None)
+        assert classify_written(db, version_id(db, URL, 4)) is None
+    finally:
+        use_classifier(None)
+    assert pending_count(db) == 2
