@@ -128,6 +128,8 @@ FACTS = [
     ("number_changed", replaced(3, "五万元", "十万元"), "五万元", "十万元"),
     ("date_changed", replaced(0, "2024年3月1日", "2024年3月4日"), "2024年3月1日", "2024年3月4日"),
     ("date_changed", replaced(0, "2024年3月1日", "2024年2月1日"), "2024年3月1日", "2024年2月1日"),
+    ("date_changed", replaced(5, "宣判后，", "本月8日宣判后，"), None, None),
+    ("date_changed", replaced(0, "2024年3月1日", "2024-03-01"), "2024年3月1日", "2024-03-01"),
     ("name_masked", replaced(0, "张三", "张某", everywhere=True), "张三", "张某"),
     ("name_masked", replaced(0, "张三", "张某某", everywhere=True), "张三", "张某某"),
     ("name_masked", replaced(0, "张三", "张×", everywhere=True), "张三", "张×"),
@@ -145,6 +147,15 @@ def test_a_fact_alone_replaces_sentence_edited(kind, new, old_fact, new_fact):
     assert report.kinds == [kind]
     if old_fact is not None:
         assert {(e.old, e.new) for e in report.edits} == {(old_fact, new_fact)}
+
+
+def test_a_name_without_context_replaced_throughout_is_a_name():
+    old = {"body": "张伟参加了会议。\n会后张伟走访了社区。"}
+    new = {"body": "李强参加了会议。\n会后李强走访了社区。"}
+    report = classify_edits(old, new)
+    assert report.kinds == ["name_changed"] and {(e.old, e.new) for e in report.edits} == {("张伟", "李强")}
+    once = {"body": "张伟参加了会议。\n会后他走访了社区。"}  # once, without context: words, not a name
+    assert classify_edits(once, {"body": "李强参加了会议。\n会后他走访了社区。"}).kinds == ["sentence_edited"]
 
 
 def test_a_fact_and_words_in_one_sentence_are_both_named():

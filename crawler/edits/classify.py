@@ -16,7 +16,8 @@ source_name, author, editor; missing keys are empty) and lists the edits, each w
    character by character.
 4. Characters of a paired sentence (difflib on the keys): each differing stretch is a date (``date_changed``)
    when it touches a date, else a name when it touches a name (``name_masked`` when the new side is a masked
-   form such as 张某 and the old side is not, ``name_changed`` otherwise), else a number (``number_changed``),
+   form such as 张某 and the old side is not, ``name_changed`` otherwise; a name with no person context is
+   still a name when it is replaced by another throughout the article), else a number (``number_changed``),
    else words (``sentence_edited``). Facts are reported once per fact (old and new are the fact, e.g. 22万元
    and 22余万元); ``sentence_edited`` (old and new are the whole sentences) is added only when some stretch
    is words, so facts replace it when they are the only change.
@@ -31,6 +32,7 @@ nothing and a cosmetic edit counts nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
@@ -173,6 +175,14 @@ class _Body:
         self.old, self.new = old, new
         # where a name is confirmed as a person's (facts.person_named): both versions, title and body
         self.doc = "\n".join((_text(old_version, "title"), old, _text(new_version, "title"), new))
+        self._sides = (_text(old_version, "title") + "\n" + old, _text(new_version, "title") + "\n" + new)
+        self._keys: dict[int, str] = {}
+
+    def side(self, index: int) -> str:
+        """One version's title and body as a key, made the first time a name needs it."""
+        if index not in self._keys:
+            self._keys[index] = key(self._sides[index])
+        return self._keys[index]
 
     def add(self, edit: Edit) -> None:
         self.report.edits.append(edit)
@@ -315,7 +325,7 @@ class _Body:
         ratio = _ratio(a, b)
         if ratio >= PAIR_RATIO:
             return ratio
-        old, new = _Facts(a, self.doc), _Facts(b, self.doc)
+        old, new = _Facts(a, self.doc, lambda: self.side(0)), _Facts(b, self.doc, lambda: self.side(1))
         stretches = [
             op for op in SequenceMatcher(None, a, b, autojunk=False).get_opcodes() if op[0] != "equal"
         ]
@@ -325,7 +335,7 @@ class _Body:
 
     def _characters(self, paragraph: int, sentence: int, old: str, new: str, a: str, b: str) -> None:
         """The stretches that differ in one paired sentence, as facts or words (see the module's rule 4)."""
-        facts_of = (_Facts(a, self.doc), _Facts(b, self.doc))
+        facts_of = (_Facts(a, self.doc, lambda: self.side(0)), _Facts(b, self.doc, lambda: self.side(1)))
         found: dict[tuple[str, str, str], None] = {}
         worded = cosmetic = False
         old_at = new_at = None
@@ -354,11 +364,15 @@ class _Body:
 class _Facts:
     """The dates, names and numbers of one sentence's key, each found the first time it is asked for."""
 
-    def __init__(self, text: str, doc: str) -> None:
-        self.text, self.doc = text, doc
+    def __init__(self, text: str, doc: str, own: Callable[[], str]) -> None:
+        self.text, self.doc, self._own = text, doc, own  # own: this side's version (title and body) as a key
         self._dates: list[facts.Span] | None = None
         self._names: list[facts.Span] | None = None
         self._numbers: list[facts.Span] | None = None
+
+    @property
+    def own(self) -> str:
+        return self._own()
 
     def dates(self, start: int, end: int) -> list[facts.Span]:
         if self._dates is None:
@@ -440,9 +454,37 @@ def _fact(old: _Facts, new: _Facts, i1: int, i2: int, j1: int, j2: int) -> tuple
         if kind == "name_changed" and not (_name_like(before) and _name_like(after)):
             return None  # words replaced next to a name (院长高度重视 → 院长充分重视), not a name
         return kind, before, after
+    renamed = _renamed(old, new, i1, i2, j1, j2)
+    if renamed is not None:
+        return "name_changed", renamed[0], renamed[1]
     old_numbers, new_numbers = old.numbers(i1, i2), new.numbers(j1, j2)
     if old_numbers or new_numbers:
         return "number_changed", _cover(a, old_numbers, i1, i2), _cover(b, new_numbers, j1, j2)
+    return None
+
+
+def _renamed(old: _Facts, new: _Facts, i1: int, i2: int, j1: int, j2: int) -> tuple[str, str] | None:
+    """A name replaced by another throughout the article, though no person context names it: both stretches
+    (with the same unchanged characters around them) are written as names, the old one is written at least
+    twice in the old version and nowhere in the new one, and the new one the other way round."""
+    a, b = old.text, new.text
+    for length in (2, 3):
+        for start in range(max(0, i2 - length), min(i1, len(a) - length) + 1):
+            end = start + length
+            if not (start <= i1 and i2 <= end):
+                continue
+            before = a[start:end]
+            after = b[j1 - (i1 - start) : j2 + (end - i2)] if j1 - (i1 - start) >= 0 else ""
+            if (
+                after
+                and facts.LOOKS_LIKE_NAME.fullmatch(before)
+                and facts.LOOKS_LIKE_NAME.fullmatch(after)
+                and old.own.count(before) >= 2
+                and new.own.count(before) == 0
+                and new.own.count(after) >= 2
+                and old.own.count(after) == 0
+            ):
+                return before, after
     return None
 
 

@@ -2,8 +2,8 @@
 
 All patterns run over comparison keys (``crawler.edits.text.key``: no whitespace, half-width punctuation).
 
-- Dates: 2024年3月5日 (and 3月5日, 2024年3月, 2024年), 2024-03-05 / 2024.3.5 / 2024/3/5, 二〇二四年三月五日 and
-  三月五日. A time of day (9时30分) is a number, not a date.
+- Dates: 2024年3月5日 (and 3月5日, 2024年3月, 2024年), 2024-03-05 / 2024.3.5 / 2024/3/5, 二〇二四年三月五日,
+  三月五日, and the day after 本月/同月/当月/次月/上月/下月 (本月5日); a day count alone (5日内) is a number. A time of day (9时30分) is a number, not a date.
 - Numbers: Arabic numerals (1,234.5) and Chinese ones (三, 二十二, 壹万) with the words that make them an amount,
   count or term: 第三, 22余万元, 三年六个月, 百分之三十. A Chinese numeral on its own (统一, 一些) is not a number:
   it needs 第 before it or a unit after it, and 一 needs a strong unit (一年, 一万元; not 一个).
@@ -235,6 +235,7 @@ DATE = re.compile(
     r"|(?:\d{2,4}年)?\d{1,2}月(?:\d{1,2}[日号])?|\d{4}年(?:\d{1,2}月(?:\d{1,2}[日号])?)?"
     r"|(?:[〇零一二三四五六七八九]{2,4}年)?[一二三四五六七八九十]{1,3}月(?:[一二三四五六七八九十]{1,3}[日号])?"
     r"|[〇零一二三四五六七八九]{4}年"
+    r"|(?<=[本同当次上下]月)(?:\d{1,2}|[一二三四五六七八九十]{1,3})[日号]"  # 本月5日: a day of a named month
 )
 NUMBER = re.compile(
     rf"百分之[{_CN}]+(?:点[{_CN}]+)?"
