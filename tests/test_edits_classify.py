@@ -265,3 +265,14 @@ def test_render_text_lists_edits_then_marks_the_paragraph():
     assert text.index("修改列表") < text.index("[-三-]{+五+}")
     assert text.count(PARAS[3][:8]) == 1  # the paragraph once, not twice
     assert render_text(classify_edits(BASE, BASE), BASE, BASE) == "两个版本相同：没有修改\n"
+
+
+def test_a_long_unpunctuated_paragraph_edited_once_is_one_sentence_edited():
+    """A paragraph of one 20,000-character sentence (a table flattened, a page without punctuation) is
+    compared on what lies between its unchanged start and end, and still names the one edit."""
+    filler = "".join("法院审理判决执行调解案件当事人依法公开"[i % 19] for i in range(20_000))
+    old = {"body": filler}
+    new = {"body": filler[:10_000] + "重新" + filler[10_004:]}
+    report = classify_edits(old, new)
+    assert report.kinds == ["sentence_edited"]
+    assert (report.chars_deleted, report.chars_inserted) == (4, 2)

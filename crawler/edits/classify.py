@@ -37,7 +37,15 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from crawler.edits import facts
-from crawler.edits.text import key, key_with_positions, paragraphs, sentences
+from crawler.edits.text import (
+    EXACT_LIMIT,
+    char_opcodes,
+    common_ends,
+    key,
+    key_with_positions,
+    paragraphs,
+    sentences,
+)
 
 METADATA = ("title", "published", "source_name", "author", "editor")
 META_KIND = {
@@ -141,7 +149,12 @@ def classify_edits(old: dict, new: dict) -> EditReport:
 
 
 def _ratio(a: str, b: str) -> float:
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    """difflib's ratio, short-cut when the unchanged start and end alone make the texts alike (the ratio is
+    at least that share)."""
+    total = len(a) + len(b)
+    if total and 2 * common_ends(a, b) / total >= PAIR_RATIO:
+        return 2 * common_ends(a, b) / total
+    matcher = SequenceMatcher(None, a, b, autojunk=len(a) * len(b) > EXACT_LIMIT)
     if matcher.real_quick_ratio() < PAIR_RATIO or matcher.quick_ratio() < PAIR_RATIO:
         return 0.0
     return matcher.ratio()
@@ -326,9 +339,7 @@ class _Body:
         if ratio >= PAIR_RATIO:
             return ratio
         old, new = _Facts(a, self.doc, lambda: self.side(0)), _Facts(b, self.doc, lambda: self.side(1))
-        stretches = [
-            op for op in SequenceMatcher(None, a, b, autojunk=False).get_opcodes() if op[0] != "equal"
-        ]
+        stretches = [op for op in char_opcodes(a, b) if op[0] != "equal"]
         if all(_fact(old, new, i1, i2, j1, j2) for _, i1, i2, j1, j2 in stretches) and len(stretches) <= 3:
             return PAIR_RATIO
         return 0.0
@@ -339,7 +350,7 @@ class _Body:
         found: dict[tuple[str, str, str], None] = {}
         worded = cosmetic = False
         old_at = new_at = None
-        for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        for tag, i1, i2, j1, j2 in char_opcodes(a, b):
             if tag == "equal":
                 if not cosmetic and old != new:  # the same key: does the text under it differ in style?
                     if old_at is None or new_at is None:
@@ -409,7 +420,7 @@ def _restyled(old: str, new: str) -> bool:
     b, new_at = key_with_positions(new)
     return any(
         _raw(old, old_at, i1, i2) != _raw(new, new_at, j1, j2)
-        for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+        for tag, i1, i2, j1, j2 in char_opcodes(a, b)
         if tag == "equal"
     )
 
@@ -471,7 +482,7 @@ def _renamed(old: _Facts, new: _Facts, i1: int, i2: int, j1: int, j2: int) -> tu
     for length in (2, 3):
         for start in range(max(0, i2 - length), min(i1, len(a) - length) + 1):
             end = start + length
-            if not (start <= i1 and i2 <= end):
+            if not (start <= i1 <= start + 1 and i2 == end):  # the change is the name, or all but its surname
                 continue
             before = a[start:end]
             after = b[j1 - (i1 - start) : j2 + (end - i2)] if j1 - (i1 - start) >= 0 else ""

@@ -8,10 +8,8 @@ merged, so a reworded phrase reads as one deletion and one insertion rather than
 
 from __future__ import annotations
 
-from difflib import SequenceMatcher
-
 from crawler.edits.classify import Edit, EditReport
-from crawler.edits.text import paragraphs
+from crawler.edits.text import char_opcodes, paragraphs
 
 _PLAIN = ("[-", "-]", "{+", "+}")
 _ANSI = ("\x1b[31;9m", "\x1b[0m", "\x1b[32;4m", "\x1b[0m")
@@ -30,7 +28,7 @@ def _stretches(old: str, new: str) -> list[tuple[str, str, str]]:
     """(equal, deleted, inserted) triples covering both texts, with equal runs of one or two characters
     between changes folded into the change."""
     result: list[list[str]] = []
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in char_opcodes(old, new):
         if tag == "equal":
             result.append([old[i1:i2], "", ""])
         elif result and not result[-1][0] and (result[-1][1] or result[-1][2]):

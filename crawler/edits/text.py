@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from difflib import SequenceMatcher
 
 _QUOTES = "“”„‟〝〞＂「」『』‘’‚‛＇'"
 _WHITESPACE = " \t\r\n\f\v\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u200b\u200c\u200d\u2028\u2029\u202f\u205f\u3000\ufeff"
@@ -74,3 +75,40 @@ def sentences(paragraph: str) -> list[str]:
     if rest:
         pieces.append(rest)
     return pieces
+
+
+# above this many character pairs (about 2,000 x 2,000) difflib's exact alignment is quadratic on a long
+# text with few distinct characters: its "popular character" heuristic (autojunk) is used instead
+EXACT_LIMIT = 4_000_000
+
+
+def _ends(a: str, b: str) -> tuple[int, int]:
+    """How many characters a and b share at the start, and then at the end."""
+    prefix = 0
+    limit = min(len(a), len(b))
+    while prefix < limit and a[prefix] == b[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and a[len(a) - 1 - suffix] == b[len(b) - 1 - suffix]:
+        suffix += 1
+    return prefix, suffix
+
+
+def common_ends(a: str, b: str) -> int:
+    """Characters a and b share at their start and end (never counted twice)."""
+    return sum(_ends(a, b))
+
+
+def char_opcodes(a: str, b: str) -> list[tuple[str, int, int, int, int]]:
+    """difflib's opcodes from a to b, the unchanged start and end taken off first (one local edit in a long
+    sentence costs only its middle); a middle longer than EXACT_LIMIT is aligned with autojunk."""
+    prefix, suffix = _ends(a, b)
+    mid_a, mid_b = a[prefix : len(a) - suffix], b[prefix : len(b) - suffix]
+    ops: list[tuple[str, int, int, int, int]] = [("equal", 0, prefix, 0, prefix)] if prefix else []
+    if mid_a or mid_b:
+        matcher = SequenceMatcher(None, mid_a, mid_b, autojunk=len(mid_a) * len(mid_b) > EXACT_LIMIT)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            ops.append((tag, i1 + prefix, i2 + prefix, j1 + prefix, j2 + prefix))
+    if suffix:
+        ops.append(("equal", len(a) - suffix, len(a), len(b) - suffix, len(b)))
+    return ops
