@@ -21,7 +21,8 @@ How the pairs are built (nothing of the corpus is copied into the project; it is
      (two or more places away); ``sentence_added`` (a sentence of another page put between two sentences),
      ``sentence_removed`` (from a paragraph of two or more sentences);
    - ``sentence_edited``: in a sentence, two to four Chinese characters replaced by other words, words
-     inserted, or cut, away from digits, Chinese numerals, dates and names;
+     inserted, or cut, away from digits, Chinese numerals and date characters, in a paragraph where this
+     bench finds no name (surname characters are not avoided: a word such as 高度 may be the one replaced);
    - ``number_changed``: an Arabic number changed, 余 or 多 put before its unit, or a Chinese numeral before a
      unit (三年 → 五年);
    - ``date_changed``: the day or month of a date in the text moved;
