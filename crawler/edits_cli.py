@@ -122,3 +122,16 @@ def diff_command(
             f"{url}  v{old['version']} ({old['created_at']}) → v{new['version']} ({new['created_at']})"
         )
     _emit(report, before, after, as_json, colour)
+
+
+def classify_fields(old: dict, new: dict) -> dict:
+    """The classifier as the archive takes it: two versions' fields to the report's dict."""
+    return classify_edits(old, new).as_dict()
+
+
+def use_in_archive() -> None:
+    """Hand the archive this classifier, so every changed or restored version the store writes in this
+    process records its kinds (``archive.edits.classify_written``). Call once at a writing process's start."""
+    from archive.edits import use_classifier
+
+    use_classifier(classify_fields)

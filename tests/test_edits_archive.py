@@ -164,3 +164,16 @@ def test_the_store_hook_classifies_a_written_version_only_when_set(db):
     finally:
         use_classifier(None)
     assert pending_count(db) == 2
+
+
+def test_the_crawler_hands_the_archive_its_classifier(db):
+    from archive.edits import classify_written, use_classifier
+    from crawler.edits_cli import use_in_archive
+
+    create_edit_tables(db)
+    write_history(db)
+    use_in_archive()
+    try:
+        assert classify_written(db, version_id(db, URL, 4))["kinds"] == ["number_changed"]
+    finally:
+        use_classifier(None)
