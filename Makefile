@@ -111,6 +111,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/query_bench.py
 	$(BIN)/python bench/operations_bench.py
 	$(BIN)/python bench/distributed_bench.py
+	$(BIN)/python bench/edits_bench.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
