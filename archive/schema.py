@@ -697,3 +697,13 @@ def m015_daemon_state_and_check_failures(db: sqlite_utils.Database) -> None:
     db.table("pages").add_column("last_failed_check", str)
     db.table("pages").add_column("check_failures", int, not_null_default=0)
     db.execute("UPDATE pages SET last_checked = last_seen")
+
+
+@migrations()
+def m016_version_edits(db: sqlite_utils.Database) -> None:
+    """Change forensics (archive/edits.py): each changed or restored version's classified edits
+    (``version_edits``) and its kinds (``versions.kinds``, a JSON list Datasette facets). The store fills them
+    as versions are written; `courtnews migrate` classifies an older archive's versions, with progress."""
+    from archive.edits import create_edit_tables
+
+    create_edit_tables(db)

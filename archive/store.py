@@ -31,6 +31,7 @@ import sqlite_utils
 
 from archive.blobs import digest_of, get_blob, put_blob  # noqa: F401 - get_blob: readers have always found it here
 from archive.db import write_transaction
+from archive.edits import classify_written
 from archive.evidence.record import log_recorded
 from archive.model import (  # noqa: F401 - found here by readers since the start
     HASHED_FIELDS,
@@ -262,6 +263,8 @@ def _insert_version(
     columns = ", ".join(row)
     marks = ", ".join("?" for _ in row)
     cursor = db.execute(f"INSERT INTO versions ({columns}) VALUES ({marks})", list(row.values()))
+    if kind in ("changed", "restored"):  # what kind of edit it is (archive/edits.py), same transaction
+        classify_written(db, int(cursor.lastrowid or 0))
     index_version(db, int(cursor.lastrowid or 0), row.get("title"), row.get("body"), row.get("comments"))  # type: ignore[arg-type]
     db.execute("UPDATE pages SET current_version = ? WHERE id = ?", [number, page_id])
 

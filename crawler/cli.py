@@ -232,6 +232,9 @@ def _reader(db_path: str | os.PathLike[str] | None) -> sqlite_utils.Database:
 @click.version_option(package_name="courtnews")
 def main() -> None:
     """courtnews: crawl Chinese court news into a versioned SQLite archive."""
+    from crawler.compare_cli import use_in_archive
+
+    use_in_archive()  # a command that writes versions (reextract, writer) records their kinds of edit
 
 
 @main.command()
@@ -484,29 +487,6 @@ def show(url: str, number: int | None, raw: bool, db_path: str | None, output: s
             if row.get(key):
                 out.write(f"{key}: {row[key]}\n")
         out.write("\n" + (row["body"] or "(no text: the page was removed)") + "\n")
-
-
-@main.command()
-@click.argument("url")
-@click.argument("versions", nargs=-1, type=click.IntRange(1, 2**31))
-@click.option(
-    "--html", "as_html", is_flag=True, help="Write a side-by-side HTML page instead of a unified diff."
-)
-@DB_OPTION
-@OUTPUT_OPTION
-def diff(url: str, versions: tuple[int, ...], as_html: bool, db_path: str | None, output: str | None) -> None:
-    """Compare two versions of an article (default: the last two with text): metadata and body.
-
-    Example: courtnews diff https://www.court.gov.cn/zixun/xiangqing/1.html 1 2 --html -o diff.html
-    """
-    from archive.query import diff_pair, html_diff, unified_diff
-
-    if len(versions) not in (0, 2):
-        raise click.UsageError("give two version numbers (A B), or none for the last two")
-    old, new = _not_in_archive(lambda: diff_pair(_reader(db_path), url, *(versions or (None, None))))
-    text = html_diff(old, new, url) if as_html else unified_diff(old, new)
-    with output_to(output) as out:
-        out.write(text)
 
 
 class Day(click.ParamType):
@@ -795,9 +775,30 @@ def migrate(db_path: str | None) -> None:
             if before:
                 working.step(f"applying {len(before)} schema steps ({', '.join(before)})")
             open_archive(path).close()
+            classified = _classify_unclassified(path, working)
     finally:
         steps_log.removeHandler(progress)
     click.echo(f"{path}: {len(before)} schema steps applied" + (f" ({', '.join(before)})" if before else ""))
+    if classified:
+        click.echo(f"{path}: {classified} changed or restored versions classified by kind of edit")
+
+
+def _classify_unclassified(path: Path, working: Any) -> int:
+    """Change forensics for versions written before it existed (or by a process without the classifier):
+    classified in batches, each its own transaction, so crawls wait for one batch at most."""
+    from archive.db import write_transaction
+    from archive.edits import backfill_edits
+    from crawler.compare_cli import classify_fields
+
+    db = open_archive(path)
+    try:
+
+        def progress(done: int, total: int) -> None:
+            working.step(f"classifying edits: {done} of {total} versions")
+
+        return backfill_edits(db, classify_fields, progress, transaction=lambda: write_transaction(db))
+    finally:
+        db.close()
 
 
 @main.command()
@@ -1023,8 +1024,9 @@ if __name__ == "__main__":
     main()
 
 
-# the evidence log's commands (crawler/evidence_cli.py)
+# the evidence log's commands (crawler/evidence_cli.py) and change forensics' (crawler/compare_cli.py)
+from crawler.compare_cli import compare_command, diff_command  # noqa: E402
 from crawler.evidence_cli import COMMANDS as _EVIDENCE_COMMANDS  # noqa: E402
 
-for _command in _EVIDENCE_COMMANDS:
+for _command in (*_EVIDENCE_COMMANDS, compare_command, diff_command):
     main.add_command(_command)

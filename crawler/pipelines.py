@@ -20,6 +20,7 @@ from archive import finish_run, open_archive, start_run
 from archive.db import ArchiveError
 from archive.runs import claim_run, get_run
 from archive.writer import ArchiveWriter
+from crawler.compare_cli import use_in_archive
 from crawler.extensions import PARENT_GONE
 from crawler.extract.counters import differ_only_in_counters
 from crawler.items import FetchedPage
@@ -120,6 +121,7 @@ class ArchivePipeline:
         spider = self.crawler.spider
         assert spider is not None, "the pipeline opens with its spider"
         with_comments = self.crawler.settings.getbool("COMMENTS_MAKE_VERSIONS")
+        use_in_archive()  # every changed version records its kinds of edit (crawler/edits)
         # first: the writer refuses a bad archive or a full disk before a run is started
         self.writer = ArchiveWriter(
             self.db_path, with_comments=with_comments, same_text=differ_only_in_counters

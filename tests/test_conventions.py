@@ -29,6 +29,7 @@ LAYERS = [
      "spiders fetch; what a fetch becomes is decided after them"),
     ("crawler.records", ("scrapy", "twisted"), "classification runs in worker processes, without Scrapy"),
     ("crawler.scheduling", ("archive", "scrapy"), "the daemon's rules are pure"),
+    ("crawler.edits", ("crawler.", "archive", "scrapy", "twisted"), "change forensics is pure text work"),
 ]  # fmt: skip
 
 

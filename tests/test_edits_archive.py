@@ -39,6 +39,9 @@ def article(body: str = BODY, title: str = "盗窃案宣判") -> ArticleFields:
 
 @pytest.fixture
 def db(tmp_path):
+    from archive.edits import use_classifier
+
+    use_classifier(None)  # whatever an earlier test in this process set (the CLI sets the crawler's)
     database = open_archive(tmp_path / "a.db")
     yield database
     database.close()
@@ -154,6 +157,7 @@ def test_the_store_hook_classifies_a_written_version_only_when_set(db):
 
     write_history(db)
     masked = version_id(db, URL, 2)
+    db.execute("DROP TABLE version_edits")  # an archive from before the edits tables
     use_classifier(classify)
     try:
         assert classify_written(db, masked) is None  # no edits tables yet: the version stays unclassified
@@ -168,7 +172,7 @@ def test_the_store_hook_classifies_a_written_version_only_when_set(db):
 
 def test_the_crawler_hands_the_archive_its_classifier(db):
     from archive.edits import classify_written, use_classifier
-    from crawler.edits_cli import use_in_archive
+    from crawler.compare_cli import use_in_archive
 
     create_edit_tables(db)
     write_history(db)

@@ -154,9 +154,11 @@ def test_history_show_diff_cli(archive_db, tmp_path):
     url = f"{base}/zixun/xiangqing/1002.html"
     history = CliRunner().invoke(main, ["history", url, "--db", str(db)])
     assert "v1" in history.output and "v2   changed" in history.output and "[body]" in history.output
-    diff = CliRunner().invoke(main, ["diff", url, "--db", str(db)])
-    assert "-会议要求，要扎实做好岁末年初各项工作，确保人民法院工作平稳有序运行。" in diff.output
-    assert "+会议要求，要扎实做好岁末年初各项工作，确保人民法院工作安全平稳有序运行。" in diff.output
+    diff = CliRunner().invoke(main, ["diff", url, "--db", str(db), "--no-color"])
+    # the edit listed, then the paragraph once with only the inserted characters marked
+    assert "第 3 段第 1 句" in diff.output
+    assert "确保人民法院工作{+安全+}平稳有序运行。" in diff.output
+    assert diff.output.count("会议要求，要扎实做好岁末年初各项工作") == 2  # in the list and the paragraph
     page = tmp_path / "diff.html"
     CliRunner().invoke(main, ["diff", url, "1", "2", "--html", "-o", str(page), "--db", str(db)])
     assert '<span class="diff_add">安全</span>平稳有序运行' in page.read_text("utf-8")

@@ -91,6 +91,14 @@ def compare_command(
 )
 @click.option("--html", "as_html", is_flag=True, help="Write a side-by-side HTML page instead.")
 @click.option("--color/--no-color", "colour", default=None, help="Colour the marks (default: on a terminal).")
+@click.option(
+    "--output",
+    "-o",
+    "output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default=None,
+    help="Write to this file (default: standard output); written whole or not at all.",
+)
 def diff_command(
     url: str,
     versions: tuple[int, ...],
@@ -98,10 +106,13 @@ def diff_command(
     as_json: bool,
     as_html: bool,
     colour: bool | None,
+    output: str | None,
 ) -> None:
-    """Classify what changed between two archived versions of an article (default: the last two with text).
+    """Classify what changed between two archived versions of an article (default: the last two with text):
+    the list of edits in Chinese, then each edited paragraph once with its characters marked; --json the
+    report as one object; --html a side-by-side page.
 
-    Example: courtnews diff https://www.court.gov.cn/zixun/xiangqing/1.html 1 2
+    Example: courtnews diff https://www.court.gov.cn/zixun/xiangqing/1.html 1 2 --html -o diff.html
     """
     from archive.db import open_reader
     from archive.query import NotInArchive, diff_pair, html_diff
@@ -113,15 +124,27 @@ def diff_command(
     except NotInArchive as exc:
         raise click.ClickException(str(exc)) from None
     if as_html:
-        click.echo(html_diff(old, new, url), nl=False)
+        _write(html_diff(old, new, url), output)
         return
     before, after = ({name: row.get(name) for name in COMPARED} for row in (old, new))
     report = classify_edits(before, after)
-    if not as_json:
-        click.echo(
-            f"{url}  v{old['version']} ({old['created_at']}) → v{new['version']} ({new['created_at']})"
-        )
-    _emit(report, before, after, as_json, colour)
+    if as_json:
+        _write(report.to_json() + "\n", output)
+        return
+    use = _colour(colour) if output in (None, "-") else bool(colour)
+    head = f"{url}  v{old['version']} ({old['created_at']}) → v{new['version']} ({new['created_at']})\n"
+    _write(head + render_text(report, before, after, colour=use), output, colour=use)
+
+
+def _write(text: str, output: str | None, colour: bool = False) -> None:
+    """To standard output, or to the file whole (a temporary name renamed into place)."""
+    if output in (None, "-"):
+        click.echo(text, nl=False, color=colour)
+        return
+    target = Path(output)
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_text(text, "utf-8")
+    os.replace(partial, target)
 
 
 def classify_fields(old: dict, new: dict) -> dict:
