@@ -37,6 +37,7 @@ from twisted.internet import task
 from crawler.distributed import redis_link
 from crawler.distributed.frontier import FACTS, LEASE, REDIS_GONE, Envelope, Frontier, requeue_dead, run_of
 from crawler.items import NotFoundSample
+from crawler.site_state import judge_site
 from crawler.spiderloader import SourceSpiderLoader
 
 if TYPE_CHECKING:
@@ -66,6 +67,8 @@ class DistributedSpider:
     links_found: int
     list_errors: list[str]
     not_found: dict[str, NotFoundSample | None]
+    _controls: dict[str, tuple[str, int | None, str | None, str | None]]
+    _answered: str = "probe"
     revisit: str
     _revisits: list[str]
 
@@ -86,7 +89,7 @@ class DistributedSpider:
         if run != self._run:
             self._run = run
             self.scheduled, self.articles_found, self.list_errors = set(), 0, []
-            self.not_found = {}
+            self.not_found, self._controls = {}, {}
             members = self.frontier.waiting(
                 "reading the archived articles",
                 lambda: self.frontier.server.smembers(redis_link.known_key(run)),
@@ -133,8 +136,13 @@ class DistributedSpider:
 
     def parse_probe(self, response: Response) -> list[Any]:
         self._enter_run(response.meta)
-        self._probing = response.meta["netloc"]
+        self._probing, self._answered = response.meta["netloc"], "probe"
         return list(super().parse_probe(response) or [])  # type: ignore[misc]
+
+    def parse_control(self, response: Response) -> list[Any]:
+        self._enter_run(response.meta)
+        self._probing, self._answered = response.meta["netloc"], "control"
+        return list(super().parse_control(response) or [])  # type: ignore[misc]
 
     # ------------------------------------------------------------ errbacks (settled here)
     def list_failed(self, failure: Failure) -> list[Any]:
@@ -154,23 +162,37 @@ class DistributedSpider:
     def probe_failed(self, failure: Failure) -> list[Any]:
         meta = failure.request.meta  # type: ignore[attr-defined]
         self._enter_run(meta)
-        self._probing = meta["netloc"]
+        self._probing, self._answered = meta["netloc"], "probe"
         self.not_found.pop(meta["netloc"], None)
         outputs = list(super().probe_failed(failure) or [])  # type: ignore[misc]
         self.frontier.settle(meta, outputs)
         return []
 
+    def control_failed(self, failure: Failure) -> list[Any]:
+        meta = failure.request.meta  # type: ignore[attr-defined]
+        self._enter_run(meta)
+        self._probing, self._answered = meta["netloc"], "control"
+        outputs = list(super().control_failed(failure) or [])  # type: ignore[misc]
+        self.frontier.settle(meta, outputs)
+        return []
+
     def _probe_done(self) -> list[Request]:
-        """Keep this host's sample for the run; the last probe of the run queues its lists and revisits.
-        Idempotent: a probe answered twice (a worker died) counts once, and queuing twice is filtered."""
-        server, run, netloc = self.frontier.server, self._run, self._probing
-        sample = self.not_found.get(netloc or "")
+        """Keep this host's answer for the run (its not-found sample, or its list page's answer, the control);
+        the last answer of the run judges every host (crawler/site_state.py), keeps the verdicts with the
+        samples, and queues the run's lists and revisits. Idempotent: an answer given twice (a worker died)
+        counts once, and queuing twice is filtered."""
+        server, run, netloc, answered = self.frontier.server, self._run, self._probing, self._answered
         key = redis_link.run_key(run)
+        if answered == "control":
+            value = json.dumps(self._controls.get(netloc or ""))
+        else:
+            sample = self.not_found.get(netloc or "")
+            value = json.dumps(asdict(sample) if sample else None)
 
         def record() -> tuple[int, list[Any]]:
             with server.pipeline() as pipe:
-                pipe.hset(key, f"notfound:{netloc}", json.dumps(asdict(sample) if sample else None))
-                pipe.sadd(redis_link.probes_key(run), netloc or "")
+                pipe.hset(key, f"{'control' if answered == 'control' else 'notfound'}:{netloc}", value)
+                pipe.sadd(redis_link.probes_key(run), f"{answered}:{netloc or ''}")
                 pipe.scard(redis_link.probes_key(run))
                 pipe.hmget(key, ["probes", "kind", "revisits"])
                 replies = pipe.execute()
@@ -179,9 +201,44 @@ class DistributedSpider:
         done, (total, kind, revisits) = self.frontier.waiting("recording a not-found probe", record)
         if total is None or done < int(total):
             return []
+        self._judge_sites(key)
         self.revisit = "due" if (kind or b"").decode() == "revisit" else "none"
         self._revisits = json.loads(revisits or b"[]")
         return self._initial_requests()  # type: ignore[attr-defined]
+
+    def _judge_sites(self, key: str) -> None:
+        """Every host's verdict of this run, as a local crawl reaches it, kept with its sample for every
+        worker, and the unavailable ones in the run's hash for the writer's run verdict."""
+        server = self.frontier.server
+        stored = self.frontier.waiting("reading the run's probes", lambda: server.hgetall(key))
+        fields = {k.decode(): v for k, v in stored.items()}
+        unavailable: list[str] = []
+        updates: dict[str, str] = {}
+        for name, raw in fields.items():
+            if not name.startswith("control:"):
+                continue
+            netloc = name.removeprefix("control:")
+            control = json.loads(raw)
+            if control is None:
+                continue
+            data = json.loads(fields.get(f"notfound:{netloc}", b"null"))
+            sample = NotFoundSample(**data) if data else None
+            why = judge_site(sample, *control)
+            if why is None:
+                continue
+            sample = sample or NotFoundSample(None)
+            sample.unavailable = why
+            updates[f"notfound:{netloc}"] = json.dumps(asdict(sample))
+            unavailable.append(f"{netloc}: {why}")
+            self.not_found[netloc] = sample
+            logger.warning(
+                "%s is unavailable in this run: %s; no answer of it is recorded as a removal", netloc, why
+            )
+        if unavailable:
+            updates["unavailable"] = json.dumps(unavailable, ensure_ascii=False)
+            self.frontier.waiting(
+                "recording the run's site verdicts", lambda: server.hset(key, mapping=updates)
+            )
 
 
 class DistributedSpiderLoader(SourceSpiderLoader):

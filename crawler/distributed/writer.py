@@ -394,6 +394,7 @@ class Writer:
                 unstored=dead,
                 first_store_error=f"unreadable stream entries, kept in {redis_link.DEAD}" if dead else None,
                 first_failure=first_failure(db, run_id),
+                unavailable_sites=tuple(json.loads(known.get("unavailable") or "[]")),
             )
             status, why = run_verdict(facts)
             run = finish_run(
