@@ -58,6 +58,11 @@ class AllowListMiddleware:
 # ---------------------------------------------------------------- retries
 RETRIED = "courtnews_retried"  # request meta: the earlier attempts of this request, each to be a capture
 RETRY_DELAY = "courtnews_retry_delay"  # request meta: seconds to wait before this attempt is sent
+CLOSING_CHECK = 0.25  # seconds between two looks, while a retry waits, at whether the crawl is closing
+
+
+class RetryNotSent(IgnoreRequest):
+    """A retry that was waiting when the crawl began to close."""
 
 
 def retry_after(value: bytes | str | None, now: datetime | None = None) -> float | None:
@@ -114,9 +119,22 @@ class PoliteRetry:
         return cls(crawler)
 
     async def process_request(self, request: Request) -> None:
+        """Wait the retry's delay, unless the crawl is closing (a stop, the daemon gone, a full disk): then
+        the retry is not sent and fails with its reason, so that its earlier attempts are still recorded and
+        a stop is never held up by a Retry-After."""
         delay = request.meta.pop(RETRY_DELAY, 0)
-        if delay:
-            await asyncio.sleep(delay)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + delay
+        while (left := deadline - loop.time()) > 0:
+            if self._closing():
+                raise RetryNotSent(
+                    f"the crawl was closing before try {request.meta.get('retry_times', 0) + 1}"
+                )
+            await asyncio.sleep(min(left, CLOSING_CHECK))
+
+    def _closing(self) -> bool:
+        slot = getattr(self.crawler.engine, "_slot", None)  # Scrapy keeps "closing" on its engine's slot
+        return not self.crawler.crawling or getattr(slot, "closing", None) is not None
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
         if request.meta.get("dont_retry") or response.status not in self.codes:

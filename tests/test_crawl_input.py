@@ -353,3 +353,37 @@ def test_a_list_page_http_failure_names_its_status_in_the_log_and_the_run(script
         run["reason"]
         == f"no list page could be fetched (1 errors; first: {url}: HTTP 503 Service Unavailable)"
     )
+
+
+def test_a_stop_while_a_retry_waits_sends_no_retry_and_keeps_the_answer_that_was_retried(scripted, tmp_path):
+    """SIGTERM while a retry waits out a Retry-After: the crawl closes now (exit 3), the retry is never sent,
+    and the 503 it answered is still a capture, the fetch ending with the reason it was not asked again."""
+    import time
+
+    from crawler.process import crawl_process
+    from tests.conftest import TEST_SETTINGS
+
+    page = ARTICLE.format(1001)
+    site = scripted({page: [Answer(503, "Service Unavailable", [(b"Retry-After", b"50"), *HTML], b"busy")]})
+    sources = sources_for(site, tmp_path / "s.toml")
+    process = crawl_process(SLUG, tmp_path / "archive.db", sources, "none", TEST_SETTINGS, env=crawl_env())
+    process.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not site.times(page) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert site.times(page), "the crawl never asked for the page"
+        time.sleep(1)  # the 503 reaches the retry middleware, which starts waiting
+        code = process.stop(grace=40)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert code == 3
+    assert len(site.times(page)) == 1  # the retry was never sent
+    fetches = captures(tmp_path, page)
+    assert [(c["status"], c["outcome"]) for c in fetches] == [(503, "failed"), (None, "failed")]
+    assert (
+        fetches[0]["reason"]
+        == "HTTP 503 Service Unavailable; asked again in 50 s (Retry-After: 50 s), try 2 of 2"
+    )
+    assert fetches[1]["reason"] == "the crawl was closing before try 2"
