@@ -172,7 +172,7 @@ class PoliteRetry:
     ) -> Request | None:
         tries = request.meta.get("retry_times", 0) + 1
         if tries > self.max_retries:
-            logger.warning("%s: %s, given up after %d tries", request.url, why, tries)
+            logger.info("%s: %s, given up after %d tries", request.url, why, tries)
             return None
         delay = max(backoff(tries, self.base, self.cap), asked or 0.0)
         told = f" (Retry-After: {asked:.0f} s)" if asked is not None else ""
@@ -188,7 +188,8 @@ class PoliteRetry:
         retry.priority = request.priority + self.priority_adjust
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("retry/count")
-        logger.warning("%s: %s", request.url, attempt["reason"])
+        # INFO: the pipeline warns of the attempt's capture (a list page's failure is warned of by the spider)
+        logger.info("%s: %s", request.url, attempt["reason"])
         return retry
 
 
