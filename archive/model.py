@@ -43,6 +43,7 @@ class Capture:
     fetched_at: str = field(default_factory=utc_now)
     location: str | None = None  # where a redirect (or meta refresh) pointed
     page_url: str | None = None  # the page this capture belongs to, when not url (rel=canonical)
+    suspect: str | None = None  # why the crawler thinks the page may be incomplete (not stored as such)
 
 
 @dataclass

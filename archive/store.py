@@ -7,9 +7,15 @@ Rules (each fetch is recorded all or nothing, inside one write transaction):
   whitespace and layout never do;
 - a page that is gone (404/410, a soft 404, a redirect to a page that is not an article) gets a dated
   ``removed`` version, and a page that redirects to another article a ``moved`` one naming the target;
-  a page that comes back with text gets ``restored``;
+  a page that comes back with text gets ``restored``. An answer judged gone whose bytes are exactly those
+  of the current version is the unchanged article: a judgement by likeness never outweighs identical bytes;
 - redirect hops are captures of their own URL, linked to the capture that led to them;
-- failures and challenge pages are captures with a reason, never versions.
+- failures and challenge pages are captures with a reason, never versions;
+- a capture the crawler calls suspect (its HTML stops before the end) whose text is the last version's cut
+  short is a failed capture, never a version that deletes the end; the next complete capture is unchanged;
+- a rel=canonical is believed only when the page it names is plausibly this article: its archived text is
+  this one's (same title, or most of the text), or, not archived yet, its address carries this address's
+  article number. Otherwise the capture is filed under its own address, with a note.
 """
 
 from __future__ import annotations
@@ -18,10 +24,11 @@ import hashlib
 import json
 import re
 import unicodedata
+from urllib.parse import urlsplit
 
 import sqlite_utils
 
-from archive.blobs import get_blob, put_blob  # noqa: F401 - get_blob: readers have always found it here
+from archive.blobs import digest_of, get_blob, put_blob  # noqa: F401 - get_blob: readers have always found it here
 from archive.db import write_transaction
 from archive.model import (  # noqa: F401 - found here by readers since the start
     HASHED_FIELDS,
@@ -93,16 +100,81 @@ def _bump(db: sqlite_utils.Database, run_id: int, counters: list[str]) -> None:
     db.execute(f"UPDATE runs SET {assignments} WHERE id = ?", [run_id])
 
 
-def _page(db: sqlite_utils.Database, capture: Capture) -> tuple[dict, bool]:
-    key = page_key(capture.page_url or capture.url)
+def _page(db: sqlite_utils.Database, capture: Capture, url: str) -> tuple[dict, bool]:
+    key = page_key(url)
     rows = list(db.query("SELECT * FROM pages WHERE url_key = ?", [key]))
     if rows:
         return rows[0], False
     cursor = db.execute(
         "INSERT INTO pages (url, url_key, source, first_seen, last_seen, state) VALUES (?, ?, ?, ?, ?, 'new')",
-        [capture.page_url or capture.url, key, capture.source, capture.fetched_at, capture.fetched_at],
+        [url, key, capture.source, capture.fetched_at, capture.fetched_at],
     )
     return dict(db.table("pages").get(int(cursor.lastrowid or 0))), True
+
+
+_DIGITS = re.compile(r"\d+")
+SAME_ARTICLE_SHARE = 0.5  # of character 4-grams two bodies share to be one article in two states
+
+
+def _article_number(url: str) -> str | None:
+    """An address's article number: the last run of digits in its path, or in its query when the path has
+    none (/t20240512_1234.html → 1234; /print.jsp?id=88 → 88)."""
+    parts = urlsplit(url)
+    runs = _DIGITS.findall(parts.path) or _DIGITS.findall(parts.query)
+    return runs[-1] if runs else None
+
+
+def _shingles(text: str) -> set[str]:
+    flat = "".join(normalise_text(text).split())
+    return {flat[i : i + 4] for i in range(max(len(flat) - 3, 0))}
+
+
+def _same_article(row: dict, article: ArticleFields) -> bool:
+    if normalise_text(row["title"]) and normalise_text(row["title"]) == normalise_text(article.title):
+        return True
+    old, new = _shingles(row["body"] or ""), _shingles(article.body)
+    return bool(old and new) and len(old & new) / len(old | new) >= SAME_ARTICLE_SHARE
+
+
+def _filed_under(
+    db: sqlite_utils.Database, capture: Capture, article: ArticleFields | None
+) -> tuple[str, str | None]:
+    """The address a capture's page is filed under, and a note when its rel=canonical was not believed."""
+    named = capture.page_url
+    if not named or page_key(named) == page_key(capture.url):
+        return named or capture.url, None
+    held = db.execute(
+        "SELECT v.title, v.body FROM pages p JOIN versions v ON v.page_id = p.id WHERE p.url_key = ? "
+        "AND v.kind IN ('first', 'changed', 'restored') ORDER BY v.version DESC LIMIT 1",
+        [page_key(named)],
+    ).fetchone()
+    if held is not None:
+        if article is None or _same_article({"title": held[0], "body": held[1]}, article):
+            return named, None
+        return (
+            capture.url,
+            f"rel=canonical {named} ignored: the archive holds another article there ({held[0]})",
+        )
+    number = _article_number(capture.url)
+    if number is not None and number == _article_number(named):
+        return named, None
+    return capture.url, (
+        f"rel=canonical {named} ignored: not archived yet, and its address does not carry this page's "
+        "article number (a template's fixed canonical link?)"
+    )
+
+
+def _cut_short(last: dict | None, article: ArticleFields) -> str | None:
+    """Why a suspect capture's text is the last version's cut short (its start, ending early), or None."""
+    if last is None:
+        return None
+    old, new = normalise_text(last["body"]), normalise_text(article.body)
+    if not new or len(new) >= len(old):
+        return None
+    kept, _, tail = new.rpartition("\n")
+    if not old.startswith(new) and not (old.startswith(kept) and tail and tail in old[len(kept) :]):
+        return None
+    return f"{len(new)} of the last version's {len(old)} characters, its start"
 
 
 def last_version(db: sqlite_utils.Database, page_id: int, with_content: bool = False) -> dict | None:
@@ -193,10 +265,30 @@ def _record_one(
     db: sqlite_utils.Database, run_id: int, entry: Recorded, redirected_from: int | None, with_comments: bool
 ) -> RecordResult:
     capture, outcome, article = entry.capture, entry.outcome, entry.article
-    page, is_new = _page(db, capture)
+    url, note = _filed_under(db, capture, article if outcome == "article" else None)
+    if note:
+        capture.reason = f"{capture.reason}; {note}" if capture.reason else note
+    page, is_new = _page(db, capture, url)
     page_id = int(page["id"])
     counters = ["captures"] + (["new_pages"] if is_new else [])
     last = last_version(db, page_id)
+    if outcome == "gone" and capture.raw and last is not None and last["kind"] in CONTENT_KINDS:
+        same = db.execute(
+            "SELECT 1 FROM captures WHERE id = ? AND digest = ?", [last["capture_id"], digest_of(capture.raw)]
+        ).fetchone()
+        if same:  # a similarity judgement against a changed not-found page, not the article's removal
+            outcome = "not-modified"
+            capture.reason = (
+                f"{capture.reason}; but these are the very bytes of version {last['version']}: not a removal"
+            )
+    if outcome == "article" and capture.suspect and article is not None:
+        cut = _cut_short(last_version(db, page_id, with_content=True), article)
+        if cut:  # the page ended early (a server that stopped mid-page), not an edit that cut the end
+            outcome = "failed"
+            capture.reason = f"suspect: {capture.suspect}, and its text is {cut}: not recorded as an edit"
+        else:
+            extra = f"possibly incomplete: {capture.suspect}"
+            capture.reason = f"{capture.reason}; {extra}" if capture.reason else extra
     number = (last["version"] if last else 0) + 1
     had_text = last is not None and last["kind"] in CONTENT_KINDS
     state, error, moved_to = page["state"], capture.reason, page.get("moved_to")

@@ -29,11 +29,19 @@ class Hop:
 @dataclass
 class NotFoundSample:
     """How a site answers for a page that does not exist, probed once per crawl and host: a real 404, a 200
-    page (a soft 404, whose text is kept to recognise it), or a redirect (to its home page, usually)."""
+    page (a soft 404, whose text is kept to recognise it), or a redirect (to its home page, usually).
+
+    ``main_text`` is what extraction makes of that page (None when it finds no article in it): a page is a
+    soft 404 when its own main text is the probe's, not when its menus and footer are. ``unavailable`` says
+    why the site does not "otherwise work" in this run (its list page answered like the made-up address, or
+    not at all): then no answer of it is a removal, since a removal needs the article's own address to answer
+    gone while the rest of the site answers normally."""
 
     status: int | None
     location: str | None = None
     text: str | None = field(default=None, repr=False)
+    main_text: str | None = field(default=None, repr=False)
+    unavailable: str | None = None
 
 
 @dataclass

@@ -54,11 +54,14 @@ class RunFacts:
     unstored: int = 0
     first_store_error: str | None = None
     first_failure: str | None = None
+    unavailable_sites: tuple[str, ...] = ()  # "host: why" (crawler/site_state.py)
 
 
 def run_verdict(facts: RunFacts) -> tuple[str, str | None]:
-    """finished, stopped or failed, with the reason. A run fails when it lost fetches, when it could not
-    read its list (no list page fetched, or pages without a single article link), or when every fetch failed.
+    """finished, stopped or failed, with the reason. A run fails when it lost fetches, when a site it
+    crawled did not otherwise work (down, or one page for every address: none of its answers was taken for a
+    removal), when it could not read its list (no list page fetched, or pages without a single article link),
+    or when every fetch failed.
     """
     counts = facts.counts
     if facts.close_reason == DISK_FULL or facts.unstored:
@@ -69,19 +72,27 @@ def run_verdict(facts: RunFacts) -> tuple[str, str | None]:
         return "stopped", OPERATOR_STOPS[facts.close_reason]
     if facts.close_reason != "finished":
         return "failed", f"spider closed: {facts.close_reason}"
-    if facts.kind == "crawl":
-        if not facts.list_pages_ok:
-            errors = facts.list_errors
-            return "failed", (
-                f"no list page could be fetched ({len(errors)} errors; first: {errors[0]})"
-                if errors
-                else "no list page could be fetched"
-            )
-        if not facts.links_found:
-            return "failed", (
-                f"the list ({facts.list_pages_ok} pages read) had no article links: the site changed its layout "
-                "or served a block page; check the source's selectors and article_pattern"
-            )
+    unavailable = (
+        f"site unavailable: {facts.unavailable_sites[0]}; its answers were recorded as failed fetches, "
+        "none as a removal"
+        if facts.unavailable_sites
+        else None
+    )
+    if facts.kind == "crawl" and not facts.list_pages_ok:
+        errors = facts.list_errors
+        no_list = (
+            f"no list page could be fetched ({len(errors)} errors; first: {errors[0]})"
+            if errors
+            else "no list page could be fetched"
+        )
+        return "failed", f"{no_list}; {unavailable}" if unavailable else no_list
+    if unavailable:
+        return "failed", unavailable
+    if facts.kind == "crawl" and not facts.links_found:
+        return "failed", (
+            f"the list ({facts.list_pages_ok} pages read) had no article links: the site changed its layout "
+            "or served a block page; check the source's selectors and article_pattern"
+        )
     if counts.get("captures") and counts.get("failures") == counts.get("captures"):
         return "failed", f"all {counts['captures']} fetches failed (first: {facts.first_failure})"
     return "finished", None
@@ -200,6 +211,7 @@ class ArchivePipeline:
                 unstored=writer.unstored if writer else 0,
                 first_store_error=writer.first_error if writer else None,
                 first_failure=self.first_failure,
+                unavailable_sites=tuple(getattr(spider, "unavailable_sites", ())),
             )
             status, why = run_verdict(facts)
             run = finish_run(

@@ -7,10 +7,19 @@ Rules, in order, for the final response:
 - 404/410 is ``gone`` (unless the page is an anti-bot challenge that answers 404);
 - a challenge or block page is ``challenge``; another 4xx/5xx, a non-HTML type, undecodable or implausible
   text is ``failed``;
-- a page that extraction says is not an article, or that looks like the site's own not-found page, is
+- only a complete 200 (or 203) response is an article: 206 Partial Content, 300 Multiple Choices, a 3xx
+  without Location or any other status with a page in it is ``failed``;
+- a page into which the server printed a fatal error of its own software (PHP, ASP, .NET, Java, Python) was
+  cut short where the program died: ``failed``, never a version that deletes paragraphs;
+- a page that extraction says is not an article, or whose main text is the site's own not-found page's, is
   ``gone`` when it stands at an article's address (a soft 404, a list page served instead) and ``failed``
-  otherwise (a PDF, a truncated or oversized page);
-- anything else is an ``article``.
+  otherwise (a PDF, a truncated or oversized page). Pages are compared on their main text: a short item in
+  heavy site chrome is no more a soft 404 than its menus are;
+- anything else is an ``article``; one whose HTML stops before ``</body>``/``</html>`` carries that as
+  ``suspect``, and the archive does not take it as an edit that cuts the text's end (archive.store).
+For every response: while the site does not otherwise work in this run (crawler/site_state.py: its list
+page is down, or answers like a made-up address), nothing it answers is a removal: a ``gone`` verdict is
+``failed`` with the reason "site unavailable".
 For the URL that was asked for, when the fetch was redirected to another page:
 - a redirect to the site's home, a list page, a login page, or wherever the site sends unknown addresses,
   or to a page that is not an article, is ``gone`` (a dated removal);
@@ -38,17 +47,19 @@ from crawler.extract import (
     extract_decoded,
 )
 from crawler.extract.decode import looks_binary
-from crawler.extract.text import grams
-from crawler.items import FetchedPage, Hop
+from crawler.extract.server_errors import server_error
+from crawler.items import FetchedPage, Hop, NotFoundSample
+from crawler.site_state import SAME_PAGE_SIMILARITY, similarity, visible_text
 
 GONE_STATUSES = {404, 410}
 MIN_ARTICLE_CHARS = 20
 HTML_TYPES = ("text/html", "application/xhtml+xml", "text/xml", "application/xml")
-SOFT_404_SIMILARITY = 0.8  # share of 4-grams a page shares with the site's not-found page to be one
+SOFT_404_SIMILARITY = SAME_PAGE_SIMILARITY  # share of 4-grams a page shares with the not-found page
+ARTICLE_STATUSES = {200, 203}  # complete responses; 206 is a part, 3xx a pointer, 201/202/204 no page
+_CLOSED = re.compile(rb"</(?:body|html)\s*>", re.I)
 # where sites send readers of a page that no longer exists: the home page, an index, a login
 HOME_PATH = re.compile(r"^/?(?:[^/]+/)*(?:(?:index|default|home|main)\.[a-z]{2,5})?$", re.I)
 LOGIN_PATH = re.compile(r"login|logon|signin|sign_in|passport|/sso\b|/auth\b|/cas/", re.I)
-_TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.S | re.I)
 _CANONICAL = re.compile(r"<link\b[^>]*\brel\s*=\s*[\"']?canonical[\"']?[^>]*>", re.I)
 _HREF = re.compile(r"\bhref\s*=\s*[\"']?([^\"'\s>]+)", re.I)
 
@@ -65,6 +76,7 @@ class Verdict:
     page_url: str | None = None  # rel=canonical, when honoured
     location: str | None = None
     not_article: bool = False  # the page itself says it is no article (a soft 404, a list page)
+    suspect: str | None = None  # why the article may be incomplete (its HTML stops before </body>)
 
 
 def one_line(text: object, limit: int = 300) -> str:
@@ -90,13 +102,28 @@ def article_fields(article: Article) -> ArticleFields:
     )
 
 
-def _visible_text(html: str) -> str:
-    return "".join(_TAGS.sub(" ", html[:200_000]).split())
+def _soft_404(sample: NotFoundSample | None, page_text: str, main_text: str | None) -> float | None:
+    """How much the page is the site's not-found page, when it is one: compared on main text when both
+    have one, on the whole visible text only when neither yields an article."""
+    if not sample or sample.status != 200 or not sample.text:
+        return None
+    if main_text is not None:
+        if sample.main_text is None:
+            return None  # the page has an article where the not-found page has none
+        score = similarity(main_text, sample.main_text)
+    else:
+        score = similarity(page_text, sample.text)
+    return score if score >= SOFT_404_SIMILARITY else None
 
 
-def _similarity(a: str, b: str) -> float:
-    ga, gb = grams(a), grams(b)
-    return len(ga & gb) / len(ga | gb) if ga and gb else 0.0
+def _soft_404_verdict(url: str, score: float, encoding: str | None) -> Verdict:
+    return Verdict(
+        url,
+        "gone",
+        f"soft 404: the page is {score:.0%} the same as this site's own not-found page",
+        encoding,
+        not_article=True,
+    )
 
 
 def canonical_url(html: str, base: str, item: FetchedPage) -> str | None:
@@ -154,29 +181,35 @@ def _final_verdict(item: FetchedPage, url: str) -> Verdict:
         return Verdict(url, "challenge", challenge, decoded.encoding)
     if item.status >= 400:
         return Verdict(url, "failed", f"HTTP {item.status}", decoded.encoding)
+    if item.status not in ARTICLE_STATUSES:
+        return Verdict(
+            url,
+            "failed",
+            f"HTTP {item.status}: only a complete 200 (or 203) response is an article",
+            decoded.encoding,
+        )
+    page_text = visible_text(decoded.text)
+    if died := server_error(decoded.text):
+        return Verdict(url, "failed", one_line(f"cut short: {died}"), decoded.encoding)
     sample = item.not_found
-    if sample and sample.status == 200 and sample.text:
-        similarity = _similarity(_visible_text(decoded.text), sample.text)
-        if similarity >= SOFT_404_SIMILARITY:
-            return Verdict(
-                url,
-                "gone",
-                f"soft 404: the page is {similarity:.0%} the same as this site's own not-found page",
-                decoded.encoding,
-                not_article=True,
-            )
     try:
         article = extract_decoded(decoded, url, family=item.family, court_hint=item.court)
     except NotAnArticle as exc:  # more specific than "empty shell": a soft 404, a PDF, a list page …
+        if score := _soft_404(sample, page_text, None):
+            return _soft_404_verdict(url, score, decoded.encoding)
         if exc.removal:  # a soft 404 or a list page in the article's place, not a reading failure
             return Verdict(url, "gone", one_line(exc), decoded.encoding, not_article=True)
         return Verdict(url, "failed", one_line(exc), decoded.encoding)
     except ExtractionError as exc:
+        if not challenge and (score := _soft_404(sample, page_text, None)):
+            return _soft_404_verdict(url, score, decoded.encoding)
         return Verdict(
             url, "challenge" if challenge else "failed", challenge or one_line(exc), decoded.encoding
         )
     if challenge:
         return Verdict(url, "challenge", challenge, decoded.encoding)
+    if score := _soft_404(sample, page_text, article.body):
+        return _soft_404_verdict(url, score, decoded.encoding)
     if len(article.body) < MIN_ARTICLE_CHARS:
         return Verdict(
             url,
@@ -184,7 +217,7 @@ def _final_verdict(item: FetchedPage, url: str) -> Verdict:
             f"no article text found ({len(article.body)} characters after extraction)",
             decoded.encoding,
         )
-    return Verdict(
+    verdict = Verdict(
         url,
         "article",
         f"decoding: {decoded.note}" if decoded.note else None,
@@ -192,6 +225,9 @@ def _final_verdict(item: FetchedPage, url: str) -> Verdict:
         article_fields(article),
         canonical_url(decoded.text, url, item),
     )
+    if not _CLOSED.search(raw):
+        verdict.suspect = "its HTML stops before </body> and </html>"
+    return verdict
 
 
 def _sends_away(item: FetchedPage, target: str) -> bool:
@@ -215,9 +251,18 @@ def failed_verdicts(item: FetchedPage, reason: str) -> list[Verdict]:
 def classify(item: FetchedPage) -> list[Verdict]:
     """Verdicts for every response of the fetch, hops first. Never raises."""
     try:
-        return _classify(item)
+        verdicts = _classify(item)
     except Exception as exc:  # noqa: BLE001 - the archive records what went wrong instead of losing the fetch
         return failed_verdicts(item, f"classification failed: {type(exc).__name__}: {exc}")
+    unavailable = item.not_found.unavailable if item.not_found else None
+    if unavailable:
+        for verdict in verdicts:
+            if verdict.outcome == "gone":
+                verdict.outcome = "failed"
+                verdict.reason = one_line(
+                    f"site unavailable, not a removal: {unavailable} ({verdict.reason})"
+                )
+    return verdicts
 
 
 def _classify(item: FetchedPage) -> list[Verdict]:
@@ -290,6 +335,7 @@ def to_records(item: FetchedPage, verdicts: list[Verdict]) -> list[Recorded]:
                 reason=verdict.reason,
                 fetched_at=item.fetched_at,
                 page_url=verdict.page_url,
+                suspect=verdict.suspect,
             )
         records.append(Recorded(capture, verdict.outcome, verdict.article))
     return records

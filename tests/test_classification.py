@@ -137,9 +137,9 @@ def test_a_challenge_page_is_a_challenge_and_other_errors_are_failed():
 
 def test_a_page_like_the_sites_own_not_found_page_is_a_soft_404():
     sample_text = "".join(ARTICLE.decode("utf-8").split())  # the site answers missing pages with this page
-    from crawler.records import _visible_text
+    from crawler.site_state import soft_404_sample
 
-    sample = NotFoundSample(200, None, _visible_text(ARTICLE.decode("utf-8")))
+    sample = soft_404_sample(ARTICLE.decode("utf-8"), f"{BASE}/missing.html", "courtgov")
     [verdict] = classify(fetch(not_found=sample))
     assert (verdict.outcome, verdict.not_article) == ("gone", True)
     assert verdict.reason == "soft 404: the page is 100% the same as this site's own not-found page"
@@ -153,9 +153,9 @@ def test_a_page_like_the_sites_own_not_found_page_is_a_soft_404():
 def test_scripts_are_no_part_of_the_likeness_to_the_not_found_page():
     """The soft-404 page a site serves carries scripts of its own each time (a multi-line one, in capitals):
     they are no visible text, so the page is still 100% its not-found page."""
-    from crawler.records import _visible_text
+    from crawler.site_state import soft_404_sample
 
-    sample = NotFoundSample(200, None, _visible_text(ARTICLE.decode("utf-8")))
+    sample = soft_404_sample(ARTICLE.decode("utf-8"), f"{BASE}/missing.html", "courtgov")
     script = (
         "<SCRIPT type='text/javascript'>\n"
         + "".join(f"var item{n} = '第{n}条推荐新闻标题';\n" for n in range(60))
@@ -418,17 +418,22 @@ def test_a_page_is_a_soft_404_from_80_percent_of_the_sites_not_found_page(sample
     """The similarity is the share of 4-grams two texts have in common (of all the 4-grams of either). A
     not-found page holding all of the page's text and words of its own for a quarter more 4-grams shares
     exactly 80% with it: the page is gone; one new 4-gram more and it is the article it looks like."""
-    from crawler.extract.text import grams
-    from crawler.records import _visible_text
+    from crawler.extract import extract_html
+    from crawler.site_state import similarity
 
-    text = _visible_text(ARTICLE.decode("utf-8"))
-    assert len(grams(text)) % 4 == 0  # 80% = n / (n + n/4)
-    extra = len(grams(text)) // 4 + (0 if sample_share == "80%" else 1)
-    notice = "".join(chr(0x3041 + i) for i in range(extra))  # kana: no 4-gram of them is in the page
-    [verdict] = classify(fetch(not_found=NotFoundSample(200, None, text + notice)))
+    text = extract_html(ARTICLE.decode("utf-8"), ARTICLE_URL, "courtgov").body  # compared on main text
+
+    def notice(extra: int) -> str:
+        return "".join(chr(0x3041 + i) for i in range(extra))  # kana: no 4-gram of them is in the page
+
+    # the longest notice that still leaves the two 80% alike, or the shortest that does not
+    extra = max(n for n in range(1, 400) if similarity(text, text + notice(n)) >= 0.8)
+    extra += 0 if sample_share == "80%" else 1
+    share = similarity(text, text + notice(extra))
+    [verdict] = classify(fetch(not_found=NotFoundSample(200, None, "页面", text + notice(extra))))
     assert verdict.outcome == outcome
     if outcome == "gone":
-        assert verdict.reason == "soft 404: the page is 80% the same as this site's own not-found page"
+        assert verdict.reason == f"soft 404: the page is {share:.0%} the same as this site's own not-found page"
 
 
 @pytest.mark.parametrize(("length", "outcome"), [(19, "failed"), (20, "article")])

@@ -4,7 +4,8 @@ It serves the files of a folder as received (no charset added), and a ``_routes.
 make a path misbehave the way real court sites do: a status (404, 412, 521, 503), extra headers, a delay
 (timeouts), a redirect, a Content-Type, a body cut short (``"truncate": N`` sends N bytes and no
 Content-Length; ``"short": N`` announces the whole length and sends N bytes), or any literal ``"body"``.
-The route ``"*"`` answers for every missing file (a site's soft 404). A file served as it is carries an
+The route ``"*"`` answers for every missing file (a site's soft 404), and ``"**"`` for every path, files
+included (a site in maintenance, one page for every address). A file served as it is carries an
 ETag and a Last-Modified, and a conditional request for an unchanged file gets 304. POST requests (the 澎湃号 list API) are answered from
 ``<path>/page-<pageNum>.json``. The folder is read on every request, so a test can edit or delete a page
 between two crawls.
@@ -75,7 +76,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = urlsplit(self.path).path
         routes = self._routes()
-        route = routes.get(path, {})
+        route = routes.get(path) or routes.get("**") or {}
         if not route and self._file(path) is None and "*" in routes:
             route = routes["*"]  # how this site answers for a page it does not have
         if route.get("delay"):

@@ -14,7 +14,9 @@ Rules:
   headers and Location) reaches the archive; a meta refresh naming another URL is a hop too. Loops, more
   than ``REDIRECT_MAX_TIMES`` hops and hops to a host outside the allow-list end the fetch with a reason;
 - before the first list page, each site is asked once for a page that cannot exist, so that its own way of
-  saying "not found" (a real 404, a 200 soft 404, a redirect home) is known when articles are judged;
+  saying "not found" (a real 404, a 200 soft 404, a redirect home) is known when articles are judged, and
+  once for its list page, so that a site that does not otherwise work (down, or one maintenance page for
+  every address) records no removals (crawler/site_state.py);
 - 4xx and 5xx responses reach the callback, so removals and server errors are recorded;
 - a response cut short (Scrapy's dataloss flag) is recorded as truncated, never as an article;
 - a ``Location`` is read as UTF-8 when its bytes are UTF-8 (CMSs send Chinese paths raw), as Latin-1 only
@@ -46,6 +48,7 @@ from archive.urls import page_key
 from crawler.extract.challenge import detect_challenge
 from crawler.items import FetchedPage, Hop, NotFoundSample, utc_now
 from crawler.middlewares import RETRIED
+from crawler.site_state import judge_site, soft_404_sample, visible_text
 from crawler.sources import Source
 
 RECORDED_STATUSES = list(range(300, 600))  # every non-2xx status reaches the callback
@@ -63,7 +66,6 @@ BYTES_RECEIVED = "courtnews_bytes_received"  # request meta: body bytes received
 NEXT_PAGE_TEXT = (
     '//a[contains(normalize-space(.), "下一页") or normalize-space(.)="下页" or normalize-space(.)=">"]/@href'
 )
-_TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.S | re.I)
 
 
 def failed_request(failure: Failure) -> Request:
@@ -111,6 +113,8 @@ class SourceSpider(scrapy.Spider):
         self.list_pages_ok = 0  # a crawl that reached no list page at all has failed, whatever else happened
         self.list_errors: list[str] = []
         self.not_found: dict[str, NotFoundSample] = {}  # host → how it answers for a missing page
+        self._controls: dict[str, tuple[str, int | None, str | None, str | None]] = {}  # host → list page
+        self.unavailable_sites: list[str] = []  # "host: why": no removal is recorded for them this run
         self._probes_pending = 0
         self._revisits: list[str] = []
         self._validators: dict[str, dict[str, str]] = {}
@@ -211,12 +215,14 @@ class SourceSpider(scrapy.Spider):
             for request in self._initial_requests():
                 yield request
             return
-        self._probes_pending = len(probes)
+        self._probes_pending = len(probes)  # a not-found probe and a control per host
         for request in probes:
             yield request
 
     # ------------------------------------------------------------ how each site says "not found"
     def not_found_probes(self) -> Iterable[Request]:
+        """Per host: a made-up address (how the site says "not found") and its list page, the control that
+        tells whether the site otherwise works (crawler/site_state.py)."""
         hosts: dict[str, str] = {}
         for url in [*self.source.start_urls, *self._revisits]:
             parts = urlsplit(url)
@@ -231,20 +237,38 @@ class SourceSpider(scrapy.Spider):
                 priority=20,
                 meta={"handle_httpstatus_all": True, "dont_redirect": True, "netloc": netloc},
             )
+            if (control := self.control_request(netloc)) is not None:
+                yield control
+
+    def control_request(self, netloc: str) -> Request | None:
+        """The source's own first list request (its list page, or its list API), on this host when it has
+        one there, asked again before the crawl: does the site answer it normally?"""
+        lists = list(self.list_requests())
+        here = [r for r in lists if urlsplit(r.url).netloc == netloc]
+        if not lists:
+            return None
+        return (here or lists)[0].replace(
+            callback=self.parse_control,
+            errback=self.control_failed,
+            dont_filter=True,
+            priority=20,
+            meta={"handle_httpstatus_all": True, "netloc": netloc},
+        )
 
     def parse_probe(self, response: Response) -> Iterable[Request]:
         location = location_url(response) if response.status in REDIRECT_STATUSES else None
         if location is None and isinstance(response, TextResponse):
             location = self._meta_refresh(response)
-        text = None
         if response.status == 200 and isinstance(response, TextResponse) and location is None:
-            text = re.sub(r"\s+", "", _TAGS.sub(" ", response.text[:200_000]))[:NOT_FOUND_SAMPLE_CHARS]
-        self.not_found[response.meta["netloc"]] = NotFoundSample(response.status, location, text)
+            sample = soft_404_sample(response.text, response.url, self.source.family)
+        else:
+            sample = NotFoundSample(response.status, location)
+        self.not_found[response.meta["netloc"]] = sample
         self.logger.info(
             "%s answers a missing page with HTTP %s%s",
             response.meta["netloc"],
             response.status,
-            f" → {location}" if location else " (a soft 404)" if text else "",
+            f" → {location}" if location else " (a soft 404)" if sample.text else "",
         )
         return self._probe_done()
 
@@ -254,9 +278,34 @@ class SourceSpider(scrapy.Spider):
         )
         return self._probe_done()
 
+    def parse_control(self, response: Response) -> Iterable[Request]:
+        text = visible_text(response.text) if isinstance(response, TextResponse) else None
+        self._controls[response.meta["netloc"]] = (response.url, response.status, text, None)
+        return self._probe_done()
+
+    def control_failed(self, failure: Failure) -> Iterable[Request]:
+        request = failed_request(failure)
+        error = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        self._controls[request.meta["netloc"]] = (request.url, None, None, error)
+        return self._probe_done()
+
     def _probe_done(self) -> list[Request]:
         self._probes_pending -= 1
-        return self._initial_requests() if self._probes_pending == 0 else []
+        if self._probes_pending:
+            return []
+        for netloc, (url, status, text, error) in self._controls.items():
+            sample = self.not_found.get(netloc)
+            why = judge_site(sample, url, status, text, error)
+            if why is None:
+                continue
+            if sample is None:
+                sample = self.not_found[netloc] = NotFoundSample(None)
+            sample.unavailable = why
+            self.unavailable_sites.append(f"{netloc}: {why}")
+            self.logger.warning(
+                "%s is unavailable in this run: %s; no answer of it is recorded as a removal", netloc, why
+            )
+        return self._initial_requests()
 
     # ------------------------------------------------------------ lists
     def article_links(self, response: Response) -> list[str]:
