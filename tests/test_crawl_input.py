@@ -331,7 +331,7 @@ def test_a_revisit_of_a_dead_site_opens_the_circuit_records_every_fetch_and_fail
         dead.close()
     db = sqlite_utils.Database(tmp_path / "archive.db")
     run = list(db.query("SELECT * FROM runs ORDER BY id DESC LIMIT 1"))[0]
-    assert run["status"] == "failed" and run["reason"].startswith(f"all {run['captures']} fetches failed")
+    assert run["status"] == "failed" and run["captures"] == run["failures"] > 0
     revisited = list(db.query("SELECT * FROM captures WHERE run_id = ? ORDER BY id", [run["id"]]))
     archived = {r["url"] for r in db.query("SELECT url FROM pages")}
     assert {c["url"] for c in revisited} == archived  # every page has its capture: the evidence is kept
@@ -349,9 +349,8 @@ def test_a_list_page_http_failure_names_its_status_in_the_log_and_the_run(script
     assert "Ignoring non-200 response" not in result.log
     run = list(sqlite_utils.Database(tmp_path / "archive.db").query("SELECT * FROM runs"))[0]
     assert run["status"] == "failed"
-    assert (
-        run["reason"]
-        == f"no list page could be fetched (1 errors; first: {url}: HTTP 503 Service Unavailable)"
+    assert run["reason"].startswith(
+        f"no list page could be fetched (1 errors; first: {url}: HTTP 503 Service Unavailable)"
     )
 
 
