@@ -6,11 +6,15 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from typing import BinaryIO, TextIO
+from functools import cache
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 import sqlite_utils
 
 from archive.store import get_blob
+
+if TYPE_CHECKING:
+    from warcio.statusandheaders import StatusAndHeaders
 
 VERSION_COLUMNS = (
     "url",
@@ -110,6 +114,41 @@ _WIRE_HEADERS = {"content-length", "content-encoding", "transfer-encoding"}
 TEXT_URI = "urn:courtnews:text:{capture_id}"
 
 
+def wire_bytes(text: str) -> bytes:
+    """A stored header name or value as the bytes that came: the crawl stores each byte as one Latin-1
+    character (raw UTF-8 such as ``X-Filename: 判决书.html`` included), so Latin-1 gives them back. A value
+    with characters beyond Latin-1 (stored by hand or by older code) can only have been text: UTF-8."""
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8")
+
+
+def http_headers(status: int, stored: str | None, length: int) -> StatusAndHeaders:
+    """The HTTP status line and headers of a capture for its WARC record, the bytes as they came: warcio
+    would re-encode any non-ASCII value (percent-encoding the UTF-8 of its Latin-1 reading, i.e. mojibake).
+    Wire-level headers are replaced by the stored payload's Content-Length."""
+    from http.client import responses
+
+    headers = [(k, v) for k, v in json.loads(stored or "{}").items() if k.lower() not in _WIRE_HEADERS]
+    headers.append(("Content-Length", str(length)))
+    return _wire_headers_class()(f"{status} {responses.get(status, 'Unknown')}", headers, protocol="HTTP/1.1")
+
+
+@cache
+def _wire_headers_class() -> type[StatusAndHeaders]:
+    """warcio's StatusAndHeaders writing the header block from wire_bytes (warcio is imported when used)."""
+    from warcio.statusandheaders import StatusAndHeaders
+
+    class WireHeaders(StatusAndHeaders):
+        def compute_headers_buffer(self, header_filter: object = None) -> None:
+            lines = [f"{self.protocol} {self.statusline}".encode("latin-1")]
+            lines += [wire_bytes(name) + b": " + wire_bytes(value) for name, value in self.headers]
+            self.headers_buff = b"\r\n".join(lines) + b"\r\n\r\n"
+
+    return WireHeaders
+
+
 def _warcinfo(writer: object, source: str | None, since: str | None) -> object:
     from importlib.metadata import version
 
@@ -133,9 +172,6 @@ def export_warc(
       its own URI (``urn:courtnews:text:<capture id>``, pointing at the response by ``WARC-Refers-To``), so
       replay tools such as pywb never serve the text in place of the page.
     Fetches that got no response (timeouts, refused hosts) have nothing to replay and are left out."""
-    from http.client import responses
-
-    from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
     writer = WARCWriter(out, gzip=True, warc_version="1.1")
@@ -151,12 +187,7 @@ def export_warc(
     )
     for row in db.query(sql, params):
         raw = get_blob(db, row["digest"]) if row["digest"] else b""
-        headers = [
-            (k, v) for k, v in json.loads(row["headers"] or "{}").items() if k.lower() not in _WIRE_HEADERS
-        ]
-        headers.append(("Content-Length", str(len(raw))))
-        status_line = f"{row['status']} {responses.get(row['status'], 'Unknown')}"
-        http_headers = StatusAndHeaders(status_line, headers, protocol="HTTP/1.1")
+        status_and_headers = http_headers(row["status"], row["headers"], len(raw))
         warc_date = row["fetched_at"]
         if row["digest"] in written:
             uri, date, payload_digest = written[row["digest"]]
@@ -165,7 +196,7 @@ def export_warc(
                 digest=payload_digest,
                 refers_to_uri=uri,
                 refers_to_date=date,
-                http_headers=http_headers,
+                http_headers=status_and_headers,
                 warc_headers_dict={"WARC-Date": warc_date},
             )
         else:
@@ -173,7 +204,7 @@ def export_warc(
                 row["url"],
                 "response",
                 payload=io.BytesIO(raw),
-                http_headers=http_headers,
+                http_headers=status_and_headers,
                 warc_headers_dict={"WARC-Date": warc_date},
             )
             if row["digest"]:

@@ -45,6 +45,13 @@ DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2
+# retries wait (crawler/middlewares.py PoliteRetry): 1 s, 2 s, 4 s … (at most RETRY_BACKOFF_MAX), or longer
+# when the server's Retry-After asks; a Retry-After over RETRY_AFTER_MAX is not waited for in this run
+RETRY_BACKOFF_BASE = 1.0
+RETRY_BACKOFF_MAX = 60.0
+RETRY_AFTER_MAX = 60.0
+# after this many consecutive connection failures to a host, the run's other requests to it fail at once
+CIRCUIT_BREAKER_FAILURES = 5
 # article redirects are followed by the spider (every hop is recorded), list redirects by Scrapy
 REDIRECT_MAX_TIMES = 5
 # a response cut short reaches the pipeline flagged "dataloss" and is recorded as truncated, with its bytes
@@ -54,7 +61,14 @@ EXTRACT_WORKERS = int(os.environ.get("COURTNEWS_EXTRACT_WORKERS", "-1"))
 # Some government HTTPS servers only offer weak ciphers.
 DOWNLOADER_CLIENT_TLS_CIPHERS = "DEFAULT:@SECLEVEL=1"
 
-DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.AllowListMiddleware": 50}
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.AllowListMiddleware": 50,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,  # replaced by PoliteRetry
+    "crawler.middlewares.PoliteRetry": 550,
+    # after PoliteRetry for requests (a retry waits, then meets the breaker), before it for failures (each
+    # failure is counted before it is retried)
+    "crawler.middlewares.CircuitBreaker": 560,
+}
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 
 LOG_LEVEL = os.environ.get("COURTNEWS_LOG_LEVEL", "INFO")

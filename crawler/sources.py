@@ -22,7 +22,8 @@ from urllib.parse import urlsplit
 from crawler.families import FAMILIES, FAMILY_NAMES
 
 ALLOWED_SCHEMES = ("http", "https")
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{1,62}$")
+_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{1,62}")
+_HOST = re.compile(r"[^\s/:\[\]@?#]+")  # a name or IPv4 address: no scheme, port, path or IPv6 brackets
 _INTERVAL = re.compile(r"^(\d+)\s*([smhd])$")
 SELECTOR_KEYS = ("items", "next_page", "article_links")
 
@@ -60,7 +61,13 @@ class Source:
     notes: str | None = None  # free text for the people who maintain the file
 
     def allows(self, url: str) -> bool:
-        parts = urlsplit(url)
+        """http/https on an allowed host; a URL that does not parse (``http://[::1/``, a port over 65535),
+        as a hostile page may link, is never allowed."""
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises ValueError for a port out of range
+        except ValueError:
+            return False
         return parts.scheme in ALLOWED_SCHEMES and (parts.hostname or "") in self.allowed_hosts
 
 
@@ -173,7 +180,7 @@ def _hosts(value: object, where: str) -> tuple[str, ...]:
     if (
         not isinstance(value, list)
         or not value
-        or not all(isinstance(h, str) and h and "/" not in h and ":" not in h for h in value)
+        or not all(isinstance(h, str) and h.strip() == h and _HOST.fullmatch(h) for h in value)
     ):
         raise SourcesError(
             f"{where} must be a list of host names such as ['www.court.gov.cn'] (got {value!r})"
@@ -184,7 +191,15 @@ def _hosts(value: object, where: str) -> tuple[str, ...]:
 def _url(value: object, where: str, hosts: tuple[str, ...]) -> str:
     if not isinstance(value, str):
         raise SourcesError(f"{where}: expected a URL in quotes, got {value!r}")
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as exc:  # a broken IPv6 literal ('http://[::1/'), a port over 65535
+        raise SourcesError(
+            f"{where}: {value!r} is not a valid URL ({exc}); write it as http(s)://host[:port]/path"
+        ) from None
+    if any(ch.isspace() or ord(ch) < 32 for ch in value):
+        raise SourcesError(f"{where}: {value!r} contains a space or a control character; remove it")
     if parts.scheme not in ALLOWED_SCHEMES:
         raise SourcesError(
             f"{where}: {value!r} uses scheme {parts.scheme or '(none)'!r}; only http and https are fetched. "
@@ -227,7 +242,7 @@ def _source(raw: object, index: int, defaults: dict[str, Any], path: Path) -> So
     if unknown:
         raise SourcesError(f"{where}: unknown key(s) {unknown}; allowed keys are {list(SOURCE_KEYS)}")
     merged = {**defaults, **raw}
-    if not isinstance(slug, str) or not _SLUG.match(slug):
+    if not isinstance(slug, str) or not _SLUG.fullmatch(slug):  # fullmatch: "$" would accept a final "\n"
         raise SourcesError(f"{where}: slug must be 2-63 lowercase letters, digits, '-' or '_' (got {slug!r})")
     for key in REQUIRED_KEYS:
         if key not in merged:

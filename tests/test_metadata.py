@@ -177,7 +177,12 @@ def test_binary_bodies():
             "riversecurity",
         ),
         (521, {}, "<script>document.cookie='__jsl_clearance=1'</script>", "jiasule"),
-        (200, {"Set-Cookie": "__jsluid_s=abc"}, "<html>" + "x" * 500 + "</html>", "jiasule"),
+        (
+            200,
+            {"Set-Cookie": "__jsluid_h=abc; path=/"},
+            "<html><script>document.cookie='__jsl_clearance=1;max-age=3600';location.href=location.pathname</script></html>",
+            "jiasule",
+        ),
         (200, {}, "<html><title>访问异常页面</title></html>", "360-block"),
         (200, {}, "<html>Please enable JavaScript and refresh the page</html>", "enable-javascript"),
         (404, {}, "<html><script>location.href='/';</script></html>", "script-redirect-home"),

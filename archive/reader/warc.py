@@ -4,18 +4,15 @@ it made as a ``conversion`` record, in the form ``courtnews export --format warc
 from __future__ import annotations
 
 import io
-import json
-from http.client import responses
 
 import sqlite_utils
 
-from archive.export import _WIRE_HEADERS, TEXT_URI
+from archive.export import TEXT_URI, http_headers
 from archive.store import get_blob
 
 
 def capture_warc(db: sqlite_utils.Database, capture_id: int) -> bytes | None:
     """The WARC bytes, or None when the capture has no response (a fetch that failed before any answer)."""
-    from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
     rows = list(
@@ -30,18 +27,16 @@ def capture_warc(db: sqlite_utils.Database, capture_id: int) -> bytes | None:
         return None
     row = rows[0]
     raw = get_blob(db, row["digest"]) if row["digest"] else b""
-    headers = [
-        (k, v) for k, v in json.loads(row["headers"] or "{}").items() if k.lower() not in _WIRE_HEADERS
-    ]
-    headers.append(("Content-Length", str(len(raw))))
-    http_headers = StatusAndHeaders(
-        f"{row['status']} {responses.get(row['status'], 'Unknown')}", headers, protocol="HTTP/1.1"
-    )
+    status_and_headers = http_headers(row["status"], row["headers"], len(raw))
     out = io.BytesIO()
     writer = WARCWriter(out, gzip=True, warc_version="1.1")
     dated = {"WARC-Date": row["fetched_at"]}
     record = writer.create_warc_record(
-        row["url"], "response", payload=io.BytesIO(raw), http_headers=http_headers, warc_headers_dict=dated
+        row["url"],
+        "response",
+        payload=io.BytesIO(raw),
+        http_headers=status_and_headers,
+        warc_headers_dict=dated,
     )
     writer.write_record(record)
     if row["body"] is not None:

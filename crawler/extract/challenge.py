@@ -13,7 +13,9 @@ _TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.S | re.I)
 # (name, reason, pattern over the decoded page text including markup)
 BODY_SIGNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("riversecurity", re.compile(r"\$_ts\s*=\s*window\[['\"]\$_ts['\"]\]|<meta[^>]+\br=['\"]m['\"]", re.I)),
-    ("jiasule", re.compile(r"__jsl_clearance|__jsluid", re.I)),
+    # the script of 加速乐's challenge computes the __jsl_clearance cookie; __jsluid is the CDN's visitor
+    # cookie, set on every page it serves (articles too), so it is no sign at all
+    ("jiasule", re.compile(r"__jsl_clearance", re.I)),
     ("360-block", re.compile(r"<title>\s*访问异常页面\s*</title>", re.I)),
     ("enable-javascript", re.compile(r"please enable javascript and refresh the page", re.I)),
     (
@@ -93,13 +95,14 @@ def visible_text_length(html: str) -> int:
     return sum(map(len, _TAGS.sub(" ", html[:VISIBLE_SCAN]).split()))  # without whitespace
 
 
-def detect_challenge(status: int | None, headers: dict[str, str], html: str) -> str | None:
-    """The reason a response is a challenge/anti-bot page, or None when it looks like a real page."""
+def detect_challenge(status: int | None, headers: dict[str, str], html: str) -> str | None:  # noqa: ARG001
+    """The reason a response is a challenge/anti-bot page, or None when it looks like a real page.
+
+    A challenge is judged by its status and its body (a vendor's script, a script-only shell), never by a
+    header: a CDN sets its cookies (加速乐's ``__jsluid_h``, 瑞数's) on every page it serves, the challenge and
+    the article alike. ``headers`` stays in the signature for callers that pass what they have."""
     if status in CHALLENGE_STATUSES:
         return f"challenge page: {CHALLENGE_STATUSES[status]}"
-    cookies = " ".join(v for k, v in headers.items() if k.lower() == "set-cookie")
-    if "__jsl_clearance" in cookies or "__jsluid" in cookies:
-        return "challenge page: jiasule cookies"
     head = html[:20000]
     for name, pattern in BODY_SIGNS:
         if pattern.search(head):

@@ -18,7 +18,13 @@ Rules:
   once for its list page, so that a site that does not otherwise work (down, or one maintenance page for
   every address) records no removals (crawler/site_state.py);
 - 4xx and 5xx responses reach the callback, so removals and server errors are recorded;
-- a response cut short (Scrapy's dataloss flag) is recorded as truncated, never as an article.
+- a response cut short (Scrapy's dataloss flag) is recorded as truncated, never as an article;
+- a ``Location`` is read as UTF-8 when its bytes are UTF-8 (CMSs send Chinese paths raw), as Latin-1 only
+  when they are not, and followed percent-encoded; the headers are recorded as the bytes that came (one
+  Latin-1 character per byte, which ``archive.export`` writes back as those bytes);
+- every attempt of a retried article fetch (crawler/middlewares.py ``PoliteRetry``) is a capture of its
+  own, with its status, headers and body, and the reason it was retried;
+- a list page that fails says how (``HTTP 503``, the connection error) in the run's list errors.
 """
 
 from __future__ import annotations
@@ -31,20 +37,33 @@ from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.response import get_meta_refresh
 from twisted.python.failure import Failure
+from w3lib.url import safe_url_string
 
 from archive.urls import page_key
 from crawler.extract.challenge import detect_challenge
 from crawler.items import Connection, FetchedPage, Hop, NotFoundSample, utc_now
+from crawler.middlewares import RETRIED
 from crawler.site_state import judge_site, soft_404_sample, visible_text
 from crawler.sources import Source
 
 RECORDED_STATUSES = list(range(300, 600))  # every non-2xx status reaches the callback
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
+REVISIT_MODES = {
+    "none": "list pages only",
+    "all": "also every archived article",
+    "live": "archived articles not yet removed",
+    "only": "archived articles, no list pages",
+    "due": "archived articles whose next check is due, no list pages",
+}
 META_REFRESH_MAX_DELAY = 100  # seconds; a longer refresh is a page reloading itself, not a redirect
 NOT_FOUND_SAMPLE_CHARS = 20_000
+BYTES_RECEIVED = "courtnews_bytes_received"  # request meta: body bytes received so far
 NEXT_PAGE_TEXT = (
     '//a[contains(normalize-space(.), "下一页") or normalize-space(.)="下页" or normalize-space(.)=">"]/@href'
 )
@@ -75,8 +94,26 @@ def connection_of(response: Response) -> Connection:
 
 
 def response_headers(response: Response) -> dict[str, str]:
-    """Headers as received, repeated ones joined, as plain strings for the archive and the challenge check."""
+    """Headers as received, repeated ones joined, as plain strings for the archive and the challenge check:
+    one Latin-1 character per byte, so the bytes that came are kept exactly (UTF-8 or not)."""
     return {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+
+
+def header_text(raw: bytes) -> str:
+    """A header value as text: UTF-8 when its bytes are UTF-8 (a CMS sending a Chinese path raw), Latin-1
+    only when they are not (every byte sequence is Latin-1)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def location_url(response: Response) -> str | None:
+    """Where a redirect points, absolute and percent-encoded as it is requested (UTF-8), or None."""
+    raw = response.headers.get("Location")
+    if not raw:
+        return None
+    return safe_url_string(response.urljoin(header_text(raw).strip()))
 
 
 class SourceSpider(scrapy.Spider):
@@ -85,12 +122,8 @@ class SourceSpider(scrapy.Spider):
 
     def __init__(self, *args: Any, revisit: str = "none", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if revisit not in ("none", "all", "live", "only", "due"):
-            raise ValueError(
-                f"revisit={revisit!r}: use none (list pages only), all (also every archived article), "
-                "live (archived articles not yet removed), only (archived articles, no list pages) or due "
-                "(archived articles whose next check is due, no list pages)"
-            )
+        if problem := self.argument_error({"revisit": revisit}):
+            raise ValueError(problem)
         self.revisit = revisit
         self.article_pattern = self.source.article_pattern or self.default_article_pattern
         self.article_re = re.compile(self.article_pattern)
@@ -107,12 +140,27 @@ class SourceSpider(scrapy.Spider):
         self._validators: dict[str, dict[str, str]] = {}
         self.known: set[str] = set()  # page keys the archive holds: list crawls skip them
 
+    @staticmethod
+    def argument_error(arguments: dict[str, str]) -> str | None:
+        """What is wrong with the spider's -a arguments (one line, naming the value), or None."""
+        revisit = arguments.get("revisit", "none")
+        if revisit in REVISIT_MODES:
+            return None
+        modes = ", ".join(f"{name} ({what})" for name, what in REVISIT_MODES.items())
+        return f"-a revisit={revisit}: unknown revisit mode; use one of {modes}"
+
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SourceSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         if cls.source.download_delay is not None:
             crawler.settings.set("DOWNLOAD_DELAY", cls.source.download_delay, priority="spider")
+        crawler.signals.connect(spider.count_bytes, signal=signals.bytes_received)
         return spider
+
+    @staticmethod
+    def count_bytes(data: bytes, request: Request, **_: Any) -> None:
+        """Count a request's body bytes as they come: a cancelled download can then say how much came."""
+        request.meta[BYTES_RECEIVED] = request.meta.get(BYTES_RECEIVED, 0) + len(data)
 
     # ------------------------------------------------------------ requests
     def load_archive_state(self) -> None:
@@ -228,10 +276,8 @@ class SourceSpider(scrapy.Spider):
         )
 
     def parse_probe(self, response: Response) -> Iterable[Request]:
-        location = None
-        if response.status in REDIRECT_STATUSES and response.headers.get("Location"):
-            location = response.urljoin((response.headers.get("Location") or b"").decode("latin-1"))
-        elif isinstance(response, TextResponse):
+        location = location_url(response) if response.status in REDIRECT_STATUSES else None
+        if location is None and isinstance(response, TextResponse):
             location = self._meta_refresh(response)
         if response.status == 200 and isinstance(response, TextResponse) and location is None:
             sample = soft_404_sample(response.text, response.url, self.source.family)
@@ -330,8 +376,14 @@ class SourceSpider(scrapy.Spider):
         return challenge
 
     def list_failed(self, failure: Failure) -> None:
-        self.list_errors.append(f"{failed_request(failure).url}: {failure.getErrorMessage()}")
-        self.logger.error("list page %s failed: %s", failed_request(failure).url, failure.getErrorMessage())
+        """A list page that could not be read: its URL and how (the HTTP status, the connection error) go to
+        the run's list errors, which fail a run that read no list page (crawler/pipelines.py)."""
+        url, why = (
+            failed_request(failure).url,
+            failure_reason(failure, self.settings.getint("DOWNLOAD_MAXSIZE")),
+        )
+        self.list_errors.append(f"{url}: {why}")
+        self.logger.warning("list page %s failed: %s", url, why)
 
     # ------------------------------------------------------------ articles
     def _item(self, meta: dict[str, Any]) -> FetchedPage:
@@ -358,11 +410,24 @@ class SourceSpider(scrapy.Spider):
             return None
         return target if page_key(target) != page_key(response.url) else None
 
+    def retried_items(self, meta: dict[str, Any]) -> Iterable[FetchedPage]:
+        """A capture for each earlier attempt of this request that was retried (a 503, a refused
+        connection): the evidence of every response, and of when the site was asked again."""
+        for attempt in meta.get(RETRIED, []):
+            item = self._item({**meta, "hops": []})
+            item.final_url = attempt["url"]
+            item.status = attempt["status"]
+            item.headers = dict(attempt["headers"])
+            item.body = attempt["body"]
+            item.fetched_at = attempt["fetched_at"]
+            item.reason = attempt["reason"]
+            yield item
+
     def parse_article(self, response: Response) -> Iterable[FetchedPage | Request]:
         meta = response.meta
+        yield from self.retried_items(meta)
         location = None
-        if response.status in REDIRECT_STATUSES and response.headers.get("Location"):
-            location = response.urljoin((response.headers.get("Location") or b"").decode("latin-1").strip())
+        if response.status in REDIRECT_STATUSES and (location := location_url(response)):
             how = "redirect"
         elif response.status == 200 and isinstance(response, TextResponse):
             location = self._meta_refresh(response)
@@ -410,12 +475,42 @@ class SourceSpider(scrapy.Spider):
                 f"redirected to {hop.location}: only http/https on the hosts {list(self.source.allowed_hosts)} "
                 "are fetched (add the host to allowed_hosts if it belongs to this court)"
             )
-        return self._article_request(hop.location, {**meta, "hops": hops, "conditional": False})
+        follow = {k: v for k, v in meta.items() if k not in (RETRIED, "retry_times")}  # a new request's tries
+        return self._article_request(hop.location, {**follow, "hops": hops, "conditional": False})
 
     def article_failed(self, failure: Failure) -> Iterable[FetchedPage]:
         request = failed_request(failure)
+        yield from self.retried_items(request.meta)
         item = self._item(request.meta)
         item.final_url = request.url
-        item.reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        item.reason = failure_reason(failure, self.settings.getint("DOWNLOAD_MAXSIZE"))
         self.logger.warning("article %s failed: %s", request.url, item.reason)
         yield item
+
+
+def failure_reason(failure: Failure, maxsize: int = 0) -> str:
+    """How a request failed, in one line: the HTTP status of a response Scrapy would not pass on, the
+    sentence of a request we refused to send (the allow-list, an open circuit), why a download was
+    cancelled (Scrapy says nothing when a body without Content-Length grows past DOWNLOAD_MAXSIZE), or the
+    exception and its message."""
+    if isinstance(failure.value, DownloadCancelledError) and not str(failure.value):
+        received = failed_request(failure).meta.get(BYTES_RECEIVED, 0)
+        limit = failed_request(failure).meta.get("download_maxsize", maxsize)
+        if limit and received > limit:
+            return (
+                f"DownloadCancelledError: over the size limit: {received} bytes received, more than "
+                f"DOWNLOAD_MAXSIZE={limit} bytes (the body was sent without a Content-Length)"
+            )
+        return f"DownloadCancelledError: the download was cancelled after {received} bytes"
+    if isinstance(failure.value, HttpError):
+        response = failure.value.response
+        return f"HTTP {response.status} {http_reason(response.status)}".rstrip()
+    if isinstance(failure.value, IgnoreRequest):
+        return str(failure.value)
+    return f"{failure.type.__name__}: {failure.getErrorMessage()}"
+
+
+def http_reason(status: int) -> str:
+    from http.client import responses
+
+    return responses.get(status, "")
