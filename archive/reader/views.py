@@ -21,10 +21,10 @@ import sqlite_utils
 from datasette.utils.asgi import Request, Response
 
 from archive import search as archive_search
-from archive.feed import atom_feed
+from archive.export.feed import atom_feed
+from archive.export.warc import capture_warc
 from archive.reader import data, diffs, labels
 from archive.reader.chart import weekly_svg
-from archive.reader.warc import capture_warc
 from archive.store import get_blob
 
 PAGE_CSP = (

@@ -11,8 +11,8 @@ import pickle
 from typing import Any
 
 ALLOWED = {
-    ("crawler.items", "Hop"),
-    ("crawler.items", "NotFoundSample"),
+    ("crawler.pipeline.items", "Hop"),
+    ("crawler.pipeline.items", "NotFoundSample"),
     ("copyreg", "_reconstructor"),
     ("builtins", "object"),
     ("builtins", "set"),

@@ -3,7 +3,7 @@ per-run filter and safe serializer), the Redis item pipeline instead of the arch
 middleware and the presence extension. Everything else (politeness, robots.txt, the allow-list, timeouts,
 the extraction pool) is the local crawl's, unchanged.
 
-``crawler/settings.py`` applies ``worker_settings`` when ``COURTNEWS_REDIS_URL`` is set, so that
+``crawler/crawling/settings.py`` applies ``worker_settings`` when ``COURTNEWS_REDIS_URL`` is set, so that
 ``scrapy crawl SLUG`` is a worker too; ``courtnews worker`` applies it itself.
 """
 

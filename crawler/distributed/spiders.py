@@ -31,10 +31,10 @@ from scrapy import Request, signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from twisted.internet import task
 
+from crawler.crawling.spiderloader import SourceSpiderLoader
 from crawler.distributed import redis_link
 from crawler.distributed.frontier import FACTS, LEASE, REDIS_GONE, Envelope, Frontier, requeue_dead, run_of
-from crawler.items import NotFoundSample
-from crawler.spiderloader import SourceSpiderLoader
+from crawler.pipeline.items import NotFoundSample
 
 if TYPE_CHECKING:
     from scrapy import Spider

@@ -48,7 +48,7 @@ from crawler.distributed import records as entries
 from crawler.distributed import redis_link
 from crawler.distributed.frontier import requeue_dead
 from crawler.distributed.spiders import HEARTBEAT_TTL
-from crawler.pipelines import RunFacts, run_verdict
+from crawler.pipeline.pipelines import RunFacts, run_verdict
 
 logger = logging.getLogger("courtnews.writer")
 CONSUMER = "writer"

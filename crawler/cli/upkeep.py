@@ -1,0 +1,124 @@
+"""`courtnews verify`, `migrate`, `prune`, `compact`: the archive's integrity, schema and size."""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+
+import click
+
+from archive import open_archive, resolve_db_path
+from crawler.cli.group import (
+    DB_OPTION,
+    _progress,
+    _reader,
+    main,
+)
+from crawler.config.sources import (
+    parse_duration,
+)
+
+
+@main.command()
+@DB_OPTION
+def verify(db_path: str | None) -> None:
+    """Check the archive is whole: SQLite integrity, every raw page present and hashing to its digest,
+    versions numbered without gaps, search indexes in step. Exit 1 if anything is wrong.
+
+    Example: courtnews verify --db /var/lib/courtnews/archive.db
+    """
+    from archive.upkeep.verify import verify as check
+
+    report = check(_reader(db_path))
+    for name, problems in report.items():
+        click.echo(f"{'ok  ' if not problems else 'FAIL'} {name}")
+        for problem in problems:
+            click.echo(f"     {problem}")
+    if any(report.values()):
+        sys.exit(1)
+
+
+# ---------------------------------------------------------------- maintenance (writes)
+@main.command()
+@DB_OPTION
+def migrate(db_path: str | None) -> None:
+    """Bring an existing archive's schema up to date (crawls and the daemon do this on their own).
+
+    Example: courtnews migrate --db /var/lib/courtnews/archive.db
+    """
+    from archive.db import schema_steps_due
+
+    path = resolve_db_path(db_path)
+    if not path.is_file():
+        raise click.ClickException(f"{path}: no archive here; pass --db PATH")
+    before = schema_steps_due(path)
+    open_archive(path).close()
+    click.echo(f"{path}: {len(before)} schema steps applied" + (f" ({', '.join(before)})" if before else ""))
+
+
+@main.command()
+@DB_OPTION
+@click.option(
+    "--older-than",
+    default="90d",
+    show_default=True,
+    help="Captures younger than this are all kept (a duration: 90d, 12h).",
+)
+@click.option(
+    "--vacuum", is_flag=True, help="Then checkpoint the WAL and VACUUM (the daemon does both weekly)."
+)
+@click.option("--dry-run", is_flag=True, help="Say what would be deleted, delete nothing.")
+def prune(db_path: str | None, older_than: str, vacuum: bool, dry_run: bool) -> None:
+    """Thin old captures that made no version to one per page and month, and drop unreferenced raw bytes.
+    Every version and the capture (with its redirect hops) that made it are kept.
+
+    Example: courtnews prune --db /var/lib/courtnews/archive.db --older-than 90d --vacuum
+    """
+    from archive.upkeep.maintenance import prune as run_prune
+    from archive.upkeep.maintenance import vacuum as run_vacuum
+
+    keep = timedelta(seconds=parse_duration(older_than, "--older-than"))
+    path = resolve_db_path(db_path)
+    if not path.is_file():
+        raise click.ClickException(f"{path}: no archive here; pass --db PATH")
+    db = open_archive(path)
+    result = run_prune(db, keep, dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    click.echo(
+        f"{path}: {verb} {result.captures_deleted} captures and {result.blobs_deleted} raw pages; "
+        f"{result.captures_kept} captures kept"
+    )
+    if vacuum and not dry_run:
+        before, after = run_vacuum(db, path)
+        click.echo(f"{path}: vacuum {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")
+
+
+@main.command()
+@DB_OPTION
+@click.option(
+    "--vacuum/--no-vacuum", default=True, show_default=True, help="VACUUM afterwards to free the space."
+)
+def compact(db_path: str | None, vacuum: bool) -> None:
+    """Re-encode raw pages stored by older courtnews (zlib) as zstd: a dictionary per source, recaptures as
+    differences from the page's previous bytes. Every page still decodes to its exact bytes (checked).
+
+    Example: courtnews compact --db /var/lib/courtnews/archive.db
+    """
+    from archive.upkeep.maintenance import compact as run_compact
+    from archive.upkeep.maintenance import stored_captures
+    from archive.upkeep.maintenance import vacuum as run_vacuum
+
+    path = resolve_db_path(db_path)
+    if not path.is_file():
+        raise click.ClickException(f"{path}: no archive here; pass --db PATH")
+    db = open_archive(path)
+    total = stored_captures(db)
+    with _progress(total, "compacting") as bar:
+        result = run_compact(db, progress=bar.update)
+    click.echo(
+        f"{path}: {result.reencoded} raw pages re-encoded, {result.dictionaries} dictionaries trained; "
+        f"stored bytes {result.bytes_before / 1e6:.1f} MB -> {result.bytes_after / 1e6:.1f} MB"
+    )
+    if vacuum:
+        before, after = run_vacuum(db, path)
+        click.echo(f"{path}: vacuum {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")
