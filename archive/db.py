@@ -4,7 +4,8 @@ Rules:
 - A writer takes SQLite's write lock up front (``BEGIN IMMEDIATE``), waiting up to ``BUSY_TIMEOUT_SECONDS``
   and retrying a bounded number of times, so two crawls, the daemon and a maintenance command never lose a
   write to "database is locked" (a deferred transaction that reads first cannot wait for the lock).
-- Migrations run under that lock: two crawls opening a new archive at once create it once.
+- Migrations run under that lock: two crawls opening a new archive at once create it once. Switching a new
+  file to WAL, which SQLite refuses at once rather than wait (see _until_unlocked), is retried as long.
 - A file that is not a SQLite database, a SQLite file that is not a courtnews archive, and an archive written
   by a newer courtnews are refused with one line saying so; nothing is written to them.
 - Readers open the file read-only (``mode=ro``; on a read-only mount, ``immutable``) and never create,
@@ -14,9 +15,10 @@ Rules:
 from __future__ import annotations
 
 import os
+import random
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -45,6 +47,15 @@ class ArchiveFull(ArchiveError):
 def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     """The archive path: an explicit value, else $COURTNEWS_DB, else data/archive.db."""
     return Path(explicit or os.environ.get("COURTNEWS_DB") or DEFAULT_DB)
+
+
+def refuse_directory(db_path: Path) -> None:
+    """A directory is never an archive: say so, rather than SQLite's "unable to open database file" (from
+    --db, $COURTNEWS_DB or a daemon's configuration naming the folder instead of the file in it)."""
+    if db_path.is_dir():
+        raise ArchiveError(
+            f"{db_path}: a directory, not an archive file; give a file path (e.g. --db {db_path / 'archive.db'})"
+        )
 
 
 def storage_error(exc: sqlite3.Error, path: object) -> ArchiveError:
@@ -92,6 +103,30 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
         if isinstance(exc, sqlite3.Error):
             raise storage_error(exc, path) from exc
         raise
+
+
+def _use_wal(db: sqlite_utils.Database) -> None:
+    if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        db.execute("PRAGMA journal_mode=WAL")
+
+
+def _until_unlocked(action: Callable[[], None], path: Path) -> None:
+    """Run action, again after a short random pause while SQLite answers "locked", for as long as a writer
+    waits for the write lock (BUSY_TIMEOUT_SECONDS * LOCK_ATTEMPTS). For statements SQLite answers BUSY at once,
+    without its busy timeout: switching a new file to WAL needs an exclusive lock, and a connection that holds
+    a shared lock is refused rather than left waiting for one that waits for it (deadlock avoidance). Without
+    the retry, one of 48 processes opening a brand-new archive together failed at once."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS * LOCK_ATTEMPTS
+    pause = 0.005
+    while True:
+        try:
+            action()
+            return
+        except sqlite3.OperationalError as exc:
+            if not isinstance(storage_error(exc, path), ArchiveBusy) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause * (1 + random.random()))  # random: two processes must not retry in step
+        pause = min(pause * 2, 0.2)
 
 
 def _path_of(db: sqlite_utils.Database) -> str:
@@ -172,6 +207,7 @@ def _refuse_foreign(db_path: Path) -> None:
 def schema_steps_due(path: str | os.PathLike[str]) -> list[str]:
     """The schema steps a writer would apply to this existing archive (looking only: nothing is written)."""
     db_path = Path(path)
+    refuse_directory(db_path)
     _refuse_foreign(db_path)
     check = _check_connection(db_path)
     try:
@@ -183,6 +219,7 @@ def schema_steps_due(path: str | os.PathLike[str]) -> list[str]:
 def open_archive(path: str | os.PathLike[str] | None = None) -> sqlite_utils.Database:
     """Open the archive for writing, creating it if needed and bringing its schema up to date."""
     db_path = resolve_db_path(path)
+    refuse_directory(db_path)
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -197,8 +234,7 @@ def open_archive(path: str | os.PathLike[str] | None = None) -> sqlite_utils.Dat
         if problem:
             raise ArchiveError(problem)
         db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
-        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            db.execute("PRAGMA journal_mode=WAL")
+        _until_unlocked(lambda: _use_wal(db), db_path)
         db.execute("PRAGMA foreign_keys=ON")
         db.execute("PRAGMA synchronous=NORMAL")
         if pending_migrations(db):
@@ -232,6 +268,7 @@ def open_reader(path: str | os.PathLike[str] | None = None) -> sqlite_utils.Data
     beside it; so is any archive while it is being checked, when all its data is in the file (no -wal).
     """
     db_path = resolve_db_path(path)
+    refuse_directory(db_path)
     if not db_path.is_file():
         raise ArchiveError(
             f"{db_path}: no archive here; crawl first (`courtnews crawl SLUG`) or pass --db PATH"

@@ -44,6 +44,10 @@ class Capture:
     location: str | None = None  # where a redirect (or meta refresh) pointed
     page_url: str | None = None  # the page this capture belongs to, when not url (rel=canonical)
     suspect: str | None = None  # why the crawler thinks the page may be incomplete (not stored as such)
+    # the connection, for the evidence log: what we asked with, whom we reached, which certificate
+    request_headers: dict[str, str] = field(default_factory=dict)
+    peer_ip: str | None = None
+    tls_cert_sha256: str | None = None
 
 
 @dataclass

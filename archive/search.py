@@ -9,6 +9,11 @@ and numbers are words. A query is turned into the same tokens (``fts_query``):
 - two or more: the phrase of their bigrams, which is a substring match;
 - Latin and digits match whole words (24 finds 24, not 2024; write 24* for a prefix); punctuation and
   quotes are ignored.
+Text and queries are both read in Unicode NFKC form (``normalised``) before they are cut into tokens: court
+sites write digits and Latin letters full-width (２０２３年, ５Ｇ), and a reader types 2023 and 5G; NFKC also
+folds compatibility ideographs and full-width punctuation. Only the index and the query are normalised: the
+stored text stays as archived (it is evidence), and highlighting finds the match in it through the same
+folding, character by character (``_folded``). m013 rebuilt the index of archives made before this rule.
 The index is declared ``content="versions"`` so Datasette and sqlite-utils find it; its text is the
 bigram form, written by ``index_version`` inside each write, so never rebuild it with ``rebuild-fts``.
 Each distinct text is indexed once: a version is made only when the text changed, captures add nothing.
@@ -24,8 +29,11 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 import sqlite_utils
 
@@ -39,6 +47,64 @@ INDEXED = ("title", "body", "comments")
 _COUNTED = re.compile(r"[\u3400-\u4db5\u4e00-\u9fcc]+")
 
 
+def normalised(text: str) -> str:
+    """text in Unicode NFKC: the form the index holds and queries are read in (full-width ２０２３ and ５Ｇ as
+    2023 and 5G, compatibility ideographs as the unified ones)."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def _as_text(value: object) -> str:
+    """A stored text column as text. Only an outside tool makes one a BLOB (sqlite3: CAST(body AS BLOB)); it is
+    read as UTF-8 so that indexing, counting and `courtnews verify` go on (and verify names the version)."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value if isinstance(value, str) else str(value)
+
+
+class _Fold(dict):
+    """str.translate's table for NFKC one character at a time, filled as characters are met; remembers the
+    characters whose folded form is not one character (㍻ → 平成), which move every offset after them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.resized: set[str] = set()
+
+    def __missing__(self, code: int) -> str:
+        folded = unicodedata.normalize("NFKC", chr(code))
+        if len(folded) != 1:
+            self.resized.add(chr(code))
+        self[code] = folded
+        return folded
+
+
+_FOLD = _Fold()
+
+
+def _folded(text: str) -> tuple[str, list[int] | None]:
+    """text folded to NFKC character by character, and for each folded character the index in text of the one
+    it came from (None when every character folded to exactly one: the offsets are the same)."""
+    folded = text.translate(_FOLD)
+    if len(folded) == len(text) and _FOLD.resized.isdisjoint(text):
+        return folded, None
+    origin: list[int] = []
+    for index, character in enumerate(text):
+        origin += [index] * len(_FOLD[ord(character)])
+    return folded, origin
+
+
+def _matches(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    """Where pattern (made from a normalised query) matches in text as the index read it: (start, end) in
+    text itself, found in its folded form. Empty matches are skipped."""
+    folded, origin = _folded(text)
+    spans = []
+    for found in pattern.finditer(folded):
+        start, end = found.span()
+        if start == end:
+            continue
+        spans.append((start, end) if origin is None else (origin[start], origin[end - 1] + 1))
+    return spans
+
+
 def _run_tokens(run: str, last: bool) -> list[str]:
     """A Chinese run's bigrams, and its last character alone where the run ends inside the text."""
     tokens = [run[i : i + 2] for i in range(len(run) - 1)]
@@ -49,7 +115,7 @@ def search_text(text: str | None) -> str:
     """The indexed form of a text: Chinese runs as bigrams (and the run's last character), the rest as is."""
     if not text:
         return ""
-    parts = _RUN.split(text)
+    parts = _RUN.split(normalised(_as_text(text)))
     out: list[str] = []
     for index, part in enumerate(parts):
         if index % 2:
@@ -73,6 +139,7 @@ def _segments(query: str) -> list[tuple[bool, str]]:
 def fts_query(query: str) -> str | None:
     """An FTS5 expression for a literal query, or None when it has nothing to search for. Never passes
     FTS5 syntax from the user through: the tokens become one quoted phrase."""
+    query = normalised(query)
     segments = _segments(query)
     tokens: list[str] = []
     for index, (chinese, text) in enumerate(segments):
@@ -106,13 +173,13 @@ def _values(title: str | None, body: str | None, comments: str | None) -> list[s
 def characters(title: str | None, body: str | None, comments: str | None) -> set[str]:
     """The distinct counted characters of a version's indexed text (title, body and comments)."""
     texts = (title or "", body or "", _comment_text(comments))
-    return set("".join(_COUNTED.findall("".join(texts))))
+    return set("".join(_COUNTED.findall(normalised("".join(map(_as_text, texts))))))
 
 
 def one_character(query: str) -> str | None:
     """The character a query searches for when it is one counted Chinese character and nothing else (a prefix
     query of the index, whose total search_chars holds), else None."""
-    segments = _segments(query)
+    segments = _segments(normalised(query))
     if len(segments) == 1 and segments[0][0] and len(segments[0][1]) == 1:
         character = segments[0][1]
         return character if _COUNTED.fullmatch(character) else None
@@ -176,6 +243,22 @@ def index_all(db: sqlite_utils.Database) -> int:
         _index_text(db, row["id"], row["title"], row["body"], row["comments"])
         count += 1
     return count
+
+
+def rebuild_index(db: sqlite_utils.Database, progress: Callable[[int, int], None] | None = None) -> int:
+    """The bigram index and search_chars made afresh from every version with text, in the current indexed
+    form (migration m013: NFKC); progress(done, total) after each thousand versions and at the end. The
+    versions themselves are only read."""
+    total = int(db.execute(f"SELECT COUNT(*) FROM ({_WITH_TEXT})").fetchone()[0])
+    db.execute("INSERT INTO versions_fts (versions_fts) VALUES ('delete-all')")
+    done = 0
+    for row in db.query(_WITH_TEXT):
+        _index_text(db, row["id"], row["title"], row["body"], row["comments"])
+        done += 1
+        if progress and (done % 1000 == 0 or done == total):
+            progress(done, total)
+    recount_characters(db)
+    return done
 
 
 def counted_characters(db: sqlite_utils.Database) -> Counter[str]:
@@ -242,6 +325,7 @@ _NOT_HAN_WORD = (
 def query_notes(query: str) -> list[str]:
     """What a reader should know about how a query is searched, one sentence each (the same wording in the CLI
     and in the browser): nothing to search, whole-word matching of digits and Latin words, ignored punctuation."""
+    query = normalised(query)
     segments = _segments(query)
     if not segments:
         return [f"{query.strip()!r} has nothing to search for: punctuation, quotes and spaces are ignored."]
@@ -264,6 +348,7 @@ def match_pattern(query: str) -> re.Pattern[str] | None:
     """A regular expression finding in a text what the index matched for query (to show and highlight it): the
     Chinese parts literally, digits and Latin words as whole words (case-blind, as the index), anything that is
     neither letter nor digit allowed between parts. None when the query has nothing to search."""
+    query = normalised(query)
     segments = _segments(query)
     if not segments:
         return None
@@ -290,13 +375,13 @@ def highlight(text: str, pattern: re.Pattern[str] | None) -> list[Span]:
         return [(text, False)]
     pieces: list[Span] = []
     at = 0
-    for found in pattern.finditer(text):
-        if found.start() == found.end():
+    for start, end in _matches(pattern, text):
+        if start < at:  # two matches inside one folded character (㍻): one mark
             continue
-        if found.start() > at:
-            pieces.append((text[at : found.start()], False))
-        pieces.append((found.group(), True))
-        at = found.end()
+        if start > at:
+            pieces.append((text[at:start], False))
+        pieces.append((text[start:end], True))
+        at = end
     if at < len(text):
         pieces.append((text[at:], False))
     return pieces
@@ -309,15 +394,17 @@ def snippet(texts: list[str | None], pattern: re.Pattern[str] | None, width: int
     candidates = [t for t in texts if t]
     if not candidates:
         return []
+    found: tuple[int, int] | None = None
     for text in candidates:
-        found = pattern.search(text) if pattern else None
-        if found:
+        spans = _matches(pattern, text) if pattern else []
+        if spans:
+            found = spans[0]
             break
     else:
-        text, found = candidates[0], None
-    start = max(0, (found.start() if found else 0) - width)
-    end = min(len(text), (found.end() if found else 0) + width)
-    line_start = text.rfind("\n", start, found.start() if found else 0)
+        text = candidates[0]
+    start = max(0, (found[0] if found else 0) - width)
+    end = min(len(text), (found[1] if found else 0) + width)
+    line_start = text.rfind("\n", start, found[0] if found else 0)
     if line_start != -1:
         start = line_start + 1
     passage = text[start:end].replace("\n", " ")
@@ -332,6 +419,22 @@ def snippet(texts: list[str | None], pattern: re.Pattern[str] | None, width: int
 def marked(pieces: list[Span], before: str = "【", after: str = "】") -> str:
     """A snippet as one plain string with its matches between markers (the CLI's and the SQL function's form)."""
     return "".join(f"{before}{text}{after}" if hit else text for text, hit in pieces)
+
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
+def calendar_date(text: str) -> str | None:
+    """text when it is a real calendar date written YYYY-MM-DD in ASCII digits (2024-02-29), else None: a
+    publication date filter compares as written, so 2024-13-45 or full-width ２０２４-０１-０１ would filter by
+    something that is no date and silently find nothing. The one check of the reader's and the CLI's dates."""
+    if not _ISO_DAY.fullmatch(text):
+        return None
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return None
+    return text
 
 
 @dataclass

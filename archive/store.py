@@ -7,7 +7,8 @@ Rules (each fetch is recorded all or nothing, inside one write transaction):
   whitespace and layout never do;
 - a page that is gone (404/410, a soft 404, a redirect to a page that is not an article) gets a dated
   ``removed`` version, and a page that redirects to another article a ``moved`` one naming the target;
-  a page that comes back with text gets ``restored``;
+  a page that comes back with text gets ``restored``. An answer judged gone whose bytes are exactly those
+  of the current version is the unchanged article: a judgement by likeness never outweighs identical bytes;
 - redirect hops are captures of their own URL, linked to the capture that led to them;
 - failures and challenge pages are captures with a reason, never versions;
 - a capture the crawler calls suspect (its HTML stops before the end) whose text is the last version's cut
@@ -25,7 +26,7 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
-from archive.blobs import get_blob, put_blob  # noqa: F401 - get_blob: readers have always found it here
+from archive.blobs import digest_of, get_blob, put_blob  # noqa: F401 - get_blob: readers have always found it here
 from archive.content import (  # noqa: F401 - the content facts; readers have found them here since the start
     CONTENT_KINDS,
     changed_fields,
@@ -33,6 +34,7 @@ from archive.content import (  # noqa: F401 - the content facts; readers have fo
     normalise_text,
 )
 from archive.db import write_transaction
+from archive.evidence.record import log_recorded
 from archive.model import (  # noqa: F401 - found here by readers since the start
     HASHED_FIELDS,
     STORED_FIELDS,
@@ -239,6 +241,21 @@ def _record_one(
     page_id = int(page["id"])
     counters = ["captures"] + (["new_pages"] if is_new else [])
     last = last_version(db, page_id)
+    if (
+        outcome == "gone"
+        and capture.status in (200, 203)  # judged gone by likeness, not by the server's 404/410
+        and capture.raw
+        and last is not None
+        and last["kind"] in CONTENT_KINDS
+    ):
+        same = db.execute(
+            "SELECT 1 FROM captures WHERE id = ? AND digest = ?", [last["capture_id"], digest_of(capture.raw)]
+        ).fetchone()
+        if same:  # a similarity judgement against a changed not-found page, not the article's removal
+            outcome = "not-modified"
+            capture.reason = (
+                f"{capture.reason}; but these are the very bytes of version {last['version']}: not a removal"
+            )
     if outcome == "article" and capture.suspect and article is not None:
         cut = _cut_short(last_version(db, page_id, with_content=True), article)
         if cut:  # the page ended early (a server that stopped mid-page), not an edit that cut the end
@@ -315,6 +332,7 @@ def _record_one(
         "UPDATE pages SET last_seen = ?, last_status = ?, state = ?, last_error = ?, moved_to = ? WHERE id = ?",
         [capture.fetched_at, capture.status, state, error, moved_to, page_id],
     )
+    log_recorded(db, capture_id, capture, article.rules_hash if article is not None else None)
     _bump(db, run_id, counters)
     return result
 

@@ -271,3 +271,16 @@ def test_a_short_item_in_heavy_chrome_is_no_soft_404_of_a_not_found_page_in_the_
     # the not-found page itself at an article's address is still a soft 404
     [verdict] = classify(fetch(not_found, not_found=sample))
     assert verdict.outcome == "gone" and verdict.reason.startswith("soft 404")
+
+
+def test_an_article_whose_bytes_did_not_change_is_never_removed_by_likeness(site_factory, crawl, tmp_path):
+    """Between two runs the site starts answering unknown addresses with its featured article: the featured
+    article itself now looks like the not-found page, but its bytes are those of its version."""
+    site = site_factory("court-gov-cn")
+    crawl(site)
+    routes(site, {"*": {"status": 200, "file": ARTICLE.format("1001")}})
+    crawl(site, "revisit=all")
+    db = archive(tmp_path)
+    assert {kind for _, kind in version_kinds(db)} == {"first"}
+    [capture] = db.query("SELECT outcome, reason FROM captures WHERE run_id = 2 AND url LIKE '%1001.html'")
+    assert capture["outcome"] == "unchanged" and "not a removal" in capture["reason"]

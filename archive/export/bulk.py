@@ -69,6 +69,19 @@ def export_jsonl(
     return count
 
 
+# OWASP's CSV-injection rule: a spreadsheet reads a cell that starts with one of these as a formula (tab and
+# carriage return because Excel skips them and reads the character after)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: object) -> object:
+    """A text cell a spreadsheet would read as a formula, made text by a leading apostrophe (which Excel and
+    LibreOffice show as nothing); every other value as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def export_csv(
     db: sqlite_utils.Database,
     out: TextIO,
@@ -76,14 +89,18 @@ def export_csv(
     since: str | None = None,
     bom: bool = False,
 ) -> int:
-    """Versions as CSV; bom: start with U+FEFF, the byte order mark Excel needs to read the file as UTF-8."""
+    """Versions as CSV. bom: the file is for a spreadsheet: it starts with U+FEFF, the byte order mark Excel
+    needs to read it as UTF-8, and a text cell starting with = + - @, a tab or a carriage return gets a leading
+    apostrophe, so a court page titled ``=HYPERLINK(…)`` is text in Excel rather than a live formula. Without
+    bom the CSV is for data tools and holds the values exactly as archived."""
     if bom:
         out.write("\ufeff")
     writer = csv.DictWriter(out, fieldnames=VERSION_COLUMNS)
     writer.writeheader()
     count = 0
     for row in iter_versions(db, source, since):
-        writer.writerow({**row, "changed_fields": ",".join(row["changed_fields"])})
+        row = {**row, "changed_fields": ",".join(row["changed_fields"])}
+        writer.writerow({k: spreadsheet_cell(v) for k, v in row.items()} if bom else row)
         count += 1
     return count
 

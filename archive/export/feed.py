@@ -11,6 +11,7 @@ from xml.etree import ElementTree as ET
 import sqlite_utils
 
 from archive.reader.labels import field_labels, kind_label
+from archive.reader.links import web_href
 from archive.store import utc_now
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -73,8 +74,9 @@ def atom_feed(
             if row["previous_id"] and row["kind"] in ("changed", "restored"):
                 diff = f"{base_url}/-/diff/{row['previous_id']}/{row['id']}"
                 ET.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=diff, title="diff")
-            ET.SubElement(entry, f"{{{ATOM}}}link", rel="via", href=row["url"])
-        else:
+            if web_href(row["url"]):  # only an http(s) address is ever a link (archive/reader/links.py)
+                ET.SubElement(entry, f"{{{ATOM}}}link", rel="via", href=row["url"])
+        elif web_href(row["url"]):
             ET.SubElement(entry, f"{{{ATOM}}}link", href=row["url"])
         fields = "、".join(field_labels(row["changed_fields"]))
         summary = f"{row['source']} v{row['version']} {row['kind']}" + (

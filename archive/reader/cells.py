@@ -7,6 +7,8 @@ Rules, by column name (the same in tables, views and canned queries):
   <details> block; hashes are left to the stylesheet, which narrows them;
 - ids of versions link to the article page, page ids and URLs to the page's timeline (the original address stays
   a small separate link: it may be gone), titles to their article;
+- a stored address links to its original only when it is an http(s) address (archive/reader/links.py): a
+  redirect to ``javascript:…`` or ``data:…`` is shown as text, never as a link;
 - everything else is Datasette's own rendering (None). Every value is escaped here.
 """
 
@@ -19,6 +21,7 @@ from urllib.parse import quote
 from markupsafe import Markup, escape
 
 from archive.reader import labels
+from archive.reader.links import web_href
 
 TIME_COLUMNS = {
     "created_at",
@@ -134,7 +137,9 @@ def render(
         if column == "last_title":
             target = _get(row, "last_version_id") or version_id
         return Markup(_link(f"{base}/-/article/{int(target)}", value)) if target else None
-    if column in URL_COLUMNS and isinstance(value, str) and "://" in value:
+    if column in URL_COLUMNS and isinstance(value, str):
+        if web_href(value) is None:  # not a web address (a hostile redirect's javascript:…): text only
+            return Markup(f"<span class='not-a-link'>{escape(value)}</span>")
         page_id = _get(row, "page_id") if column == "url" else None
         timeline = (
             f"{base}/-/timeline/{page_id}"

@@ -3,7 +3,8 @@
 
 Rules:
 - archived text is only ever text: templates autoescape, and every HTML page is sent with a Content-Security-Policy
-  that allows no script at all and styles only from our own static file;
+  that allows no script at all and styles only from our own static file; a stored address is a link only when
+  it is an http(s) address (archive/reader/links.py), so a redirect to ``javascript:`` is text even without it;
 - a raw capture is never a page: it is sent as text/plain (or, with ?download=1, as an attachment) with nosniff
   and a sandboxing CSP, whatever type the court's server gave it;
 - an id not in the archive is a 404 page, a malformed parameter a 400 page, both in the reader's layout.
@@ -13,18 +14,23 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
+import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import sqlite_utils
 from datasette.utils.asgi import Request, Response
+from zstandard import ZstdError
 
 from archive import search as archive_search
+from archive.blobs import BlobError
 from archive.export.feed import atom_feed
 from archive.export.warc import capture_warc
 from archive.reader import data, diffs, labels
 from archive.reader.chart import weekly_svg
+from archive.reader.links import web_href
 from archive.store import get_blob
 
 PAGE_CSP = (
@@ -38,7 +44,7 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 RESULTS_PER_PAGE = 20
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_PAGE = 10**9  # as the CLI's --page: its offset stays far inside SQLite's integers
 
 
 class BadRequest(ValueError):
@@ -47,6 +53,10 @@ class BadRequest(ValueError):
 
 class Missing(LookupError):
     """The id asked for is not in this archive."""
+
+
+class Damaged(RuntimeError):
+    """Stored bytes that cannot be read (a blob rewritten by another tool): a 500 page saying so, not a trace."""
 
 
 View = Callable[[Request, Any], Awaitable[Response]]
@@ -70,6 +80,8 @@ def _reader_view(handler: Callable[[Request, Any, str], Awaitable[Response]]) ->
             return await _error(request, datasette, name, 404, str(exc))
         except BadRequest as exc:
             return await _error(request, datasette, name, 400, str(exc))
+        except Damaged as exc:
+            return await _error(request, datasette, name, 500, str(exc))
 
     return view
 
@@ -92,6 +104,7 @@ async def _page(
             "base": base,
             "css_url": datasette.urls.static_plugins("courtnews", "courtnews.css"),
             "labels": labels,
+            "web_href": web_href,  # the one rule for links made from stored addresses
         },
         request=request,
     )
@@ -102,12 +115,24 @@ async def _read(datasette: Any, name: str, fn: Callable[[sqlite_utils.Database],
     return await datasette.get_database(name).execute_fn(lambda conn: fn(sqlite_utils.Database(conn)))
 
 
-def _int(value: str | None, what: str, default: int | None = None) -> int:
+SQLITE_MAX_INT = 2**63 - 1  # no id beyond it can be in the archive, and SQLite cannot take it as a parameter
+_ASCII_NUMBER = re.compile(r"[0-9]{1,19}", re.ASCII)
+
+
+def _int(value: str | None, what: str, default: int | None = None, maximum: int = SQLITE_MAX_INT) -> int:
+    """The one parser of every numeric parameter of the reader's pages (ids in the path, page, limit, weeks):
+    ASCII digits only, from 1 to maximum, else BadRequest (a 400 page naming the parameter). Python's int()
+    and str.isdigit() accept far more (² and ١ are digits to them; a 20-digit id overflows SQLite), which
+    made 500 pages or read a different number than the one written."""
     if value in (None, "") and default is not None:
         return default
-    if not value or not value.isdigit():
-        raise BadRequest(f"{what} 应为正整数 ({what} must be a positive whole number), not {value!r}")
-    return int(value)
+    number = int(value) if value and _ASCII_NUMBER.fullmatch(value) else 0
+    if not 1 <= number <= maximum:
+        raise BadRequest(
+            f"{what} 应为 1 到 {maximum} 的整数 ({what} must be a whole number from 1 to {maximum}, "
+            f"in ASCII digits), not {value!r}"
+        )
+    return number
 
 
 def _paragraphs(text: str | None) -> list[str]:
@@ -210,11 +235,11 @@ def _filters(request: Request) -> archive_search.Filters:
         published_to=request.args.get("to") or None,
     )
     for label, value in (("from", filters.published_from), ("to", filters.published_to)):
-        if value and not _DATE.match(value):
+        if value and archive_search.calendar_date(value) is None:
             raise BadRequest(
                 f"{label} 应为日期 YYYY-MM-DD ({label} must be a date such as 2024-01-31), not {value!r}"
             )
-    if filters.year and not re.fullmatch(r"\d{4}", filters.year):
+    if filters.year and not re.fullmatch(r"[0-9]{4}", filters.year, re.ASCII):
         raise BadRequest(f"year 应为四位年份 (year must be four digits), not {filters.year!r}")
     return filters
 
@@ -222,7 +247,7 @@ def _filters(request: Request) -> archive_search.Filters:
 async def _search(request: Request, datasette: Any, name: str) -> Response:
     query = request.args.get("q", "").strip()
     filters = _filters(request)
-    page = _int(request.args.get("page"), "page", default=1)
+    page = _int(request.args.get("page"), "page", default=1, maximum=MAX_PAGE)
     results: archive_search.Results | None = None
     if query:
         offset = (page - 1) * RESULTS_PER_PAGE
@@ -277,7 +302,15 @@ async def _raw(request: Request, datasette: Any, name: str) -> Response:
 
     def read(db: sqlite_utils.Database) -> tuple[dict | None, bytes | None]:
         row = data.capture(db, capture_id)
-        return row, (get_blob(db, row["digest"]) if row and row["digest"] else None)
+        if not row or not row["digest"]:
+            return row, None
+        try:
+            return row, get_blob(db, row["digest"])
+        except (BlobError, ZstdError, zlib.error, sqlite3.Error, TypeError, ValueError) as exc:
+            raise Damaged(
+                f"抓取 {capture_id} 的原始字节无法读取 (the stored bytes of capture {capture_id} cannot be read: "
+                f"{type(exc).__name__}); run `courtnews verify` on the archive"
+            ) from None
 
     row, raw = await _read(datasette, name, read)
     if row is None or raw is None:
@@ -366,18 +399,19 @@ def search_box_location(datasette: Any, scope: dict) -> str | None:
     return datasette.urls.database(target[0]) + "/-/search?" + target[1]
 
 
+# an id segment is any text up to the next slash: _int decides, so /-/article/² is a 400 page, not a 404 or a 500
 _DB = r"^/(?P<database>[^/]+)/-/"
 ROUTES: list[tuple[str, View]] = [
-    (_DB + r"article/(?P<id>\d+)$", _reader_view(_article)),
-    (_DB + r"timeline/(?P<id>\d+)$", _reader_view(_timeline)),
+    (_DB + r"article/(?P<id>[^/]+)$", _reader_view(_article)),
+    (_DB + r"timeline/(?P<id>[^/]+)$", _reader_view(_timeline)),
     (_DB + r"timeline$", _reader_view(_timeline)),
-    (_DB + r"diff/(?P<a>\d+)/(?P<b>\d+)$", _reader_view(_diff)),
-    (_DB + r"diff/(?P<b>\d+)$", _reader_view(_diff)),
+    (_DB + r"diff/(?P<a>[^/]+)/(?P<b>[^/]+)$", _reader_view(_diff)),
+    (_DB + r"diff/(?P<b>[^/]+)$", _reader_view(_diff)),
     (_DB + r"diff$", _reader_view(_diff)),
     (_DB + r"search$", _reader_view(_search)),
     (_DB + r"courts$", _reader_view(_courts)),
     (_DB + r"court$", _reader_view(_court)),
-    (_DB + r"raw/(?P<id>\d+)$", _reader_view(_raw)),
-    (_DB + r"warc/(?P<id>\d+)$", _reader_view(_warc)),
+    (_DB + r"raw/(?P<id>[^/]+)$", _reader_view(_raw)),
+    (_DB + r"warc/(?P<id>[^/]+)$", _reader_view(_warc)),
     (_DB + r"feed\.atom$", _reader_view(_feed)),
 ]

@@ -269,3 +269,33 @@ def m012_search_character_counts(db: sqlite_utils.Database) -> None:
 
     db.execute("CREATE TABLE search_chars (char TEXT PRIMARY KEY, versions INTEGER NOT NULL) WITHOUT ROWID")
     recount_characters(db)
+
+
+@migrations()
+def m013_evidence_log(db: sqlite_utils.Database) -> None:
+    """The evidence log (archive/evidence/tables.py): leaves, subtree cache, signed checkpoints; the captures
+    an older archive holds are logged now, in capture order, and noted as logged late."""
+    from archive.evidence.rows import backfill
+    from archive.evidence.tables import create_evidence_tables
+
+    create_evidence_tables(db)
+    backfill(db)
+
+
+@migrations()
+def m014_search_index_nfkc(db: sqlite_utils.Database) -> None:
+    """The search index and search_chars rebuilt in Unicode NFKC form (archive/search.py): full-width digits
+    and letters (２０２３, ５Ｇ) were indexed as they were written, so 2023 and 5G did not find them. Only the
+    index is rewritten; every version's stored text stays as archived. Progress goes to the
+    ``courtnews.migrate`` log (a line per ten thousand versions; `courtnews migrate` shows it)."""
+    import logging
+
+    from archive.search import rebuild_index
+
+    log = logging.getLogger("courtnews.migrate")
+
+    def progress(done: int, total: int) -> None:
+        if done % 10_000 == 0 or done == total:
+            log.info("search index rebuilt in NFKC form for %d of %d versions", done, total)
+
+    rebuild_index(db, progress)

@@ -7,6 +7,7 @@ import json
 import sqlite_utils
 
 from archive.db import write_transaction
+from archive.evidence.record import log_version
 from archive.search import index_version, unindex_version
 from archive.store import ArticleFields, changed_fields, content_hash, utc_now
 
@@ -72,4 +73,5 @@ def apply_reextraction(db: sqlite_utils.Database, version_id: int, article: Arti
                 article.rules_hash,
             ],
         )
+        log_version(db, version_id, kind="reextracted")  # a bundle carries the text last logged
     return fields

@@ -8,6 +8,7 @@ structure (the current version, the search indexes) agrees with the versions the
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import zlib
 from collections.abc import Callable, Iterator
 
@@ -26,20 +27,50 @@ def _integrity(db: sqlite_utils.Database) -> Iterator[str]:
         yield f"foreign key: {row}"
 
 
+def _printable(exc: BaseException, width: int = 160) -> str:
+    """An error's message on one line a terminal can show (SQLite quotes the undecodable bytes it met)."""
+    text = "".join(c if c.isprintable() else "?" for c in str(exc))
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _blobs(db: sqlite_utils.Database) -> Iterator[str]:
     for row in db.query(
         "SELECT DISTINCT c.digest FROM captures c LEFT JOIN blobs b ON b.digest = c.digest "
         "WHERE c.digest IS NOT NULL AND b.digest IS NULL"
     ):
         yield f"capture bytes missing: {row['digest']}"
-    for row in db.query("SELECT digest FROM blobs"):
+    # typeof first: a blob rewritten as TEXT by another tool (CAST(data AS TEXT)) cannot even be fetched when
+    # its bytes are not UTF-8, so it is named from its type and never read
+    for row in db.query("SELECT digest, typeof(data) AS stored FROM blobs"):
+        if row["stored"] != "blob":
+            yield (
+                f"blob {row['digest']}: its bytes are stored as SQLite {row['stored']}, not a blob (rewritten by "
+                "another tool?); restore this row from a backup"
+            )
+            continue
         try:
             raw = get_blob(db, row["digest"])
-        except (KeyError, BlobError, ZstdError, zlib.error) as exc:
-            yield f"blob {row['digest']} cannot be read: {exc}"
+        except (KeyError, BlobError, ZstdError, zlib.error, sqlite3.Error, TypeError, ValueError) as exc:
+            # a delta whose base was rewritten fails on the base's row: still this blob that cannot be read
+            yield f"blob {row['digest']} cannot be read: {_printable(exc)}"
             continue
         if "sha256:" + hashlib.sha256(raw).hexdigest() != row["digest"]:
             yield f"blob {row['digest']} does not hash to its digest"
+
+
+def _text_columns(db: sqlite_utils.Database) -> Iterator[str]:
+    # an outside tool may rewrite a version's text as a BLOB or a number: the reader and the index read text
+    for row in db.query(
+        "SELECT id, typeof(title) AS title, typeof(body) AS body, typeof(comments) AS comments FROM versions "
+        "WHERE typeof(title) NOT IN ('text', 'null') OR typeof(body) NOT IN ('text', 'null') "
+        "OR typeof(comments) NOT IN ('text', 'null')"
+    ):
+        stored = ", ".join(
+            f"{name} as {row[name]}"
+            for name in ("title", "body", "comments")
+            if row[name] not in ("text", "null")
+        )
+        yield f"version {row['id']}: {stored}, not text (rewritten by another tool?); restore it from a backup"
 
 
 def _versions(db: sqlite_utils.Database) -> Iterator[str]:
@@ -83,6 +114,7 @@ CHECKS: dict[str, Callable[[sqlite_utils.Database], Iterator[str]]] = {
     "sqlite integrity and foreign keys": _integrity,
     "raw bytes present and hashing to their digest": _blobs,
     "versions numbered without gaps, current version, capture of the same page": _versions,
+    "version texts stored as text": _text_columns,
     "search index in step with versions": _search,
 }
 
@@ -92,9 +124,12 @@ def verify(db: sqlite_utils.Database, limit: int = 20) -> dict[str, list[str]]:
     report: dict[str, list[str]] = {}
     for name, check in CHECKS.items():
         found: list[str] = []
-        for problem in check(db):
-            found.append(problem)
-            if len(found) >= limit:
-                break
+        try:
+            for problem in check(db):
+                found.append(problem)
+                if len(found) >= limit:
+                    break
+        except Exception as exc:  # noqa: BLE001 - damage no check names must still be a finding, not a trace
+            found.append(f"this check could not finish ({type(exc).__name__}: {_printable(exc)})")
         report[name] = found
     return report

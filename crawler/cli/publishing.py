@@ -33,7 +33,10 @@ from crawler.cli.group import (
     help="Only versions (captures, for WARC) since a date (2024-01-01, Beijing time) or for a duration (7d).",
 )
 @click.option(
-    "--bom", is_flag=True, help="CSV only: start with a UTF-8 byte order mark, so Excel reads Chinese text."
+    "--bom",
+    is_flag=True,
+    help="CSV only, for Excel: start with a UTF-8 byte order mark (so Excel reads Chinese text), and make text "
+    "cells that start with = + - @, a tab or a carriage return text with a leading ' (never a live formula).",
 )
 @DB_OPTION
 @OUTPUT_OPTION

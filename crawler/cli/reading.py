@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -133,14 +132,21 @@ def diff(url: str, versions: tuple[int, ...], as_html: bool, db_path: str | None
 
 
 class Day(click.ParamType):
-    """A calendar date, YYYY-MM-DD (an article's publication date, compared as written)."""
+    """A real calendar date, YYYY-MM-DD in ASCII digits (an article's publication date, compared as written):
+    archive.search.calendar_date, the reader's check too, so 2024-13-45 is refused rather than finding nothing."""
 
     name = "date"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from archive.search import calendar_date
+
         text = str(value).strip()
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            self.fail(f"{text!r} is not a date such as 2024-01-31", param, ctx)
+        if calendar_date(text) is None:
+            self.fail(
+                f"{text!r} is not a date such as 2024-01-31 (a real calendar date, YYYY-MM-DD, in ASCII digits)",
+                param,
+                ctx,
+            )
         return text
 
 

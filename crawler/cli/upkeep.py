@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from datetime import timedelta
 
@@ -46,13 +47,23 @@ def migrate(db_path: str | None) -> None:
 
     Example: courtnews migrate --db /var/lib/courtnews/archive.db
     """
-    from archive.db import schema_steps_due
+    from archive.db import refuse_directory, schema_steps_due
 
     path = resolve_db_path(db_path)
+    refuse_directory(path)
     if not path.is_file():
         raise click.ClickException(f"{path}: no archive here; pass --db PATH")
     before = schema_steps_due(path)
-    open_archive(path).close()
+    # a step that rewrites a large structure (m013's search index) says how far it is, on standard error
+    progress = logging.StreamHandler(sys.stderr)
+    progress.setFormatter(logging.Formatter("%(message)s"))
+    steps_log = logging.getLogger("courtnews.migrate")
+    steps_log.addHandler(progress)
+    steps_log.setLevel(logging.INFO)
+    try:
+        open_archive(path).close()
+    finally:
+        steps_log.removeHandler(progress)
     click.echo(f"{path}: {len(before)} schema steps applied" + (f" ({', '.join(before)})" if before else ""))
 
 
@@ -78,7 +89,10 @@ def prune(db_path: str | None, older_than: str, vacuum: bool, dry_run: bool) -> 
     from archive.upkeep.maintenance import vacuum as run_vacuum
 
     keep = timedelta(seconds=parse_duration(older_than, "--older-than"))
+    from archive.db import refuse_directory
+
     path = resolve_db_path(db_path)
+    refuse_directory(path)
     if not path.is_file():
         raise click.ClickException(f"{path}: no archive here; pass --db PATH")
     db = open_archive(path)
@@ -104,11 +118,13 @@ def compact(db_path: str | None, vacuum: bool) -> None:
 
     Example: courtnews compact --db /var/lib/courtnews/archive.db
     """
+    from archive.db import refuse_directory
     from archive.upkeep.maintenance import compact as run_compact
     from archive.upkeep.maintenance import stored_captures
     from archive.upkeep.maintenance import vacuum as run_vacuum
 
     path = resolve_db_path(db_path)
+    refuse_directory(path)
     if not path.is_file():
         raise click.ClickException(f"{path}: no archive here; pass --db PATH")
     db = open_archive(path)

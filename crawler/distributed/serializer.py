@@ -13,6 +13,7 @@ from typing import Any
 ALLOWED = {
     ("crawler.pipeline.items", "Hop"),
     ("crawler.pipeline.items", "NotFoundSample"),
+    ("crawler.pipeline.items", "Connection"),
     ("copyreg", "_reconstructor"),
     ("builtins", "object"),
     ("builtins", "set"),

@@ -14,6 +14,16 @@ def utc_now() -> str:
 
 
 @dataclass
+class Connection:
+    """What the evidence log records of how a response came: the request's headers as sent, the peer's IP
+    address and the SHA-256 of the server's TLS certificate (None over plain HTTP)."""
+
+    request_headers: dict[str, str] = field(default_factory=dict)
+    peer_ip: str | None = None
+    tls_cert_sha256: str | None = None
+
+
+@dataclass
 class Hop:
     """A response that sent us elsewhere: an HTTP redirect, or a page whose meta refresh names another URL."""
 
@@ -24,6 +34,7 @@ class Hop:
     body: bytes = field(default=b"", repr=False)
     fetched_at: str = field(default_factory=utc_now)
     how: str = "redirect"  # redirect | meta refresh
+    connection: Connection = field(default_factory=lambda: Connection())
 
 
 @dataclass
@@ -65,3 +76,4 @@ class FetchedPage:
     not_found: NotFoundSample | None = None
     truncated: bool = False  # the connection ended before the announced length (Scrapy's dataloss flag)
     conditional: bool = False  # the request asked "changed since?" (If-None-Match / If-Modified-Since)
+    connection: Connection = field(default_factory=Connection)

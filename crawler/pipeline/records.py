@@ -322,6 +322,9 @@ def to_records(item: FetchedPage, verdicts: list[Verdict]) -> list[Recorded]:
                 reason=verdict.reason,
                 fetched_at=hop.fetched_at,
                 location=verdict.location or hop.location,
+                request_headers=hop.connection.request_headers,
+                peer_ip=hop.connection.peer_ip,
+                tls_cert_sha256=hop.connection.tls_cert_sha256,
             )
         else:
             capture = Capture(
@@ -336,6 +339,9 @@ def to_records(item: FetchedPage, verdicts: list[Verdict]) -> list[Recorded]:
                 fetched_at=item.fetched_at,
                 page_url=verdict.page_url,
                 suspect=verdict.suspect,
+                request_headers=item.connection.request_headers,
+                peer_ip=item.connection.peer_ip,
+                tls_cert_sha256=item.connection.tls_cert_sha256,
             )
         records.append(Recorded(capture, verdict.outcome, verdict.article))
     return records

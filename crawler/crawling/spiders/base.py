@@ -23,6 +23,7 @@ Rules:
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from collections.abc import AsyncIterator, Iterable
@@ -37,7 +38,7 @@ from twisted.python.failure import Failure
 from archive.urls import page_key
 from crawler.config.sources import Source
 from crawler.extract.rules.challenge import detect_challenge
-from crawler.pipeline.items import FetchedPage, Hop, NotFoundSample, utc_now
+from crawler.pipeline.items import Connection, FetchedPage, Hop, NotFoundSample, utc_now
 from crawler.pipeline.site_state import judge_site, soft_404_sample, visible_text
 
 RECORDED_STATUSES = list(range(300, 600))  # every non-2xx status reaches the callback
@@ -52,6 +53,25 @@ NEXT_PAGE_TEXT = (
 def failed_request(failure: Failure) -> Request:
     """The request a failure is about (Scrapy sets it on the failure it hands to an errback)."""
     return failure.request  # type: ignore[attr-defined]
+
+
+def connection_of(response: Response) -> Connection:
+    """The request's headers as sent, the peer's address and the server certificate's SHA-256."""
+    request = response.request
+    sent = (
+        {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in request.headers.items()}
+        if request is not None
+        else {}
+    )
+    cert_sha256 = None
+    if response.certificate is not None:
+        try:
+            der = response.certificate.dump()  # DER (ASN.1) by default
+            cert_sha256 = hashlib.sha256(der).hexdigest()
+        except Exception:  # noqa: BLE001 - a certificate we cannot serialise is recorded as unknown
+            cert_sha256 = None
+    peer = str(response.ip_address) if response.ip_address is not None else None
+    return Connection(sent, peer, cert_sha256)
 
 
 def response_headers(response: Response) -> dict[str, str]:
@@ -349,7 +369,13 @@ class SourceSpider(scrapy.Spider):
             how = "meta refresh"
         if location is not None:
             hop = Hop(
-                response.url, response.status, location, response_headers(response), response.body, how=how
+                response.url,
+                response.status,
+                location,
+                response_headers(response),
+                response.body,
+                how=how,
+                connection=connection_of(response),
             )
             follow = self._follow(meta, hop)
             if isinstance(follow, Request):
@@ -368,6 +394,7 @@ class SourceSpider(scrapy.Spider):
         item.fetched_at = utc_now()
         item.truncated = "dataloss" in response.flags
         item.conditional = bool(meta.get("conditional"))
+        item.connection = connection_of(response)
         item.not_found = self.not_found.get(urlsplit(response.url).netloc)
         yield item
 
