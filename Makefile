@@ -65,7 +65,7 @@ soak: $(STAMP)
 # the figures per module, then the lines the mutation-tested modules leave unrun (see CONTRIBUTING.md)
 COVERAGE_DIR := build/coverage
 # where a silent regression corrupts the archive or its trust: what `make mutation` mutates
-MUTATION_MODULES := archive/store.py crawler/pipeline/records.py crawler/pipeline/pipelines.py crawler/crawling/middlewares.py \
+MUTATION_MODULES := archive/store.py archive/content.py crawler/pipeline/records.py crawler/pipeline/pipelines.py crawler/crawling/middlewares.py \
   crawler/extract/rules/challenge.py crawler/extract/decode.py crawler/extract/rules/line_rules.py \
   crawler/extract/rules/spam_blocks.py crawler/extract/rules/node_rules.py crawler/service/scheduling.py crawler/service/daemon.py
 comma := ,
