@@ -13,7 +13,7 @@ from typing import TypeAlias
 
 from lxml import html as lxml_html
 
-from crawler.extract.node_rules import link_density
+from crawler.extract.rules.node_rules import link_density
 
 HtmlElement: TypeAlias = lxml_html.HtmlElement
 SENTENCE_PUNCT = re.compile(r"[，。！？；：、“”,.!?;]")
