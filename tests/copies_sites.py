@@ -240,7 +240,7 @@ def build_sites(root: Path, stories: list[Story], copied: int | None = None) -> 
         number = index + 1
         pages = {"court": (story.title, story.date, COURT, story.paragraphs)}
         if index < copied:
-            keep = len(story.paragraphs) - max(1, len(story.paragraphs) // 3)
+            keep = max(1, len(story.paragraphs) - max(1, len(story.paragraphs) // 3))
             pages["portal"] = (story.title, _later(story.date, 1), COURT, story.paragraphs)
             pages["platform"] = (story.title, story.date, COURT, [*story.paragraphs, SPAM])
             farm_title = f"震惊！{story.title[len(COURT) :]}，网友炸锅了"

@@ -192,3 +192,17 @@ def test_a_new_title_is_the_first_text_added(tmp_path: Path) -> None:
     db = open_archive(tmp_path / "a.db")
     result = divergence(db, _member(1, "court"), _member(2, "farm", title="震惊！新标题"))
     assert result.added == ["震惊！新标题"] and result.in_a_word == "改了标题"
+
+
+def test_a_paragraph_the_original_repeats_is_cut_once_when_the_copy_keeps_one(tmp_path: Path) -> None:
+    """A heading the original has twice (讨论) and a line repeated at its end: the copy that cut the end
+    kept their first occurrences, and the cut ones are still named."""
+    db = open_archive(tmp_path / "a.db")
+    ps = STORIES[0].paragraphs
+    line = ps[1]
+    original = [*ps[:3], "讨论", *ps[3:5], "讨论", line]
+    copy = original[:6]
+    result = divergence(
+        db, _member(1, "court", body="\n".join(original)), _member(2, "farm", body="\n".join(copy))
+    )
+    assert result.missing == ["讨论", line] and result.in_a_word == "删去最后 2 段"

@@ -250,6 +250,8 @@ def choose_original(
 
 # ---------------------------------------------------------------- divergence
 def _kept(paragraph: str, grams: U64, reduced: str) -> bool:
+    """Whether a paragraph is in a text (given as its 5-grams and reduced text): half its 5-grams are, or,
+    shorter than a 5-gram, it is a substring."""
     part = reduce_text(paragraph)
     if not part:
         return True
@@ -258,14 +260,42 @@ def _kept(paragraph: str, grams: U64, reduced: str) -> bool:
     return share_in(part, grams) >= FOUND
 
 
+def _missing(original: list[str], copy: list[str]) -> list[int]:
+    """The indexes of the original's paragraphs the copy lacks. A copy paragraph holds an original one when
+    it has half its 5-grams (a paragraph of a few characters, such as the heading 讨论: when it is that
+    paragraph). Each copy paragraph holds as much of the original as its own length, once: a paragraph the
+    original has twice (a repeated heading, a repeated line) and the copy once is cut once; a copy paragraph
+    that merged two of the original's holds both. Matched against single paragraphs, not the whole text, so
+    a cut paragraph whose words recur elsewhere in the copy is still cut."""
+    pool = [(r, gram_hashes(r)) for r in map(reduce_text, copy)]
+    room = [max(len(grams), len(r)) * 1.1 for r, grams in pool]
+    missing = []
+    for index, paragraph in enumerate(original):
+        part = reduce_text(paragraph)
+        if not part:
+            continue
+        grams = gram_hashes(part)
+        size = max(len(grams), len(part))
+        for at, (reduced, copy_grams) in enumerate(pool):
+            if room[at] < size:
+                continue
+            short = len(part) < 2 * GRAM
+            if (part == reduced) if short else share_in(part, copy_grams) >= FOUND:
+                room[at] -= size
+                break
+        else:
+            missing.append(index)
+    return missing
+
+
 def divergence(db: sqlite_utils.Database, original: Member, member: Member) -> Copy:
     """What the copy changed: the original's paragraphs it lacks, the text it adds (a new title first), the
     junk blocks extraction removed from it; with the pair's containment and similarity (formulaic paragraphs
     left out, as when judged)."""
-    copy_reduced, original_reduced = reduce_text(member.body), reduce_text(original.body)
-    copy_grams, original_grams = gram_hashes(copy_reduced), gram_hashes(original_reduced)
+    original_reduced = reduce_text(original.body)
+    original_grams = gram_hashes(original_reduced)
     paras = paragraphs(original.body)
-    missing_at = [i for i, p in enumerate(paras) if not _kept(p, copy_grams, copy_reduced)]
+    missing_at = _missing(paras, paragraphs(member.body))
     cut_end = bool(missing_at) and missing_at == list(range(len(paras) - len(missing_at), len(paras)))
     retitled = bool(member.title) and reduce_text(member.title) != reduce_text(original.title)
     added = [member.title] if retitled else []

@@ -29,7 +29,7 @@ from archive.copies.signature import (
 )
 
 CONFIRM = 0.5
-MIN_COMMON = 40
+MIN_COMMON = 24
 MAX_CANDIDATES = 50
 
 

@@ -149,12 +149,20 @@ class Signature:
 
 
 def signature(body: str | None) -> Signature | None:
-    """The body's LSH band keys and paragraph hashes; None when it has no 5-gram (nothing to compare)."""
-    grams = gram_hashes(reduce_text(body))
+    """The body's LSH band keys, paragraph hashes and neighbour pairs; None when it has no 5-gram (nothing
+    to compare). Each paragraph is reduced once; the text is their reductions joined (reduction drops line
+    breaks, so this is reduce_text of the whole body)."""
+    reduced = [reduce_text(p) for p in paragraphs(body)]
+    grams = gram_hashes("".join(reduced))
     mins = minhash(grams)
     if mins is None:
         return None
-    return Signature(band_keys(mins), paragraph_hashes(body), neighbours(body), len(grams))
+    hashes = [paragraph_hash(r) for r in reduced if len(r) >= MIN_PARAGRAPH]
+    pairs = set()
+    for a, b in zip(hashes, hashes[1:], strict=False):
+        if a != b:
+            pairs |= {(a, b), (b, a)}
+    return Signature(band_keys(mins), list(dict.fromkeys(hashes)), pairs, len(grams))
 
 
 def kept_text(body: str | None, leave_out: set[int]) -> str:
