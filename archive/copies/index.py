@@ -21,9 +21,8 @@ from archive.copies.signature import (
     Signature,
     containment,
     formulaic,
-    gram_hashes,
     jaccard,
-    kept_text,
+    kept_grams,
     paragraph_hashes,
     signature,
 )
@@ -133,7 +132,7 @@ def left_out(db: sqlite_utils.Database, *bodies: str | None) -> set[int]:
 def measure(db: sqlite_utils.Database, a: str | None, b: str | None) -> tuple[Judgement, int]:
     """The pair's containment and similarity with formulaic paragraphs left out, and the 5-grams shared."""
     leave = left_out(db, a, b)
-    grams_a, grams_b = gram_hashes(kept_text(a, leave)), gram_hashes(kept_text(b, leave))
+    grams_a, grams_b = kept_grams(a, leave), kept_grams(b, leave)
     share = containment(grams_a, grams_b)
     shared = round(share * min(len(grams_a), len(grams_b)))
     return Judgement(round(share, 3), round(jaccard(grams_a, grams_b), 3)), shared

@@ -20,6 +20,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -130,12 +131,7 @@ def paragraph_hash(reduced: str) -> int:
 
 def paragraph_hashes(body: str | None) -> list[int]:
     """The distinct hashes of the body's paragraphs long enough to be judged (``MIN_PARAGRAPH``)."""
-    seen: dict[int, None] = {}
-    for paragraph in paragraphs(body):
-        reduced = reduce_text(paragraph)
-        if len(reduced) >= MIN_PARAGRAPH:
-            seen[paragraph_hash(reduced)] = None
-    return list(seen)
+    return list(dict.fromkeys(h for _, h in parsed(body or "") if h is not None))
 
 
 @dataclass(frozen=True)
@@ -165,14 +161,31 @@ def signature(body: str | None) -> Signature | None:
     return Signature(band_keys(mins), list(dict.fromkeys(hashes)), pairs, len(grams))
 
 
-def kept_text(body: str | None, leave_out: set[int]) -> str:
-    """The reduced body without the paragraphs whose hash is in leave_out (the formulaic ones)."""
-    kept = []
+@lru_cache(maxsize=512)
+def parsed(body: str) -> tuple[tuple[str, int | None], ...]:
+    """The body's paragraphs reduced, each with its hash (None when too short to have one). Cached: a new
+    version is judged against each of its candidates, and a group's texts against each other."""
+    out = []
     for paragraph in paragraphs(body):
         reduced = reduce_text(paragraph)
-        if len(reduced) < MIN_PARAGRAPH or paragraph_hash(reduced) not in leave_out:
-            kept.append(reduced)
-    return "".join(kept)
+        out.append((reduced, paragraph_hash(reduced) if len(reduced) >= MIN_PARAGRAPH else None))
+    return tuple(out)
+
+
+def kept_text(body: str | None, leave_out: set[int]) -> str:
+    """The reduced body without the paragraphs whose hash is in leave_out (the formulaic ones)."""
+    return "".join(reduced for reduced, h in parsed(body or "") if h is None or h not in leave_out)
+
+
+@lru_cache(maxsize=512)
+def _kept_grams(body: str, leave_out: frozenset[int]) -> U64:
+    return gram_hashes(kept_text(body, set(leave_out)))
+
+
+def kept_grams(body: str | None, leave_out: set[int]) -> U64:
+    """gram_hashes(kept_text(body, leave_out)), cached on the paragraphs of leave_out the body has."""
+    own = frozenset(h for _, h in parsed(body or "") if h is not None and h in leave_out)
+    return _kept_grams(body or "", own)
 
 
 def containment(a: U64, b: U64) -> float:
