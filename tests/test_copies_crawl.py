@@ -96,3 +96,31 @@ def test_an_unknown_url_is_one_line_naming_it(crawled) -> None:
     )
     assert result.exit_code == 1
     assert "http://127.0.0.1:9/x: not in the archive" in result.output and "Traceback" not in result.output
+
+
+def test_the_saved_groups_are_a_datasette_table_with_facets_and_canned_queries(crawled) -> None:
+    import asyncio
+
+    from datasette.app import Datasette
+
+    from crawler.serve import DATASETTE_SETTINGS, datasette_metadata
+
+    db, sources, placements = crawled
+    _copies(db, sources, "--rebuild")
+
+    async def go(path: str) -> dict:
+        ds = Datasette([str(db)], metadata=datasette_metadata(db), settings=DATASETTE_SETTINGS)
+        await ds.invoke_startup()
+        response = await ds.client.get(path)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    copied = [p for p in placements if len(p.paths) > 1]
+    table = asyncio.run(go("/archive/copy_groups.json?_facet=role&_facet=source&_shape=objects&_size=max"))
+    roles = {f["value"]: f["count"] for f in table["facet_results"]["role"]["results"]}
+    assert roles == {"original": len(copied), "copy": 3 * len(copied)}
+    cut = asyncio.run(go("/archive/copies_that_cut.json?_shape=objects"))["rows"]
+    assert {r["source"] for r in cut} == {"farm"} and len(cut) == len(copied)
+    assert all(r["divergence"].startswith("删去最后") for r in cut)
+    many = asyncio.run(go("/archive/copied_by_many.json?_shape=objects"))["rows"]
+    assert {r["source"] for r in many} == {"court"} and len(many) == len(copied)
