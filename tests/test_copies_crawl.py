@@ -124,3 +124,16 @@ def test_the_saved_groups_are_a_datasette_table_with_facets_and_canned_queries(c
     assert all(r["divergence"].startswith("删去最后") for r in cut)
     many = asyncio.run(go("/archive/copied_by_many.json?_shape=objects"))["rows"]
     assert {r["source"] for r in many} == {"court"} and len(many) == len(copied)
+
+
+def test_rebuild_reports_its_progress_on_stderr_and_keeps_stdout_for_the_groups(crawled) -> None:
+    db, sources, _ = crawled
+    result = CliRunner().invoke(copies, ["--db", str(db), "--sources", str(sources), "--json", "--rebuild"])
+    assert result.exit_code == 0, result.output
+    versions = sum(1 for line in result.stderr.splitlines() if line.startswith("copies: signed"))
+    assert (
+        versions >= 1
+        and "copies: linked" in result.stderr
+        and "groups, saved to copy_groups" in result.stderr
+    )
+    assert json.loads(result.stdout)["groups"]
