@@ -3,6 +3,7 @@ learned from the archive, the rules that choose the original, and what a copy ch
 
 from __future__ import annotations
 
+from dataclasses import replace as _replace
 from pathlib import Path
 
 import pytest
@@ -142,6 +143,9 @@ CUT = "\n".join(STORIES[0].paragraphs[:4])
         # 1. credit: the portal names the second court as its source, outranking the first court's tier tie
         ([_member(1, "court"), _member(2, "court2"), _member(3, "portal", source_name="北川县人民法院")],
          (2, "credit")),
+        # a canonical link naming another member's page credits it, whatever the tiers
+        ([_member(1, "court"), _member(2, "farm"), _replace(_member(3, "portal"), canonical="http://farm.example/2")],
+         (2, "credit")),
         # a court's own 澎湃号 carries the court's name as its own: naming it credits nobody else
         ([_member(1, "platform", source_name="青川县人民法院"), _member(2, "court", source_name="青川县人民法院")],
          (2, "publisher")),
@@ -161,7 +165,7 @@ CUT = "\n".join(STORIES[0].paragraphs[:4])
         # and when everything ties, the page captured first
         ([_member(1, "farm", first_seen="2024-05-02T00:00:00Z"), _member(2, "farm")], (2, "first captured")),
     ],
-    ids=["credit", "own-name", "tier", "date", "date-after-capture", "month-date", "containment", "first-seen"],
+    ids=["credit", "canonical", "own-name", "tier", "date", "date-after-capture", "month-date", "containment", "first-seen"],
 )  # fmt: skip
 def test_the_original_is_chosen_by_the_stated_rules_in_order(members, expected) -> None:
     assert _original(members) == expected

@@ -6,7 +6,8 @@ each applied to the members the previous ones left (the first rule that leaves o
 reason is the group's ``why``):
 
 1. credit: a member that other members name as their source (a 来源/转自/稿源 line, or the extracted source
-   name, naming its court or its site's host) and that names no other member;
+   name, naming its court or its site's host; or a rel=canonical link to its page) and that names no other
+   member;
 2. publisher authority: a court's own site (tier 1), then court.gov.cn / chinacourt (2), then platform
    accounts (3), then anything else (4), as the sources declare (``publisher_tier``) or their family implies;
 3. the earliest publication date given to the day that is not later than our first capture of the page
@@ -31,6 +32,9 @@ from archive.copies.signature import GRAM, U64, containment, gram_hashes, paragr
 TIERS = {1: "a court's own site", 2: "court.gov.cn / chinacourt", 3: "a platform account", 4: "another site"}
 OTHER_TIER = 4
 FOUND = 0.5  # a paragraph is kept by a text when half its 5-grams are in it
+# archive/store.py files a capture under its own address when its rel=canonical names another site's page,
+# and says so in the capture's reason
+_CANONICAL = re.compile(r"rel=canonical (\S+) ignored")
 _CREDIT = re.compile(r"(?:来源|转自|稿源|转载自|原文来源|本文来源|source)\s*[:：]\s*(.+)", re.IGNORECASE)
 
 
@@ -55,6 +59,7 @@ class Member:
     first_seen: str
     source_name: str | None
     removed_blocks: list[dict[str, str]]
+    canonical: str | None = None  # the rel=canonical address its capture named, when not this page's
 
 
 @dataclass
@@ -124,16 +129,31 @@ def _members(db: sqlite_utils.Database, version_ids: Iterable[int]) -> dict[int,
     marks = ", ".join("?" for _ in ids)
     rows = db.execute(
         "SELECT v.id, v.page_id, p.url, p.source, v.title, v.body, v.published, v.published_precision, "
-        f"p.first_seen, v.source_name, v.removed_blocks FROM versions AS v JOIN pages AS p ON p.id = v.page_id "
+        "p.first_seen, v.source_name, v.removed_blocks, c.reason FROM versions AS v "
+        "JOIN pages AS p ON p.id = v.page_id LEFT JOIN captures AS c ON c.id = v.capture_id "
         f"WHERE v.id IN ({marks})",
         ids,
     ).fetchall()
     members = {}
     for row in rows:
-        version_id, page_id, url, source, title, body, published, precision, first_seen, named, removed = row
+        (
+            version_id,
+            page_id,
+            url,
+            source,
+            title,
+            body,
+            published,
+            precision,
+            first_seen,
+            named,
+            removed,
+            why,
+        ) = row
+        canonical = _CANONICAL.search(why or "")
         members[version_id] = Member(
             version_id, page_id, url, source, title or "", body or "", published, precision, first_seen, named,
-            json.loads(removed) if removed else [],
+            json.loads(removed) if removed else [], canonical.group(1) if canonical else None,
         )  # fmt: skip
     return members
 
@@ -176,12 +196,23 @@ def _names(member: Member, publishers: Mapping[str, Publisher]) -> list[str]:
 def _credited(members: list[Member], publishers: Mapping[str, Publisher]) -> dict[int, list[Member]]:
     """version id -> the other members whose credit line names it. A name the crediting member has itself
     (a court's own site and its 澎湃号 both carry the court's name) names neither."""
+    from archive.urls import page_key
+
     named: dict[int, list[Member]] = {m.version_id: [] for m in members}
     for m in members:
+        if m.canonical:  # a canonical link naming another member's page is a credit to it
+            for n in members:
+                if n is not m and page_key(n.url) == page_key(m.canonical):
+                    named[n.version_id].append(m)
         text, own = _credits(m), set(_names(m, publishers))
         for n in members:
             others = [name for name in _names(n, publishers) if name not in own]
-            if n is not m and n.source != m.source and any(name in text for name in others):
+            if (
+                n is not m
+                and n.source != m.source
+                and any(name in text for name in others)
+                and m not in named[n.version_id]
+            ):
                 named[n.version_id].append(m)
     return named
 
