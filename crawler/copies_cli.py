@@ -101,7 +101,7 @@ def copies(
         from archive import open_archive
         from archive.copies.index import rebuild_copies
 
-        db = open_archive(path)  # migrates: the copies tables are made by m016_copies
+        db = open_archive(path)  # migrates: the copies tables are made by m017_copies
         with write_transaction(db):
             pairs = rebuild_copies(db, _progress)
             groups = find_groups(db, known)

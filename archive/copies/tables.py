@@ -1,4 +1,4 @@
-"""The copies tables (made by migration m016_copies; filled as versions are written, or by `copies --rebuild`).
+"""The copies tables (made by migration m017_copies; filled as versions are written, or by `copies --rebuild`).
 
 - ``copy_signatures``: the version of each page whose text is indexed (its newest with text), its 5-gram count;
 - ``copy_bands``: the version's LSH band keys (archive/copies/signature.py), indexed by key: the versions
