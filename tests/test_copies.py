@@ -210,3 +210,30 @@ def test_a_paragraph_the_original_repeats_is_cut_once_when_the_copy_keeps_one(tm
         db, _member(1, "court", body="\n".join(original)), _member(2, "farm", body="\n".join(copy))
     )
     assert result.missing == ["讨论", line] and result.in_a_word == "删去最后 2 段"
+
+
+def _write(db, run: int, url: str, body: str) -> None:
+    """A version written as a crawl writes it (archive.store.record), which indexes it for copies."""
+    from archive.model import ArticleFields, Capture
+    from archive.store import record
+
+    record(db, run, Capture(url=url, source=url.split("/")[2], status=200, raw=url.encode()), "article",
+           ArticleFields(title="标题", body=body))  # fmt: skip
+
+
+@pytest.mark.parametrize("kept", [1.0, 2 / 3, 1 / 2, 1 / 3])
+def test_a_copy_keeping_part_of_the_article_is_linked_as_it_is_written(kept: float, tmp_path: Path) -> None:
+    from archive.runs import start_run
+
+    db = open_archive(tmp_path / "a.db")
+    run = start_run(db, "court")
+    for n, story in enumerate(STORIES[1:]):  # unrelated articles around it
+        _write(db, run, f"http://court.example/{n}", "\n".join(story.paragraphs))
+    _write(db, run, "http://court.example/original", ARTICLE)
+    ps = STORIES[0].paragraphs
+    _write(db, run, "http://farm.example/copy", "\n".join([*ps[: max(1, round(len(ps) * kept))], SPAM]))
+    pairs = db.execute(
+        "SELECT pa.url, pb.url FROM copy_pairs JOIN versions AS a ON a.id = version_a JOIN versions AS b "
+        "ON b.id = version_b JOIN pages AS pa ON pa.id = a.page_id JOIN pages AS pb ON pb.id = b.page_id"
+    ).fetchall()
+    assert pairs == [("http://court.example/original", "http://farm.example/copy")]

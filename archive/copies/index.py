@@ -4,7 +4,8 @@ Rules:
 - only a page's newest version with text is indexed: a new version of a page replaces the old one's
   signature, bands and pairs (copies are about what each site shows now; removals keep the last text);
 - the candidates of a version are the versions of other pages sharing a band key with it, at most
-  MAX_CANDIDATES of them, those sharing most bands first;
+  MAX_CANDIDATES of them, those sharing most bands first; those whose stored MinHash values agree with its
+  own on fewer than ESTIMATE_FLOOR of them are dropped before the exact judgement;
 - a pair is a copy when, the paragraphs formulaic for either text left out, the smaller text's 5-grams lie
   in the larger's for at least CONFIRM of them and at least MIN_COMMON 5-grams are shared (a short notice
   that happens to fit inside a long article is not its copy).
@@ -20,6 +21,7 @@ import sqlite_utils
 from archive.copies.signature import (
     Signature,
     containment,
+    estimate,
     formulaic,
     jaccard,
     kept_grams,
@@ -28,6 +30,9 @@ from archive.copies.signature import (
 )
 
 CONFIRM = 0.5
+# a candidate whose signature agrees with the version's on fewer than this share of values is not judged:
+# a copy that kept a tenth of a text (or a text that is a tenth of the copy) still passes
+ESTIMATE_FLOOR = 0.1
 MIN_COMMON = 24
 MAX_CANDIDATES = 50
 
@@ -83,8 +88,8 @@ def store_signature(db: sqlite_utils.Database, version_id: int, page_id: int, si
     if sig is None:
         return
     db.execute(
-        "INSERT INTO copy_signatures (version_id, page_id, grams) VALUES (?, ?, ?)",
-        [version_id, page_id, sig.grams],
+        "INSERT INTO copy_signatures (version_id, page_id, grams, minhash) VALUES (?, ?, ?, ?)",
+        [version_id, page_id, sig.grams, sig.mins],
     )
     db.conn.executemany(
         "INSERT OR IGNORE INTO copy_bands (band_key, version_id) VALUES (?, ?)",
@@ -154,7 +159,20 @@ def _body(db: sqlite_utils.Database, version_id: int) -> str | None:
 def link(db: sqlite_utils.Database, version_id: int, body: str | None, older_only: bool = False) -> int:
     """Judge the version against its candidates and store the copies found; how many."""
     found = 0
-    for other in candidates(db, version_id, older_only):
+    others = candidates(db, version_id, older_only)
+    if not others:
+        return 0
+    marks = ", ".join("?" for _ in others)
+    stored = dict(
+        db.execute(
+            f"SELECT version_id, minhash FROM copy_signatures WHERE version_id IN (?, {marks})",
+            [version_id, *others],
+        ).fetchall()
+    )
+    mine = stored.get(version_id) or b""
+    for other in others:
+        if mine and stored.get(other) and estimate(mine, stored[other]) < ESTIMATE_FLOOR:
+            continue
         verdict = judge(db, body, _body(db, other))
         if verdict is None:
             continue

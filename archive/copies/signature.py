@@ -142,6 +142,7 @@ class Signature:
     paragraphs: list[int]
     neighbours: set[tuple[int, int]]
     grams: int
+    mins: bytes = b""  # the 128 MinHash values, low 32 bits each, little-endian (``estimate``)
 
 
 def signature(body: str | None) -> Signature | None:
@@ -158,7 +159,16 @@ def signature(body: str | None) -> Signature | None:
     for a, b in zip(hashes, hashes[1:], strict=False):
         if a != b:
             pairs |= {(a, b), (b, a)}
-    return Signature(band_keys(mins), list(dict.fromkeys(hashes)), pairs, len(grams))
+    packed = (mins & np.uint64(0xFFFFFFFF)).astype("<u4").tobytes()
+    return Signature(band_keys(mins), list(dict.fromkeys(hashes)), pairs, len(grams), packed)
+
+
+def estimate(a: bytes, b: bytes) -> float:
+    """The Jaccard similarity two stored signatures estimate: the share of their MinHash values that agree
+    (0 when either is missing)."""
+    if not a or len(a) != len(b):
+        return 0.0
+    return float((np.frombuffer(a, dtype="<u4") == np.frombuffer(b, dtype="<u4")).mean())
 
 
 @lru_cache(maxsize=512)

@@ -1,6 +1,7 @@
 """The copies tables (made by migration m017_copies; filled as versions are written, or by `copies --rebuild`).
 
-- ``copy_signatures``: the version of each page whose text is indexed (its newest with text), its 5-gram count;
+- ``copy_signatures``: the version of each page whose text is indexed (its newest with text), its 5-gram count
+  and its MinHash values (512 bytes);
 - ``copy_bands``: the version's LSH band keys (archive/copies/signature.py), indexed by key: the versions
   that share a key with a new one are its candidates;
 - ``copy_page_paragraphs`` and ``copy_paragraphs``: which pages hold each paragraph, and how many (a
@@ -30,7 +31,7 @@ COPY_TABLES = (
 def create_copy_tables(db: sqlite_utils.Database) -> None:
     db.execute(
         "CREATE TABLE copy_signatures (version_id INTEGER PRIMARY KEY, page_id INTEGER NOT NULL, "
-        "grams INTEGER NOT NULL)"
+        "grams INTEGER NOT NULL, minhash BLOB)"
     )
     db.execute("CREATE INDEX copy_signatures_page ON copy_signatures (page_id)")
     db.execute(
