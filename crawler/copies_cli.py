@@ -73,6 +73,7 @@ def _progress(stage: str, done: int, total: int) -> None:
 @click.option("--source", "source_slug", default=None, help="Only groups with a member from this source.")
 @click.option("--json", "as_json", is_flag=True, help='Print one JSON object: {"groups": [...]}.')
 @click.option("--rebuild", is_flag=True, help="Recompute the copies index for the whole archive first (progress on stderr), and save the groups to the copy_groups table.")  # fmt: skip
+@click.option("--save", is_flag=True, help="Save every group found to the copy_groups table (what the reader shows), without recomputing the index.")  # fmt: skip
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
               help="Archive file (default: $COURTNEWS_DB or data/archive.db).")  # fmt: skip
 @click.option("--sources", "sources_path", type=click.Path(dir_okay=False), default=None,
@@ -82,6 +83,7 @@ def copies(
     source_slug: str | None,
     as_json: bool,
     rebuild: bool,
+    save: bool,
     db_path: str | None,
     sources_path: str | None,
 ) -> None:
@@ -94,6 +96,8 @@ def copies(
         known = publishers(load_sources(sources_path))
     except SourcesError as exc:
         raise click.ClickException(str(exc)) from None
+    if save and (url or source_slug):
+        raise click.ClickException("--save stores every group: leave out --url and --source")
     path = resolve_db_path(db_path)
     if not path.is_file():
         raise click.ClickException(f"{path}: no archive here; pass --db PATH")
@@ -107,6 +111,12 @@ def copies(
             groups = find_groups(db, known)
             save_groups(db, groups, utc_now())
         click.echo(f"copies: {pairs} pairs of copies, {len(groups)} groups, saved to copy_groups", err=True)
+    elif save:
+        from archive import open_archive
+
+        db = open_archive(path)
+        with write_transaction(db):
+            save_groups(db, find_groups(db, known), utc_now())
     else:
         db = open_reader(path)
         if not has_copies_index(db):

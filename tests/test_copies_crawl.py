@@ -137,3 +137,16 @@ def test_rebuild_reports_its_progress_on_stderr_and_keeps_stdout_for_the_groups(
         and "groups, saved to copy_groups" in result.stderr
     )
     assert json.loads(result.stdout)["groups"]
+
+
+def test_save_refreshes_the_groups_table_and_refuses_a_partial_listing(crawled) -> None:
+    db, sources, placements = crawled
+    base = ["--db", str(db), "--sources", str(sources)]
+    assert CliRunner().invoke(copies, [*base, "--save"]).exit_code == 0
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        originals = conn.execute("SELECT COUNT(*) FROM copy_groups WHERE role = 'original'").fetchone()[0]
+    assert originals == sum(1 for p in placements if len(p.paths) > 1)
+    refused = CliRunner().invoke(copies, [*base, "--save", "--source", "farm"])
+    assert refused.exit_code == 1 and "--save stores every group" in refused.output

@@ -9,7 +9,7 @@
   and ``copy_paragraph_neighbours``: which paragraphs have stood next to each (``contexts`` counts them);
 - ``copy_pairs``: the candidate pairs confirmed by containment when written (re-judged when groups are read,
   since what is formulaic is learned as the archive grows);
-- ``copy_groups``: the groups as the last `courtnews copies --rebuild` (or `--save`) found them, one row a
+- ``copy_groups``: the groups as the last `courtnews copies --rebuild` or `--save` found them, one row a
   member, for the reader's facets.
 """
 
