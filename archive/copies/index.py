@@ -58,17 +58,21 @@ def _count_paragraphs(
 ) -> None:
     """Add the page to the page count of each paragraph it did not hold yet, and each new neighbour to the
     paragraph's context count."""
-    for paragraph, neighbour in sorted(pairs):
-        cursor = db.execute(
-            "INSERT OR IGNORE INTO copy_paragraph_neighbours (hash, neighbour) VALUES (?, ?)",
-            [paragraph, neighbour],
-        )
-        if cursor.rowcount == 1:
+    if pairs:
+        sources = sorted({a for a, _ in pairs})
+        marks = ", ".join("?" for _ in sources)
+        known = set(
             db.execute(
-                "INSERT INTO copy_paragraphs (hash, pages, contexts) VALUES (?, 0, 1) "
-                "ON CONFLICT (hash) DO UPDATE SET contexts = contexts + 1",
-                [paragraph],
-            )
+                f"SELECT hash, neighbour FROM copy_paragraph_neighbours WHERE hash IN ({marks})", sources
+            ).fetchall()
+        )
+        fresh = sorted(pairs - known)
+        db.conn.executemany("INSERT INTO copy_paragraph_neighbours (hash, neighbour) VALUES (?, ?)", fresh)
+        db.conn.executemany(
+            "INSERT INTO copy_paragraphs (hash, pages, contexts) VALUES (?, 0, 1) "
+            "ON CONFLICT (hash) DO UPDATE SET contexts = contexts + 1",
+            [(a,) for a, _ in fresh],
+        )
     held = {
         row[0] for row in db.execute("SELECT hash FROM copy_page_paragraphs WHERE page_id = ?", [page_id])
     }
