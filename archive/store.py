@@ -234,6 +234,10 @@ def _insert_version(
     if kind in ("changed", "restored"):  # what kind of edit it is (archive/edits.py), same transaction
         classify_written(db, int(cursor.lastrowid or 0))
     index_version(db, int(cursor.lastrowid or 0), row.get("title"), row.get("body"), row.get("comments"))  # type: ignore[arg-type]
+    if article is not None:  # the copies index (archive/copies): this text joins or starts a group
+        from archive.copies.index import index_copies  # numpy, loaded only by a process that writes
+
+        index_copies(db, int(cursor.lastrowid or 0), page_id, article.body)
     db.execute("UPDATE pages SET current_version = ? WHERE id = ?", [number, page_id])
 
 

@@ -323,3 +323,12 @@ def m016_version_edits(db: sqlite_utils.Database) -> None:
     from archive.edits import create_edit_tables
 
     create_edit_tables(db)
+
+
+@migrations()
+def m017_copies(db: sqlite_utils.Database) -> None:
+    """The copies index and groups (archive/copies/tables.py), empty: `courtnews copies --rebuild` fills them
+    for the versions written before (new versions are indexed as they are written)."""
+    from archive.copies.tables import create_copy_tables
+
+    create_copy_tables(db)

@@ -59,6 +59,9 @@ class Source:
     api_url: str | None = None  # 澎湃号 list API (overridable for tests)
     download_delay: float | None = None  # seconds between requests to the site
     notes: str | None = None  # free text for the people who maintain the file
+    # who publishes here, for choosing the original among copies (crawler/copies_cli.py): court (a court's
+    # own site), portal (court.gov.cn, chinacourt), platform (澎湃号, WeChat), other; default by family
+    publisher_tier: str | None = None
 
     def allows(self, url: str) -> bool:
         """http/https on an allowed host; a URL that does not parse (``http://[::1/``, a port over 65535),
@@ -226,6 +229,15 @@ def _delay(value: object, where: str) -> float:
     return float(value)
 
 
+PUBLISHER_TIERS = ("court", "portal", "platform", "other")
+
+
+def _publisher_tier(value: object, where: str) -> str:
+    if value not in PUBLISHER_TIERS:
+        raise SourcesError(f"{where} must be one of {', '.join(PUBLISHER_TIERS)} (got {value!r})")
+    return str(value)
+
+
 def _account(value: object, where: str) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
         raise SourcesError(f"{where} must be the account id as text or a number (got {value!r})")
@@ -272,6 +284,7 @@ def _source(raw: object, index: int, defaults: dict[str, Any], path: Path) -> So
         "api_url": lambda value, where: _url(value, where, hosts),
         "download_delay": _delay,
         "notes": _text,
+        "publisher_tier": _publisher_tier,
     }
     for name, check in checks.items():
         if name in merged:
