@@ -111,7 +111,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/query_bench.py
 	$(BIN)/python bench/operations_bench.py
 	$(BIN)/python bench/distributed_bench.py
+	$(BIN)/python bench/copies_bench.py
 	$(BIN)/python bench/edits_bench.py
+	$(BIN)/python bench/evidence_bench.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

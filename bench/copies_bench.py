@@ -40,10 +40,10 @@ from archive.db import write_transaction  # noqa: E402
 from archive.model import ArticleFields, Capture  # noqa: E402
 from archive.runs import start_run  # noqa: E402
 from archive.store import record  # noqa: E402
-from crawler.copies_cli import publishers  # noqa: E402
+from crawler.cli.copies import publishers  # noqa: E402
+from crawler.config.sources import load_sources  # noqa: E402
+from crawler.crawling.process import crawl_process  # noqa: E402
 from crawler.demo.server import serve  # noqa: E402
-from crawler.process import crawl_process  # noqa: E402
-from crawler.sources import load_sources  # noqa: E402
 from tests.copies_sites import FORMULAIC, SITES, Story, build_sites, source_entry, synthetic_stories  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"

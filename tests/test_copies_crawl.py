@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.copies_cli import copies
+from crawler.cli.copies import copies
 from crawler.demo.server import serve
 from tests.conftest import run_crawl
 from tests.copies_sites import SITES, build_sites, source_entry, synthetic_stories
@@ -103,7 +103,7 @@ def test_the_saved_groups_are_a_datasette_table_with_facets_and_canned_queries(c
 
     from datasette.app import Datasette
 
-    from crawler.serve import DATASETTE_SETTINGS, datasette_metadata
+    from crawler.service.serve import DATASETTE_SETTINGS, datasette_metadata
 
     db, sources, placements = crawled
     _copies(db, sources, "--rebuild")

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from crawler.cli import crawling, extraction, publishing, reading, service, upkeep  # noqa: F401 - each registers its commands on main
 from crawler.cli.compare import compare_command, diff_command  # change forensics
+from crawler.cli.copies import copies  # copies across sites
 from crawler.cli.distributed import register  # distributed mode: worker, writer, enqueue
 from crawler.cli.evidence import COMMANDS as EVIDENCE_COMMANDS  # checkpoint, proof, verify-proof
 from crawler.cli.group import main
 
 register(main)
-for _command in (*EVIDENCE_COMMANDS, compare_command, diff_command):
+for _command in (*EVIDENCE_COMMANDS, compare_command, diff_command, copies):
     main.add_command(_command)
 
 __all__ = ["main"]

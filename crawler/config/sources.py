@@ -59,7 +59,7 @@ class Source:
     api_url: str | None = None  # 澎湃号 list API (overridable for tests)
     download_delay: float | None = None  # seconds between requests to the site
     notes: str | None = None  # free text for the people who maintain the file
-    # who publishes here, for choosing the original among copies (crawler/copies_cli.py): court (a court's
+    # who publishes here, for choosing the original among copies (crawler/cli/copies.py): court (a court's
     # own site), portal (court.gov.cn, chinacourt), platform (澎湃号, WeChat), other; default by family
     publisher_tier: str | None = None
 

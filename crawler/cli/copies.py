@@ -20,7 +20,7 @@ from archive.copies.groups import (
 )
 from archive.db import open_reader, resolve_db_path, write_transaction
 from archive.model import utc_now
-from crawler.sources import Source, SourcesError, load_sources
+from crawler.config.sources import Source, SourcesError, load_sources
 
 TIER_NUMBERS = {"court": 1, "portal": 2, "platform": 3, "other": 4}
 FAMILY_TIERS = {"courtgov": "portal", "thepaper": "platform", "govcms": "court"}
