@@ -38,7 +38,7 @@ def archive(tmp_path_factory):
         (["prune", "--older-than", "1d", "--vacuum"], ["prune: choosing the captures to keep", "prune: deleting",
                                                        "vacuum: checkpointing the WAL"]),
         (["export", "--format", "jsonl", "-o", "/dev/null"], ["export: writing jsonl"]),
-        (["migrate"], ["migrate: applying 1 schema steps (m015_daemon_state_and_check_failures)"]),
+        (["migrate"], ["migrate: applying 3 schema steps (m015_daemon_state_and_check_failures, m016_version_edits, m017_copies)"]),
     ],
 )  # fmt: skip
 def test_a_maintenance_command_off_a_terminal_says_what_it_is_doing(archive, tmp_path, command, steps):

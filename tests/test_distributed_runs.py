@@ -30,8 +30,15 @@ def cluster_fixture(tmp_path, request):
     yield from running_cluster(tmp_path, request)
 
 
-def distributed_run(cluster: Cluster, slug: str) -> tuple[str, int]:
-    """Queue a list run of slug, wait for the writer to close it: (status, captures) of that run."""
+def distributed_run(cluster: Cluster, slug: str, workers: int = 0) -> tuple[str, int]:
+    """Queue a list run of slug (once `workers` workers have said they are alive, on a loaded machine one may
+    start seconds after the other), wait for the writer to close it: (status, captures) of that run."""
+    if workers:
+        cluster.wait_for(
+            f"{workers} workers to be up",
+            lambda: cluster.redis.client().zcard("courtnews:workers") >= workers,
+            timeout=120,
+        )
     before = cluster.query("SELECT COUNT(*) FROM runs")
     runs = before[0][0] if before else 0
     cluster.enqueue(slug)
@@ -118,7 +125,7 @@ def test_the_download_delay_of_a_site_holds_across_workers(cluster, tmp_path, wo
             # the worker's own Scrapy delay off (the test settings): only the shared one spaces requests
             cluster.worker(f"worker-{n}", DOWNLOAD_DELAY="0", CONCURRENT_REQUESTS_PER_DOMAIN="8")
         cluster.writer()
-        status, captures = distributed_run(cluster, "court-0")
+        status, captures = distributed_run(cluster, "court-0", workers=workers)
     finally:
         for server in servers:
             server.stop()
@@ -147,7 +154,7 @@ def test_the_concurrency_limit_of_a_site_holds_across_workers(cluster, tmp_path)
         for n in range(2):
             cluster.worker(f"worker-{n}", DOWNLOAD_DELAY="0", CONCURRENT_REQUESTS_PER_DOMAIN="1")
         cluster.writer()
-        assert distributed_run(cluster, "court-0") == ("finished", 16), cluster.logs()
+        assert distributed_run(cluster, "court-0", workers=2) == ("finished", 16), cluster.logs()
     finally:
         for server in servers:
             server.stop()

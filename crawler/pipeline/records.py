@@ -198,7 +198,9 @@ def _final_verdict(item: FetchedPage, url: str) -> Verdict:
         article = extract_decoded(decoded, url, family=item.family, court_hint=item.court)
     except BlockNotice as exc:  # a firewall's notice in the site's chrome: back off, the article may be there
         return Verdict(url, "challenge", one_line(exc), decoded.encoding)
-    except SiteNotice as exc:  # the site's maintenance notice: the site's state, not the article's
+    except SiteNotice as exc:  # the site's maintenance notice: the site's state, not the article's …
+        if score := _soft_404(sample, page_text, None):  # … unless it is how this site says "not found"
+            return _soft_404_verdict(url, score, decoded.encoding)
         return Verdict(url, "failed", one_line(exc), decoded.encoding)
     except NotAnArticle as exc:  # more specific than "empty shell": a soft 404, a PDF, a list page …
         if score := _soft_404(sample, page_text, None):
