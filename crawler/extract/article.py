@@ -341,6 +341,7 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
         content = lxml_html.fragment_fromstring(xml_safe(next_data.content), create_parent="div")
         etree.strip_tags(content, etree.Comment, etree.ProcessingInstruction)
         article.removed_blocks += prune(content, url)
+        article.removed_blocks += drop_link_lists(content)
         chosen = (element_lines(content), "next-data")
     chosen = chosen or _choose_body(doc, family, names) or general_body(doc)
     lines, article.method = chosen
