@@ -149,3 +149,43 @@ def test_eval_reports_pages_that_lose_their_last_paragraph(tmp_path):
 )
 def test_the_last_paragraph_is_the_last_sentence_line_of_the_truth(body, truth, verdict):
     assert drops_last_paragraph(body, truth) is verdict
+
+
+@pytest.mark.parametrize(
+    ("lines", "kept"),
+    [
+        # a lone 阅读原文 inside the body: the subheading after it is the article's
+        (
+            [PARAS[0], "阅读原文", "二、法官说法", PARAS[1], CLOSING],
+            [PARAS[0], "二、法官说法", PARAS[1], CLOSING],
+        ),
+        # a mid-body 阅读原文 far above the closing block does not stop the block from being found
+        (
+            [
+                PARAS[0],
+                "阅读原文",
+                PARAS[1],
+                CLOSING,
+                "继续滑动看下一个",
+                "轻触阅读原文",
+                "某县法院微讯",
+                "向上滑动看下一个",
+            ],
+            [PARAS[0], PARAS[1], CLOSING],
+        ),
+        # the article's own short closing line before the block stays
+        (
+            [
+                PARAS[0],
+                CLOSING,
+                "让法治之光照亮每一个角落",
+                "继续滑动看下一个",
+                "某县法院微讯",
+                "向上滑动看下一个",
+            ],
+            [PARAS[0], CLOSING, "让法治之光照亮每一个角落"],
+        ),
+    ],
+)
+def test_the_wechat_closing_block_takes_the_card_and_nothing_of_the_article(lines, kept):
+    assert [line for line in cut_end_matter(lines)[0] if line != "阅读原文"] == kept

@@ -98,34 +98,44 @@ def _card_line(line: str) -> bool:
     return len(line) <= CARD_LINE and not re.search(r"[，。；！？,;!?]", line)
 
 
-def _closing_block(lines: list[str]) -> tuple[int, int] | None:
-    """WeChat's closing chrome: from the first anchor line to the last one, and the short card lines after
-    it, when every line of that span is an anchor or a card line. The account's name printed between 轻触阅读原文
-    and 向上滑动看下一个 is no sentence, so it goes with the block; a paragraph inside the span ends the search."""
-    anchors = [i for i, line in enumerate(lines) if WECHAT_ANCHORS.match(line.strip())]
-    if not anchors:
-        return None
-    start = anchors[0]
-    end = anchors[-1] + 1
-    span = lines[start:end]
-    if not all(WECHAT_ANCHORS.match(line.strip()) or _card_line(line.strip()) for line in span):
-        # anchors far apart with article text between: drop each anchor alone (the line rules' job)
-        return None
-    while end < len(lines) and _card_line(lines[end].strip()):
-        end += 1
-    return start, end
+TRAILING_CARD = 6  # card lines after the block's last anchor, taken only when they close the body
+
+
+def _anchor(line: str) -> bool:
+    return bool(WECHAT_ANCHORS.match(line.strip()))
+
+
+def closing_blocks(lines: list[str]) -> list[tuple[int, int]]:
+    """WeChat's closing chrome: each run of anchor and card lines holding two or more anchors, from its first
+    anchor to its last; the card lines after the last anchor go with it only when they close the body (at most
+    TRAILING_CARD of them). The account's name printed between 轻触阅读原文 and 向上滑动看下一个 is no sentence, so
+    it goes with the block; card lines before the first anchor stay (the article's own last short lines), and
+    a lone anchor inside the body is left to the line rules, with the lines around it."""
+    blocks: list[tuple[int, int]] = []
+    index = 0
+    while index < len(lines):
+        if not _anchor(lines[index]):
+            index += 1
+            continue
+        run_end = index
+        while run_end < len(lines) and (_anchor(lines[run_end]) or _card_line(lines[run_end].strip())):
+            run_end += 1
+        anchors = [i for i in range(index, run_end) if _anchor(lines[i])]
+        last = anchors[-1] + 1
+        closes_body = run_end == len(lines) and run_end - last <= TRAILING_CARD
+        if len(anchors) >= 2 or closes_body:
+            blocks.append((index, run_end if closes_body else last))
+        index = run_end
+    return blocks
 
 
 def cut_end_matter(lines: list[str]) -> tuple[list[str], list[Removed]]:
-    """Drop platform end-matter from a chosen body: WeChat's closing block (with the account card), then each
+    """Drop platform end-matter from a chosen body: WeChat's closing blocks (with the account card), then each
     line matching an END_PATTERNS entry. Returns the lines kept and what went, rule by rule."""
     removed: list[Removed] = []
-    block = _closing_block(lines)
-    if block is not None:
-        start, end = block
-        if end - start >= 2 or end == len(lines):  # one lone anchor mid-body is left to the line rules
-            removed.append(Removed("wechat-closing", " / ".join(lines[start:end])[:300]))
-            lines = lines[:start] + lines[end:]
+    for start, end in reversed(closing_blocks(lines)):
+        removed.insert(0, Removed("wechat-closing", " / ".join(lines[start:end])[:300]))
+        lines = lines[:start] + lines[end:]
     kept: list[str] = []
     for line in lines:
         compact = line.strip()
