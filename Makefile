@@ -68,9 +68,9 @@ soak: $(STAMP)
 # the figures per module, then the lines the mutation-tested modules leave unrun (see CONTRIBUTING.md)
 COVERAGE_DIR := build/coverage
 # where a silent regression corrupts the archive or its trust: what `make mutation` mutates
-MUTATION_MODULES := archive/store.py crawler/records.py crawler/pipelines.py crawler/middlewares.py \
-  crawler/extract/challenge.py crawler/extract/decode.py crawler/extract/line_rules.py \
-  crawler/extract/spam_blocks.py crawler/extract/node_rules.py crawler/scheduling.py crawler/daemon.py
+MUTATION_MODULES := archive/store.py archive/content.py crawler/pipeline/records.py crawler/pipeline/pipelines.py crawler/crawling/middlewares.py \
+  crawler/extract/rules/challenge.py crawler/extract/decode.py crawler/extract/rules/line_rules.py \
+  crawler/extract/rules/spam_blocks.py crawler/extract/rules/node_rules.py crawler/service/scheduling.py crawler/service/daemon.py
 comma := ,
 space := $(subst ,, )
 coverage: $(STAMP) $(PYWB_STAMP)
@@ -86,7 +86,7 @@ coverage: $(STAMP) $(PYWB_STAMP)
 	  exit $$status
 
 # mutation testing of $(MUTATION_MODULES) against mutation/score.toml (slow: hours; not part of `make test`).
-# One module: make mutation MODULES=crawler/scheduling.py. See CONTRIBUTING.md for when to run it.
+# One module: make mutation MODULES=crawler/service/scheduling.py. See CONTRIBUTING.md for when to run it.
 MUTATION_JOBS ?= 2
 mutation: $(STAMP) $(MUTATION_STAMP)
 	$(BIN)/python mutation/run.py --jobs $(MUTATION_JOBS) $(MODULES)
@@ -100,7 +100,7 @@ run: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/courtnews serve
 
-# the extraction quality figures against the floors pinned in crawler/extract/quality_floors.toml
+# the extraction quality figures against the floors pinned in crawler/extract/quality/quality_floors.toml
 gate: $(STAMP)
 	$(BIN)/python bench/extract_bench.py --gate
 
@@ -111,7 +111,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/query_bench.py
 	$(BIN)/python bench/operations_bench.py
 	$(BIN)/python bench/distributed_bench.py
+	$(BIN)/python bench/copies_bench.py
 	$(BIN)/python bench/edits_bench.py
+	$(BIN)/python bench/evidence_bench.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

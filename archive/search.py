@@ -311,7 +311,7 @@ def count(db: sqlite_utils.Database, query: str) -> int:
 
 
 # ---------------------------------------------------------------- reading results: filters, totals, pages, facets
-# Everything below reads the `timeline` summary table (archive/schema.py, m008) for a match's court, dates and kind,
+# Everything below reads the `timeline` summary table (archive/schema/era3_reader.py, m008) for a match's court, dates and kind,
 # so a filter or a facet never reads a version's body.
 
 FACET_SCOPE = (

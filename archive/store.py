@@ -20,16 +20,20 @@ Rules (each fetch is recorded all or nothing, inside one write transaction):
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-import unicodedata
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import sqlite_utils
 
 from archive.blobs import digest_of, get_blob, put_blob  # noqa: F401 - get_blob: readers have always found it here
+from archive.content import (  # noqa: F401 - the content facts; readers have found them here since the start
+    CONTENT_KINDS,
+    changed_fields,
+    content_hash,
+    normalise_text,
+)
 from archive.db import write_transaction
 from archive.edits import classify_written
 from archive.evidence.record import log_recorded
@@ -57,46 +61,10 @@ RUN_COUNTERS = (
     "failures",
     "moved",
 )
-CONTENT_KINDS = ("first", "changed", "restored")  # versions with text
 GONE_KINDS = ("removed", "moved")  # versions that record the text's absence
 
 # the crawler's judgement that two bodies are one text (they differ only in counters): archive/ cannot know
 SameText = Callable[[str, str], bool]
-
-_WHITESPACE = re.compile(r"\s+")
-# a space beside a Chinese character or punctuation mark is layout: Chinese text has no word spaces
-_CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\u2018-\u201f\u2026"
-_SPACE_BY_CJK = re.compile(rf"(?<=[{_CJK}]) | (?=[{_CJK}])")
-
-
-def normalise_text(value: str | None) -> str:
-    """Unicode NFKC, whitespace folded per line (and dropped beside Chinese characters), blank lines dropped:
-    layout noise, such as a space added after 。, never makes a version."""
-    if not value:
-        return ""
-    value = unicodedata.normalize("NFKC", value)
-    lines = (_SPACE_BY_CJK.sub("", _WHITESPACE.sub(" ", line).strip()) for line in value.splitlines())
-    return "\n".join(line for line in lines if line)
-
-
-def content_hash(fields: dict[str, object], with_comments: bool = False) -> str:
-    """sha1 of compact, key-sorted JSON of the normalised hashed fields (as git-history does); the comments
-    (a JSON text) count only with_comments."""
-    payload = {name: normalise_text(str(fields.get(name) or "")) for name in HASHED_FIELDS}
-    if with_comments and fields.get("comments"):
-        payload["comments"] = normalise_text(str(fields["comments"]))
-    blob = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha1(blob.encode("utf-8")).hexdigest()
-
-
-def changed_fields(old: dict[str, object] | None, new: dict[str, object]) -> list[str]:
-    if old is None:
-        return [name for name in STORED_FIELDS if new.get(name)]
-    return [
-        name
-        for name in STORED_FIELDS
-        if normalise_text(str(old.get(name) or "")) != normalise_text(str(new.get(name) or ""))
-    ]
 
 
 def _bump(db: sqlite_utils.Database, run_id: int, counters: list[str]) -> None:
@@ -266,6 +234,10 @@ def _insert_version(
     if kind in ("changed", "restored"):  # what kind of edit it is (archive/edits.py), same transaction
         classify_written(db, int(cursor.lastrowid or 0))
     index_version(db, int(cursor.lastrowid or 0), row.get("title"), row.get("body"), row.get("comments"))  # type: ignore[arg-type]
+    if article is not None:  # the copies index (archive/copies): this text joins or starts a group
+        from archive.copies.index import index_copies  # numpy, loaded only by a process that writes
+
+        index_copies(db, int(cursor.lastrowid or 0), page_id, article.body)
     db.execute("UPDATE pages SET current_version = ? WHERE id = ?", [number, page_id])
 
 

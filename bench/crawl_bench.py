@@ -38,8 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from crawler.crawling.process import crawl_environment, crawl_process  # noqa: E402
 from crawler.extract.decode import decode_html  # noqa: E402
-from crawler.process import crawl_environment, crawl_process  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 SLUG = "bench-court"

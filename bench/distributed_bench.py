@@ -30,14 +30,14 @@ import redis  # noqa: E402
 
 from archive import open_archive  # noqa: E402
 from archive.runs import start_run  # noqa: E402
+from crawler.crawling.process import crawl_process  # noqa: E402
 from crawler.demo.server import serve  # noqa: E402
 from crawler.demo.sitegen import render_article, synthetic_articles, write_site  # noqa: E402
 from crawler.distributed import redis_link  # noqa: E402
 from crawler.distributed.records import encode  # noqa: E402
 from crawler.distributed.writer import Writer  # noqa: E402
-from crawler.items import FetchedPage  # noqa: E402
-from crawler.process import crawl_process  # noqa: E402
-from crawler.records import classify, to_records  # noqa: E402
+from crawler.pipeline.items import FetchedPage  # noqa: E402
+from crawler.pipeline.records import classify, to_records  # noqa: E402
 
 COURTNEWS = str(Path(sys.executable).with_name("courtnews"))
 FAST = {

@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.extract.evaluate import evaluate, format_report  # noqa: E402
+from crawler.extract.quality.evaluate import evaluate, format_report  # noqa: E402
 
 # Runs in a fresh interpreter per page, so that ru_maxrss is this page's peak and nothing else's.
 _ONE_PAGE = """
@@ -69,8 +69,8 @@ def corpus(folders: list[Path], inject_spam: bool = False) -> None:
 
 
 def gate() -> None:
-    """The figures the floors in crawler/extract/quality_floors.toml are set on, beside the floors."""
-    from crawler.extract.evaluate import (
+    """The figures the floors in crawler/extract/quality/quality_floors.toml are set on, beside the floors."""
+    from crawler.extract.quality.evaluate import (
         below_floors,
         evaluate_page,
         evaluate_threads,

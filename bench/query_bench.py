@@ -356,7 +356,7 @@ def datasette_pages(db_path: Path, runs: int) -> list[tuple[str, float, str]]:
     """Every shipped page through Datasette's client with the settings `courtnews serve` uses."""
     from datasette.app import Datasette
 
-    from crawler.serve import DATASETTE_SETTINGS, datasette_metadata
+    from crawler.service.serve import DATASETTE_SETTINGS, datasette_metadata
 
     db = open_archive(db_path)
     sample = next(

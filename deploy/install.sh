@@ -10,7 +10,7 @@
 # What it does, each step skipped when already done (run it again after an upgrade: it keeps your config):
 #   1. the system user and group `courtnews` (no login, home /var/lib/courtnews);
 #   2. /etc/courtnews (root:courtnews 0750) with courtnews.env (0640, from deploy/courtnews.env.example) and
-#      sources.toml (0640, a copy of the shipped crawler/sources.toml: edit it to choose your courts);
+#      sources.toml (0640, a copy of the shipped crawler/config/sources.toml: edit it to choose your courts);
 #   3. /var/lib/courtnews and /var/lib/courtnews/backups (courtnews:courtnews 0750);
 #   4. the units in /etc/systemd/system, then systemctl daemon-reload, enable --now.
 set -eu

@@ -7,7 +7,7 @@ checkout itself is never touched. cosmic-ray applies one mutant at a time and ru
 (mutation/modules.toml); a mutant the tests pass with survives.
 
     python mutation/run.py                  # every module; exit 1 if a score fell below the recorded one
-    python mutation/run.py crawler/scheduling.py --jobs 1
+    python mutation/run.py crawler/service/scheduling.py --jobs 1
     python mutation/run.py --resume         # go on with the sessions already in build/mutation
     python mutation/run.py --retest MODULE  # after adding tests: run that session's survivors again
     python mutation/run.py --update         # record the scores and survivors found (keeps the reasons)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from crawler.crawling.process import crawl_process
 from crawler.demo.server import FixtureServer, serve
-from crawler.process import crawl_process
 from tests.seed_layouts import next_data_page
 
 ROOT = Path(__file__).resolve().parent.parent

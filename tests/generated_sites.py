@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from archive.db import open_reader
-from archive.verify import verify
+from archive.upkeep.verify import verify
+from crawler.crawling.process import ChildProcess, crawl_process
 from crawler.demo.server import FixtureServer, serve
 from crawler.demo.sitegen import synthetic_articles, write_site
-from crawler.process import ChildProcess, crawl_process
 from tests.conftest import TEST_SETTINGS, crawl_env
 
 

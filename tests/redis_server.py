@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from crawler.process import ChildProcess
+from crawler.crawling.process import ChildProcess
 from tests.conftest import TEST_SETTINGS, crawl_env
 from tests.generated_sites import assert_sound
 

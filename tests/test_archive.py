@@ -9,9 +9,9 @@ import sys
 import pytest
 
 from archive import ArticleFields, Capture, finish_run, known_urls, open_archive, record, start_run, store
-from archive.reextraction import apply_reextraction
 from archive.schema import migrations
 from archive.store import get_blob
+from archive.upkeep.reextraction import apply_reextraction
 
 URL = "https://www.court.gov.cn/zixun/xiangqing/1.html"
 

@@ -11,7 +11,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from archive.backup import SCHEDULED_PREFIX, rotate, scheduled_backup
+from archive.upkeep.backup import SCHEDULED_PREFIX, rotate, scheduled_backup
 from tests.conftest import crawl_env, write_sources
 from tests.generated_sites import assert_sound, court_sites, start_crawl
 from tests.redis_server import COURTNEWS

@@ -10,8 +10,8 @@ import zlib
 
 from archive import ArticleFields, Capture, open_archive, record, start_run
 from archive.blobs import DICT_MIN_SAMPLES, MAX_CHAIN, REBASE_DEPTH, get_blob
-from archive.maintenance import compact, prune
-from archive.verify import verify
+from archive.upkeep.maintenance import compact, prune
+from archive.upkeep.verify import verify
 from crawler.demo.sitegen import render_article, synthetic_articles
 
 

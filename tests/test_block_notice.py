@@ -10,7 +10,7 @@ import pytest
 import sqlite_utils
 
 from crawler.extract import detect_challenge, extract_html
-from crawler.extract.refusals import BlockNotice, check_block_notice
+from crawler.extract.rules.refusals import BlockNotice, check_block_notice
 
 URL = "http://court.invalid/xwzx/t20230704_101.html"
 TITLE = "县法院召开执行工作推进会"

@@ -1,5 +1,5 @@
-"""What a fetch becomes, rule by rule (crawler/records.py's docstring), and whether a run succeeded
-(crawler/pipelines.py's run_verdict): each rule with one fetch that only it decides, built from the fixture
+"""What a fetch becomes, rule by rule (crawler/pipeline/records.py's docstring), and whether a run succeeded
+(crawler/pipeline/pipelines.py's run_verdict): each rule with one fetch that only it decides, built from the fixture
 site's real pages. The crawl tests show the same rules end to end; these pin every branch in one process,
 fast enough to judge every mutant of the classification."""
 
@@ -9,10 +9,10 @@ import codecs
 
 import pytest
 
-from crawler.extensions import PARENT_GONE
-from crawler.items import FetchedPage, Hop, NotFoundSample
-from crawler.pipelines import DISK_FULL, RunFacts, run_verdict
-from crawler.records import classify, failed_verdicts, to_records
+from crawler.crawling.extensions import PARENT_GONE
+from crawler.pipeline.items import FetchedPage, Hop, NotFoundSample
+from crawler.pipeline.pipelines import DISK_FULL, RunFacts, run_verdict
+from crawler.pipeline.records import classify, failed_verdicts, to_records
 from tests.conftest import SITES
 
 BASE = "https://www.court.gov.cn"
@@ -137,7 +137,7 @@ def test_a_challenge_page_is_a_challenge_and_other_errors_are_failed():
 
 def test_a_page_like_the_sites_own_not_found_page_is_a_soft_404():
     sample_text = "".join(ARTICLE.decode("utf-8").split())  # the site answers missing pages with this page
-    from crawler.site_state import soft_404_sample
+    from crawler.pipeline.site_state import soft_404_sample
 
     sample = soft_404_sample(ARTICLE.decode("utf-8"), f"{BASE}/missing.html", "courtgov")
     [verdict] = classify(fetch(not_found=sample))
@@ -153,7 +153,7 @@ def test_a_page_like_the_sites_own_not_found_page_is_a_soft_404():
 def test_scripts_are_no_part_of_the_likeness_to_the_not_found_page():
     """The soft-404 page a site serves carries scripts of its own each time (a multi-line one, in capitals):
     they are no visible text, so the page is still 100% its not-found page."""
-    from crawler.site_state import soft_404_sample
+    from crawler.pipeline.site_state import soft_404_sample
 
     sample = soft_404_sample(ARTICLE.decode("utf-8"), f"{BASE}/missing.html", "courtgov")
     script = (
@@ -419,7 +419,7 @@ def test_a_page_is_a_soft_404_from_80_percent_of_the_sites_not_found_page(sample
     not-found page holding all of the page's text and words of its own for a quarter more 4-grams shares
     exactly 80% with it: the page is gone; one new 4-gram more and it is the article it looks like."""
     from crawler.extract import extract_html
-    from crawler.site_state import similarity
+    from crawler.pipeline.site_state import similarity
 
     text = extract_html(ARTICLE.decode("utf-8"), ARTICLE_URL, "courtgov").body  # compared on main text
 
@@ -452,7 +452,7 @@ def test_an_article_has_a_body_of_at_least_20_characters(length, outcome):
 
 
 def test_a_reason_is_one_line_of_at_most_300_characters():
-    from crawler.records import one_line
+    from crawler.pipeline.records import one_line
 
     assert one_line("某" * 300) == "某" * 300
     assert one_line("某" * 301) == "某" * 299 + "…"

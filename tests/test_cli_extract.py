@@ -94,7 +94,7 @@ def test_eval_on_any_corpus_folder(tmp_path):
     ],
 )
 def test_dates_are_judged_at_the_truths_precision(found, truth, verdict):
-    from crawler.extract.evaluate import _same_day
+    from crawler.extract.quality.evaluate import _same_day
 
     assert _same_day(found, truth) is verdict
 

@@ -1,5 +1,5 @@
 """Scrapy's cookie rule, kept offline: a cookie cannot be set for a public suffix, the suffixes of shared
-hosting included (Scrapy asks tldextract with the Public Suffix List's private domains). crawler/middlewares.py
+hosting included (Scrapy asks tldextract with the Public Suffix List's private domains). crawler/crawling/middlewares.py
 swaps Scrapy's tldextract for one that reads the list tldextract ships instead of downloading it; the swap
 must keep that rule, or a site on shared hosting sets cookies that every other site there receives."""
 
@@ -9,7 +9,7 @@ from scrapy import Request
 from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
 from scrapy.http import HtmlResponse
 
-import crawler.middlewares  # noqa: F401 - the swap happens on import, as in every crawl
+import crawler.crawling.middlewares  # noqa: F401 - the swap happens on import, as in every crawl
 
 
 def cookie_sent_to(url: str, set_by: str, set_cookie: str) -> bytes | None:

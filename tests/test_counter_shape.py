@@ -11,8 +11,8 @@ import pytest
 
 from crawler.extract import extract_html
 from crawler.extract.counters import counter_shaped, differ_only_in_counters
-from crawler.extract.line_rules import cut_edge_counters, filter_lines
 from crawler.extract.metadata import byline_shaped
+from crawler.extract.rules.line_rules import cut_edge_counters, filter_lines
 
 URL = "http://court.invalid/a/1.html"
 PARAGRAPH = "某某区人民法院依法公开开庭审理了这起合同纠纷案件，判决被告支付原告货款十二万元及利息，并承担本案诉讼费用。"

@@ -17,9 +17,9 @@ from urllib.parse import quote
 import pytest
 import sqlite_utils
 
-from crawler.middlewares import backoff, retry_after
-from crawler.process import crawl_command, crawl_environment
-from crawler.sources import SourcesError, load_sources
+from crawler.config.sources import SourcesError, load_sources
+from crawler.crawling.middlewares import backoff, retry_after
+from crawler.crawling.process import crawl_command, crawl_environment
 from tests.conftest import SITES, CrawlResult, crawl_env, run_crawl
 from tests.scripted_server import Answer, ScriptedSite, refused_port, utf8_raw
 
@@ -106,8 +106,8 @@ def test_warc_records_carry_header_bytes_as_they_came(scripted, tmp_path, writer
     from warcio.archiveiterator import ArchiveIterator
 
     from archive import open_archive
-    from archive.export import export_warc
-    from archive.reader.warc import capture_warc
+    from archive.export.bulk import export_warc
+    from archive.export.warc import capture_warc
 
     utf8, latin = utf8_raw("判决书.html"), "café".encode("latin-1")
     site = scripted(
@@ -359,7 +359,7 @@ def test_a_stop_while_a_retry_waits_sends_no_retry_and_keeps_the_answer_that_was
     and the 503 it answered is still a capture, the fetch ending with the reason it was not asked again."""
     import time
 
-    from crawler.process import crawl_process
+    from crawler.crawling.process import crawl_process
     from tests.conftest import TEST_SETTINGS
 
     page = ARTICLE.format(1001)

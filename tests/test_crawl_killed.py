@@ -8,7 +8,7 @@ import sqlite3
 import subprocess
 import time
 
-from crawler.process import crawl_process
+from crawler.crawling.process import crawl_process
 from tests.conftest import TEST_SETTINGS, crawl_env, write_sources
 
 

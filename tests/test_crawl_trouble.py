@@ -45,7 +45,7 @@ def test_every_failure_is_recorded_with_its_reason(site_factory, crawl, tmp_path
     warned = [
         line.split("WARNING: ", 1)[1]
         for line in result.log.splitlines()
-        if "[crawler.pipelines] WARNING" in line
+        if "[crawler.pipeline.pipelines] WARNING" in line
     ]
     assert sorted(w.split(": ", 1)[0].rsplit("/", 1)[1] for w in warned) == sorted(
         row["url"].rsplit("/", 1)[1]

@@ -23,10 +23,10 @@ from click.testing import CliRunner
 from archive import ArticleFields, Capture, open_archive, record, start_run
 from archive.revisits import due_counts, due_pages, next_due
 from crawler.cli import main
-from crawler.daemon import Daemon, DaemonLocked, Running, daemon_lock, lock_holder, lock_path
-from crawler.process import ChildProcess
-from crawler.scheduling import MAINTENANCE, CrawlQueue, Job, cadence, next_run, source_trigger
-from crawler.sources import load_daemon_config, load_sources
+from crawler.config.sources import load_daemon_config, load_sources
+from crawler.crawling.process import ChildProcess
+from crawler.service.daemon import Daemon, DaemonLocked, Running, daemon_lock, lock_holder, lock_path
+from crawler.service.scheduling import MAINTENANCE, CrawlQueue, Job, cadence, next_run, source_trigger
 from tests.daemon_process import wait_for
 
 T0 = datetime(2024, 1, 1, 0, 0, tzinfo=UTC)  # 08:00 in Asia/Shanghai

@@ -8,7 +8,7 @@ import json
 import signal
 import time
 
-from crawler.process import crawl_process
+from crawler.crawling.process import crawl_process
 from tests.conftest import TEST_SETTINGS, crawl_env, slow_pages, write_sources
 from tests.daemon_process import FAST_DAEMON, crawl_processes, runs, start_daemon, wait_for
 

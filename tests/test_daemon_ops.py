@@ -372,8 +372,8 @@ def test_a_failed_revisit_check_leaves_the_schedule_and_is_retried_with_backoff(
 def test_a_run_no_crawl_claimed_stays_its_daemons_until_the_next_daemon_marks_it(tmp_path):
     from archive import open_archive
     from archive.runs import mark_interrupted_runs, start_run
-    from crawler.daemon import Daemon, daemon_lock
-    from crawler.sources import load_daemon_config, load_sources
+    from crawler.config.sources import load_daemon_config, load_sources
+    from crawler.service.daemon import Daemon, daemon_lock
 
     sources = tmp_path / "sources.toml"
     sources.write_text(

@@ -21,13 +21,13 @@ import pytest
 
 from archive import open_archive
 from archive.runs import start_run
+from crawler.crawling.process import crawl_environment
 from crawler.demo.sitegen import render_article, synthetic_articles
 from crawler.distributed import redis_link, serializer
 from crawler.distributed.records import encode
 from crawler.distributed.writer import Writer
-from crawler.items import FetchedPage
-from crawler.process import crawl_environment
-from crawler.records import classify, to_records
+from crawler.pipeline.items import FetchedPage
+from crawler.pipeline.records import classify, to_records
 from tests.conftest import crawl_env
 from tests.generated_sites import assert_sound, court_sites
 from tests.redis_server import COURTNEWS, REDIS_SERVER, RedisServer, free_port, needs_redis
@@ -150,7 +150,7 @@ def test_the_request_queue_never_unpickles_code():
 
     with pytest.raises(pickle.UnpicklingError, match="may not contain"):
         serializer.loads(pickle.dumps({"meta": Evil()}))
-    from crawler.items import Hop
+    from crawler.pipeline.items import Hop
 
     hop = Hop("http://a/1", 301, "http://a/2", body=b"<html>")
     assert serializer.loads(serializer.dumps({"meta": {"hops": [hop]}})) == {"meta": {"hops": [hop]}}

@@ -172,7 +172,7 @@ def test_the_store_hook_classifies_a_written_version_only_when_set(db):
 
 def test_the_crawler_hands_the_archive_its_classifier(db):
     from archive.edits import classify_written, use_classifier
-    from crawler.compare_cli import use_in_archive
+    from crawler.pipeline.forensics import use_in_archive
 
     create_edit_tables(db)
     write_history(db)

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from archive import ArticleFields, Capture, open_archive, record, start_run
-from crawler.compare_cli import compare_command, diff_command
+from crawler.cli.compare import compare_command, diff_command
 from tests.seed_layouts import LAYOUTS
 
 URL = "https://court.example.cn/a/1.html"

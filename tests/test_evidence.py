@@ -570,7 +570,7 @@ def test_the_commands_sign_beside_the_archive_write_publishable_files_and_judge_
 
 @needs_openssl
 def test_a_reextracted_version_is_logged_again_and_its_bundle_carries_the_new_text(db, key, tmp_path):
-    from archive.reextraction import apply_reextraction
+    from archive.upkeep.reextraction import apply_reextraction
 
     run = start_run(db, "s")
     result = recorded(db, run, capture(), "article", article("旧规则的正文。"))

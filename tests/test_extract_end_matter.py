@@ -1,4 +1,4 @@
-"""Platform end-matter, related-article blocks and whole bodies (crawler/extract/end_matter.py,
+"""Platform end-matter, related-article blocks and whole bodies (crawler/extract/rules/end_matter.py,
 related_links.py, whole_body.py) on pages written for courtnews (tests/extract_fixtures/platform_pages.py).
 
 Every page keeps each paragraph of its article, its last one included, and loses every chrome phrase; the
@@ -13,9 +13,9 @@ from click.testing import CliRunner
 
 from crawler.cli import main
 from crawler.extract import extract_html
-from crawler.extract.end_matter import END_PATTERNS, cut_end_matter
-from crawler.extract.evaluate import drops_last_paragraph, f1
-from crawler.extract.related_links import cut_related_shape, is_related_heading
+from crawler.extract.quality.evaluate import drops_last_paragraph, f1
+from crawler.extract.rules.end_matter import END_PATTERNS, cut_end_matter
+from crawler.extract.rules.related_links import cut_related_shape, is_related_heading
 from tests.extract_fixtures.platform_pages import CLOSING, PARAS, PLATFORM_PAGES
 
 

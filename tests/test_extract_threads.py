@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from crawler.extract import Comment, extract_html
-from crawler.extract.evaluate import thread_f1
+from crawler.extract.quality.evaluate import thread_f1
 from tests.extract_fixtures.threads import THREAD_PAGES
 
 URL = "https://bbs.example.invalid/thread-1-1-1.html"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from crawler.items import FetchedPage
-from crawler.records import classify
+from crawler.pipeline.items import FetchedPage
+from crawler.pipeline.records import classify
 from tests.generated_sites import court_sites, pool_workers, start_crawl
 
 
@@ -79,12 +79,12 @@ def test_a_killed_extraction_worker_loses_no_page(tmp_path):
 
 
 def test_an_exception_in_extraction_becomes_a_failed_capture_with_a_one_line_reason(monkeypatch):
-    import crawler.records
+    import crawler.pipeline.records
 
     def explode(*args, **kwargs):
         raise RuntimeError("boom\nsecond line of a traceback\n" + "x" * 5000)
 
-    monkeypatch.setattr(crawler.records, "extract_decoded", explode)
+    monkeypatch.setattr(crawler.pipeline.records, "extract_decoded", explode)
     item = FetchedPage(
         url="http://court.example/a.html",
         source="s",
@@ -106,7 +106,7 @@ def test_workers_replaced_after_their_quota_keep_taking_pages():
     (Python's own max_tasks_per_child left pages waiting forever once a worker had left)."""
     import asyncio
 
-    from crawler.pool import ExtractionPool
+    from crawler.pipeline.pool import ExtractionPool
     from tests.test_classification import fetch
 
     pool = ExtractionPool(1, tasks_per_worker=2)
@@ -132,7 +132,7 @@ def test_a_worker_that_stops_answering_costs_one_page_recorded_failed_and_the_cr
     is a failed verdict with that reason, the pool is replaced, and the next page is classified."""
     import asyncio
 
-    from crawler.pool import ExtractionPool
+    from crawler.pipeline.pool import ExtractionPool
     from tests.test_classification import fetch
 
     pool = ExtractionPool(1, page_timeout=5)

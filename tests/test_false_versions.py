@@ -254,8 +254,8 @@ def portal_page(main: str) -> bytes:
 
 
 def test_a_short_item_in_heavy_chrome_is_no_soft_404_of_a_not_found_page_in_the_same_chrome():
-    from crawler.records import classify
-    from crawler.site_state import similarity, soft_404_sample, visible_text
+    from crawler.pipeline.records import classify
+    from crawler.pipeline.site_state import similarity, soft_404_sample, visible_text
     from tests.test_classification import BASE, fetch
 
     not_found = portal_page("<div class='main'><p>对不起，您访问的页面不存在或已被删除！</p></div>")

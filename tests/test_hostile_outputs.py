@@ -26,7 +26,7 @@ from datasette.app import Datasette
 
 from crawler.cli import main
 from crawler.demo.server import serve
-from crawler.serve import datasette_metadata
+from crawler.service.serve import datasette_metadata
 from tests.conftest import SITES, Site, run_crawl, write_sources
 
 JS_LOCATION = "javascript://%0aalert(document.domain)//"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.extract.line_rules import (
+from crawler.extract.rules.line_rules import (
     HEADLINE_LINE,
     LINE_RULES,
     LIST_HEADING,

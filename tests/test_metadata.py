@@ -7,8 +7,8 @@ import codecs
 import pytest
 
 from crawler.extract import metadata as meta
-from crawler.extract.challenge import detect_challenge
 from crawler.extract.decode import decode_html, looks_binary
+from crawler.extract.rules.challenge import detect_challenge
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,10 @@ import zlib
 import sqlite_utils
 
 from archive import open_archive
-from archive.schema import _m002_spaced, migrations
+from archive.schema import migrations
+from archive.schema.era2_pages import _m002_spaced
 from archive.search import search
-from archive.verify import verify
+from archive.upkeep.verify import verify
 
 BASE = "http://www.court.gov.cn/zixun/xiangqing/7.html"
 SPELLINGS = [BASE, BASE + "#comment", "https://www.court.gov.cn/zixun/xiangqing/7.html?utm_source=wechat"]

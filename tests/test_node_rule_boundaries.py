@@ -15,7 +15,7 @@ import pytest
 from lxml import html as lxml_html
 
 from crawler.extract import node_rules
-from crawler.extract.node_rules import (
+from crawler.extract.rules.node_rules import (
     AUDIT_EXCERPT,
     CSS_REMEMBERED,
     REVEALED_SHARE,

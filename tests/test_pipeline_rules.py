@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from scrapy.utils.test import get_crawler
 
-from crawler.items import Hop
-from crawler.pipelines import ArchivePipeline, RunFacts, run_verdict
-from crawler.pool import default_workers
+from crawler.pipeline.items import Hop
+from crawler.pipeline.pipelines import ArchivePipeline, RunFacts, run_verdict
+from crawler.pipeline.pool import default_workers
 from tests.test_classification import OTHER_URL, fetch
 
 

@@ -1,6 +1,6 @@
 """The quality gate: extraction is evaluated on the shared corpus, on the same pages with generated spam, on the
 project's own pages with spam, and on thread pages; the test fails below any floor pinned in
-crawler/extract/quality_floors.toml. Raising a floor is part of the change that earns it.
+crawler/extract/quality/quality_floors.toml. Raising a floor is part of the change that earns it.
 
 Where ../shared/corpus is absent (a CI machine without it) the corpus parts skip and say which folder is
 missing; the parts built from the project's own fixtures still run."""
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from crawler.extract.decode import decode_html
-from crawler.extract.evaluate import (
+from crawler.extract.quality.evaluate import (
     CorpusPage,
     below_floors,
     evaluate,
@@ -24,7 +24,7 @@ from crawler.extract.evaluate import (
     read_floors,
     report,
 )
-from crawler.extract.spamgen import POSITIONS, inject
+from crawler.extract.quality.spamgen import POSITIONS, inject
 from tests.extract_fixtures.platform_pages import PLATFORM_PAGES
 from tests.extract_fixtures.threads import THREAD_PAGES
 

@@ -25,7 +25,7 @@ from archive import open_archive
 from archive.store import get_blob
 from crawler.cli import main
 from crawler.demo.server import serve
-from crawler.serve import datasette_metadata
+from crawler.service.serve import datasette_metadata
 from tests.conftest import SITES, Site, build_dynamic_pages, run_crawl, write_sources
 
 ROOT = Path(__file__).resolve().parent.parent

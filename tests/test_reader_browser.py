@@ -25,7 +25,7 @@ import lxml.html
 import pytest
 
 from archive.search import fts_query
-from crawler.serve import datasette_command, write_metadata
+from crawler.service.serve import datasette_command, write_metadata
 from tests.test_reader_datasette import build_reader_archive, version_id
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -22,11 +22,11 @@ from click.testing import CliRunner
 from datasette.app import Datasette
 
 from archive import open_archive
-from archive.schema import _ARTICLE_ROW, _TIMELINE_ROW, FACETS
+from archive.schema.era3_reader import _ARTICLE_ROW, _TIMELINE_ROW, FACETS
 from archive.search import fts_query
 from crawler.cli import main
 from crawler.demo.server import serve
-from crawler.serve import DATASETTE_SETTINGS, datasette_metadata
+from crawler.service.serve import DATASETTE_SETTINGS, datasette_metadata
 from tests.conftest import SITES, Site, build_dynamic_pages, run_crawl, write_sources
 
 HOSTILE = "<script>document.title='XSS-RAN'</script><img src=x onerror=\"document.body.dataset.xss='ran'\">"

@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from crawler.extract.challenge import block_page, detect_challenge
-from crawler.extract.line_rules import LINE_RULES, filter_lines
+from crawler.extract.rules.challenge import block_page, detect_challenge
+from crawler.extract.rules.line_rules import LINE_RULES, filter_lines
 
 GIVEAWAY = next(rule for rule in LINE_RULES if rule.name == "giveaway-offer")
 BEFORE, AFTER = "法院依法审理此案。", "判决已经发生法律效力。"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from lxml import html as lxml_html
 
-from crawler.extract.line_rules import filter_lines
-from crawler.extract.node_rules import prune
+from crawler.extract.rules.line_rules import filter_lines
+from crawler.extract.rules.node_rules import prune
 from crawler.extract.text import element_lines
 
 BODY = "<p>法院依法审理此案，判决被告人有期徒刑三年。</p>"
@@ -262,7 +262,7 @@ def test_credential_lines_need_company():
 
 
 def test_a_trailing_related_list_goes_but_a_mid_body_heading_stays():
-    from crawler.extract.line_rules import cut_related
+    from crawler.extract.rules.line_rules import cut_related
 
     body = ["法院依法审理此案。", "判决如下。"]
     related = ["相关报道：", "·法院审结一起借款纠纷案（2024-01-02）", "·法院召开党组会议（2024-01-03）"]
@@ -278,7 +278,7 @@ def test_a_trailing_related_list_goes_but_a_mid_body_heading_stays():
 
 
 def test_related_lists_are_recognised_by_structure():
-    from crawler.extract.line_rules import cut_related
+    from crawler.extract.rules.line_rules import cut_related
 
     body = ["法院依法审理此案，判决被告支付货款。", "判决已生效。"]
     dated = [
@@ -310,7 +310,7 @@ def test_credit_lines_give_editor_and_source():
 
 
 def test_the_page_numbers_of_a_pager_close_no_body():
-    from crawler.extract.line_rules import cut_page_numbers
+    from crawler.extract.rules.line_rules import cut_page_numbers
 
     body = ["法院依法审理此案，判决被告人有期徒刑三年。"]
     assert cut_page_numbers([*body, "1", "2", "3"])[0] == body
@@ -352,7 +352,7 @@ COUNTER_LOOK_ALIKES = [
 
 
 def test_every_counter_wording_has_examples():
-    from crawler.extract.line_rules import VIEW_COUNTER_WORDINGS
+    from crawler.extract.rules.line_rules import VIEW_COUNTER_WORDINGS
 
     assert set(COUNTER_EXAMPLES) == {name for name, _ in VIEW_COUNTER_WORDINGS}
 
@@ -381,7 +381,7 @@ def test_counter_look_alikes_stay(line):
     ],
 )
 def test_a_counter_at_the_edge_of_a_line_is_cut_and_the_rest_kept(line, kept):
-    from crawler.extract.line_rules import cut_edge_counters
+    from crawler.extract.rules.line_rules import cut_edge_counters
 
     lines, removed = cut_edge_counters(["法院依法审理此案。", line])
     assert lines == ["法院依法审理此案。", kept]
@@ -399,13 +399,13 @@ def test_a_counter_at_the_edge_of_a_line_is_cut_and_the_rest_kept(line, kept):
     ],
 )
 def test_a_counter_inside_a_sentence_or_alone_is_left_to_the_other_rules(line):
-    from crawler.extract.line_rules import cut_edge_counters
+    from crawler.extract.rules.line_rules import cut_edge_counters
 
     assert cut_edge_counters([line]) == ([line], [])
 
 
 def test_the_lines_after_a_whole_counter_line_are_still_cut_at_their_edges():
-    from crawler.extract.line_rules import cut_edge_counters
+    from crawler.extract.rules.line_rules import cut_edge_counters
 
     lines, removed = cut_edge_counters(
         ["浏览量：12 | 评论：3", "法院审结一起案件 阅读：123", "法院依法审理此案。"]

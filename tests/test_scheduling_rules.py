@@ -1,4 +1,4 @@
-"""The daemon's scheduling rules at their edges (crawler/scheduling.py): the configured jitter spreads
+"""The daemon's scheduling rules at their edges (crawler/service/scheduling.py): the configured jitter spreads
 scheduled starts but never the announced next run, a source is overdue only once more than its cadence has
 passed, and a lowered max_concurrent (a SIGHUP reload while crawls run) holds new crawls back until enough
 of the running ones end."""
@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crawler.scheduling import CrawlQueue, Job, cadence, is_overdue, next_run, source_trigger
-from crawler.sources import DaemonConfig, Schedule, Source
+from crawler.config.sources import DaemonConfig, Schedule, Source
+from crawler.service.scheduling import CrawlQueue, Job, cadence, is_overdue, next_run, source_trigger
 
 T0 = datetime(2024, 1, 1, 0, 0, tzinfo=UTC)
 

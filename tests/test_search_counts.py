@@ -8,11 +8,11 @@ import random
 import sqlite3
 
 from archive import ArticleFields, Capture
-from archive.reextraction import apply_reextraction
 from archive.schema import migrations
 from archive.search import count, fts_query, one_character, search_text
 from archive.store import Recorded, record, record_fetch
-from archive.verify import verify
+from archive.upkeep.reextraction import apply_reextraction
+from archive.upkeep.verify import verify
 from tests import test_archive
 from tests.test_migrations import archive_before
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.sources import SourcesError, default_sources_path, load_sources, parse_schedule
+from crawler.config.sources import SourcesError, default_sources_path, load_sources, parse_schedule
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = """

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.extract.line_rules import filter_lines
-from crawler.extract.spam_blocks import (
+from crawler.extract.rules.line_rules import filter_lines
+from crawler.extract.rules.spam_blocks import (
     ANCHORS,
     HEADER_BRIDGE,
     MAX_TOKENS,

@@ -8,9 +8,9 @@ import random
 import pytest
 
 from crawler.extract import extract_html
-from crawler.extract.line_rules import filter_lines
-from crawler.extract.spam_blocks import has_credential_evidence, is_token_line
-from crawler.extract.spamgen import POSITIONS, SHAPES, credential_lines, render, spam_block
+from crawler.extract.quality.spamgen import POSITIONS, SHAPES, credential_lines, render, spam_block
+from crawler.extract.rules.line_rules import filter_lines
+from crawler.extract.rules.spam_blocks import has_credential_evidence, is_token_line
 
 PARAGRAPHS = [
     "甘肃省某县人民法院审理了一起民间借贷纠纷案件，案号为(2023)甘1027民初123号。",
@@ -138,7 +138,7 @@ def test_a_farm_timestamp_inside_the_spam_block_dates_nothing():
 
 
 def test_every_generated_spam_block_wakes_the_page_wide_pass():
-    from crawler.extract.spam_dom import ACCOUNT_SPAM_HINT
+    from crawler.extract.rules.spam_dom import ACCOUNT_SPAM_HINT
 
     rng = random.Random(21)
     for _ in range(300):

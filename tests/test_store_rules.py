@@ -147,7 +147,7 @@ def test_a_capture_never_shows_its_bytes_in_a_log_line():
 def test_a_re_extracted_page_with_comments_is_unchanged_at_its_next_capture(db, run):
     """Re-extraction stores the hash a crawl would compute, so the next capture of the same page is no
     version (comments do not count by default)."""
-    from archive.reextraction import apply_reextraction
+    from archive.upkeep.reextraction import apply_reextraction
 
     replies = [comment("支持法院依法判决。")]
     record_fetch(db, run, [Recorded(capture(), "article", article(comments=replies))])
@@ -157,7 +157,7 @@ def test_a_re_extracted_page_with_comments_is_unchanged_at_its_next_capture(db, 
 
 
 def test_with_comments_counting_a_re_extracted_page_is_unchanged_at_its_next_capture(db, run):
-    from archive.reextraction import apply_reextraction
+    from archive.upkeep.reextraction import apply_reextraction
 
     replies = [comment("支持法院依法判决。")]
     record_fetch(db, run, [Recorded(capture(), "article", article(comments=replies))], with_comments=True)

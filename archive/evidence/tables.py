@@ -1,4 +1,4 @@
-"""The evidence log's tables: for the lead to call from a migration step in archive/schema.py.
+"""The evidence log's tables: for the lead to call from a migration step in archive/schema/.
 
 Rules:
 - ``evidence_leaves`` is the log: one row per entry, in the order written, the entry's bytes exactly as hashed.

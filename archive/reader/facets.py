@@ -10,7 +10,7 @@ from typing import Any
 from datasette.facets import ColumnFacet
 from datasette.utils import path_with_added_args, path_with_removed_args
 
-from archive.schema import FACETS
+from archive.schema.era3_reader import FACETS
 
 
 class CountedFacet(ColumnFacet):

@@ -26,11 +26,11 @@ from zstandard import ZstdError
 
 from archive import search as archive_search
 from archive.blobs import BlobError
-from archive.feed import atom_feed
+from archive.export.feed import atom_feed
+from archive.export.warc import capture_warc
 from archive.reader import data, diffs, labels
 from archive.reader.chart import weekly_svg
 from archive.reader.links import web_href
-from archive.reader.warc import capture_warc
 from archive.store import get_blob
 
 PAGE_CSP = (

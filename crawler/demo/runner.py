@@ -11,9 +11,9 @@ import click
 
 from archive import open_archive
 from archive.query import format_summary, summary
+from crawler.crawling.process import crawl_process, run_crawl
 from crawler.demo.server import serve
 from crawler.demo.sitegen import DemoArticle, article_path, load_articles, write_site
-from crawler.process import crawl_process, run_crawl
 
 SEED_FILE = Path(str(resources.files("crawler.demo") / "seed_article.txt"))  # package data
 SLUG = "demo-court"

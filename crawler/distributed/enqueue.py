@@ -36,15 +36,15 @@ from archive.db import ArchiveError, open_reader
 from archive.revisits import DEFAULT_OFFSETS, due_pages
 from archive.runs import finish_run, open_distributed_runs, start_run
 from archive.store import known_page_keys
+from crawler.crawling.process import process_is_crawl
+from crawler.crawling.spiderloader import SourceSpiderLoader
 from crawler.distributed import redis_link, serializer
 from crawler.distributed.frontier import RUN
-from crawler.process import process_is_crawl
-from crawler.spiderloader import SourceSpiderLoader
 
 if TYPE_CHECKING:
-    from crawler.daemon import Daemon
-    from crawler.scheduling import Job
-    from crawler.sources import DaemonConfig
+    from crawler.config.sources import DaemonConfig
+    from crawler.service.running import RunFollower
+    from crawler.service.scheduling import Job
 
 logger = logging.getLogger(__name__)
 EXIT_CODES = {"finished": 0, "failed": 1, "stopped": 3, "interrupted": -9}
@@ -236,10 +236,10 @@ class DistributedRuns:
             db.close()
         return run_id, EnqueuedRun(self.server, self.db_path, run_id, job.slug)
 
-    def adopt(self, daemon: Daemon) -> None:
+    def adopt(self, daemon: RunFollower) -> None:
         """Runs still open from before a daemon restart: followed again if Redis has them, else closed."""
-        from crawler.daemon import Running
-        from crawler.scheduling import Job
+        from crawler.service.running import Running
+        from crawler.service.scheduling import Job
 
         db = open_archive(self.db_path)
         try:

@@ -47,7 +47,7 @@ from scrapy_redis.scheduler import Scheduler
 
 from archive.urls import page_key
 from crawler.distributed import redis_link
-from crawler.items import FetchedPage
+from crawler.pipeline.items import FetchedPage
 
 if TYPE_CHECKING:
     from scrapy import Spider

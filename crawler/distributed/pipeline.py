@@ -1,5 +1,5 @@
 """A crawl worker's item pipeline: a fetched page is classified as in a local crawl (in the extraction pool)
-and turned into archive-ready records (``crawler.records.to_records``), then pushed to the item stream with a
+and turned into archive-ready records (``crawler.pipeline.records.to_records``), then pushed to the item stream with a
 capture id made here, once per fetch. The archive is never opened: ``courtnews writer`` records the stream.
 
 Rules:
@@ -19,8 +19,8 @@ from scrapy import signals
 
 from crawler.distributed import records as entries
 from crawler.distributed.frontier import Envelope, Frontier
-from crawler.pool import ExtractionPool, default_workers
-from crawler.records import to_records
+from crawler.pipeline.pool import ExtractionPool, default_workers
+from crawler.pipeline.records import to_records
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -87,7 +87,7 @@ class RedisItemPipeline:
         return item
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        # `scrapy crawl SLUG` as a worker: its exit code tells how the worker ended (crawler/commands/crawl.py)
+        # `scrapy crawl SLUG` as a worker: its exit code tells how the worker ended (crawler/crawling/commands/crawl.py)
         if self.crawler.stats is not None:
             status = "stopped" if reason == "shutdown" else "finished" if reason == "finished" else "failed"
             self.crawler.stats.set_value("courtnews/run_status", status)

@@ -11,9 +11,9 @@ import pickle
 from typing import Any
 
 ALLOWED = {
-    ("crawler.items", "Hop"),
-    ("crawler.items", "NotFoundSample"),
-    ("crawler.items", "Connection"),
+    ("crawler.pipeline.items", "Hop"),
+    ("crawler.pipeline.items", "NotFoundSample"),
+    ("crawler.pipeline.items", "Connection"),
     ("copyreg", "_reconstructor"),
     ("builtins", "object"),
     ("builtins", "set"),

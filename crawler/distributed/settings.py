@@ -4,7 +4,7 @@ middleware, the presence extension, and the download handler that holds each sit
 across all workers (``politeness``). Everything else (robots.txt, the allow-list, timeouts, the extraction
 pool, each worker's own Scrapy politeness) is the local crawl's, unchanged.
 
-``crawler/settings.py`` applies ``worker_settings`` when ``COURTNEWS_REDIS_URL`` is set, so that
+``crawler/crawling/settings.py`` applies ``worker_settings`` when ``COURTNEWS_REDIS_URL`` is set, so that
 ``scrapy crawl SLUG`` is a worker too; ``courtnews worker`` applies it itself.
 """
 

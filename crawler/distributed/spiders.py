@@ -34,11 +34,11 @@ from scrapy import Request, signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from twisted.internet import task
 
+from crawler.crawling.spiderloader import SourceSpiderLoader
 from crawler.distributed import redis_link
 from crawler.distributed.frontier import FACTS, LEASE, REDIS_GONE, Envelope, Frontier, requeue_dead, run_of
-from crawler.items import NotFoundSample
-from crawler.site_state import judge_site
-from crawler.spiderloader import SourceSpiderLoader
+from crawler.pipeline.items import NotFoundSample
+from crawler.pipeline.site_state import judge_site
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -178,7 +178,7 @@ class DistributedSpider:
 
     def _probe_done(self) -> list[Request]:
         """Keep this host's answer for the run (its not-found sample, or its list page's answer, the control);
-        the last answer of the run judges every host (crawler/site_state.py), keeps the verdicts with the
+        the last answer of the run judges every host (crawler/pipeline/site_state.py), keeps the verdicts with the
         samples, and queues the run's lists and revisits. Idempotent: an answer given twice (a worker died)
         counts once, and queuing twice is filtered."""
         server, run, netloc, answered = self.frontier.server, self._run, self._probing, self._answered

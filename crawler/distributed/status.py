@@ -21,7 +21,7 @@ import redis
 from crawler.distributed import redis_link
 
 if TYPE_CHECKING:
-    from crawler.status import SourceStatus
+    from crawler.service.status_model import SourceStatus
 
 WORKERS_SEEN = 300  # "workers seen in the last minutes"
 LAG_ALERT = 900

@@ -49,7 +49,7 @@ from crawler.distributed import redis_link
 from crawler.distributed.frontier import requeue_dead
 from crawler.distributed.spiders import HEARTBEAT_TTL
 from crawler.extract.counters import differ_only_in_counters
-from crawler.pipelines import RunFacts, run_verdict
+from crawler.pipeline.pipelines import RunFacts, run_verdict
 
 logger = logging.getLogger("courtnews.writer")
 CONSUMER = "writer"

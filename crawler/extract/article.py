@@ -10,24 +10,24 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from crawler.extract import metadata as meta
-from crawler.extract.challenge import block_page
 from crawler.extract.decode import Decoded, decode_html
 from crawler.extract.density import sentence_weights
-from crawler.extract.end_matter import METADATA_RULES as END_METADATA
-from crawler.extract.end_matter import cut_end_matter
 from crawler.extract.errors import ExtractionError, NotAnArticle
 from crawler.extract.general import general_body
-from crawler.extract.line_rules import (
+from crawler.extract.posts import MIN_DATED, TIMESTAMP, Comment, comment_stream
+from crawler.extract.recipes import Names, names_in, recipes_for, select
+from crawler.extract.rules.challenge import block_page
+from crawler.extract.rules.end_matter import METADATA_RULES as END_METADATA
+from crawler.extract.rules.end_matter import cut_end_matter
+from crawler.extract.rules.line_rules import (
     METADATA_RULES,
     cut_edge_counters,
     cut_page_numbers,
     cut_related,
     filter_lines,
 )
-from crawler.extract.node_rules import Removed, hidden_selectors, is_hidden, prune
-from crawler.extract.posts import MIN_DATED, TIMESTAMP, Comment, comment_stream
-from crawler.extract.recipes import Names, names_in, recipes_for, select
-from crawler.extract.refusals import (
+from crawler.extract.rules.node_rules import Removed, hidden_selectors, is_hidden, prune
+from crawler.extract.rules.refusals import (
     PageSurvey,
     check_block_notice,
     check_document_type,
@@ -37,8 +37,8 @@ from crawler.extract.refusals import (
     check_truncated,
     parse_checked,
 )
-from crawler.extract.related_links import cut_related_shape, drop_link_lists
-from crawler.extract.spam_dom import drop_spam_lines
+from crawler.extract.rules.related_links import cut_related_shape, drop_link_lists
+from crawler.extract.rules.spam_dom import drop_spam_lines
 from crawler.extract.text import element_lines, grams, xml_safe
 from crawler.extract.whole_body import continuation
 

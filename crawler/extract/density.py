@@ -13,8 +13,8 @@ from typing import TypeAlias
 
 from lxml import html as lxml_html
 
-from crawler.extract.node_rules import link_density
-from crawler.extract.related_links import has_attachments
+from crawler.extract.rules.node_rules import link_density
+from crawler.extract.rules.related_links import has_attachments
 
 HtmlElement: TypeAlias = lxml_html.HtmlElement
 SENTENCE_PUNCT = re.compile(r"[，。！？；：、“”,.!?;]")

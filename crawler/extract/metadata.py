@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from crawler.extract.line_rules import without_counters
+from crawler.extract.rules.line_rules import without_counters
 
 CHINA_OFFSET = "+08:00"
 

@@ -16,9 +16,9 @@ from typing import TypeAlias
 
 from lxml import html as lxml_html
 
-from crawler.extract.line_rules import filter_lines
-from crawler.extract.node_rules import link_density
 from crawler.extract.posts import TIMESTAMP
+from crawler.extract.rules.line_rules import filter_lines
+from crawler.extract.rules.node_rules import link_density
 from crawler.extract.text import element_lines
 
 HtmlElement: TypeAlias = lxml_html.HtmlElement

@@ -58,7 +58,7 @@ def many_links(count: int = 200_000) -> str:
 
 def under_the_limits() -> str:
     """The costliest page the limits let through: just under the tag, link and text limits
-    (crawler/extract/refusals.py), with an article inside. Its cost is the bound the limits promise."""
+    (crawler/extract/rules/refusals.py), with an article inside. Its cost is the bound the limits promise."""
     links = "".join(f'<li><a href="/{n}.html">第{n}条</a></li>' for n in range(4_900))
     cells = "".join(f"<td>{n}</td>" for n in range(9_000))
     text = "<p>" + "法院依法审理了这起合同纠纷案件，判决被告支付货款。" * 30 + "</p>"

@@ -1,5 +1,5 @@
 """Pages written for courtnews, one a pattern of platform end-matter, related-article blocks and split bodies
-(crawler/extract/end_matter.py, related_links.py, whole_body.py), modelled on the layouts described in
+(crawler/extract/rules/end_matter.py, related_links.py, whole_body.py), modelled on the layouts described in
 ../shared/notes/court-sites.md and real-sites.md: 澎湃号 posts reposted from WeChat, 头条号/百家号/网易号 reposts,
 portal and court pages with lists of other articles, and bodies split by images or into two containers.
 

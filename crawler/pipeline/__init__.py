@@ -1,0 +1,1 @@
+"""Fetch → verdict → archive: the items a spider yields, what each fetch becomes (records), the site's state in a run, the extraction workers and the item pipeline that records a run; re-extraction of stored pages."""
