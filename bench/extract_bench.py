@@ -79,7 +79,7 @@ def gate() -> None:
         report,
     )
     from tests.extract_fixtures.threads import THREAD_PAGES
-    from tests.test_quality_gate import CWCED, own_injected_pages
+    from tests.test_quality_gate import CWCED, own_injected_pages, platform_fixture_pages
 
     floors = read_floors()
     sections = {}
@@ -89,6 +89,8 @@ def gate() -> None:
     else:
         print(f"{CWCED} is missing: corpus sections skipped")
     sections["own-injected"] = gate_figures(report([evaluate_page(p) for p in own_injected_pages()], ROOT))
+    platform = [evaluate_page(p, baseline=False) for p in platform_fixture_pages()]
+    sections["platform-fixtures"] = gate_figures(report(platform, ROOT))
     threads = evaluate_threads((name, make().html, make().truth) for name, make in THREAD_PAGES.items())
     sections["threads"] = {"thread_macro_f1": threads["thread_macro_f1"]}
     print(f"threads: body alone {threads['body_macro_f1']}, body and comments {threads['thread_macro_f1']}")

@@ -25,6 +25,7 @@ from crawler.extract.quality.evaluate import (
     report,
 )
 from crawler.extract.quality.spamgen import POSITIONS, inject
+from tests.extract_fixtures.platform_pages import PLATFORM_PAGES
 from tests.extract_fixtures.threads import THREAD_PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +72,22 @@ def own_injected_pages() -> list[CorpusPage]:
 def test_injected_spam_never_leaks_on_the_projects_own_pages():
     results = [evaluate_page(page) for page in own_injected_pages()]
     _assert_floors("own-injected", gate_figures(report(results, PAGES)))
+
+
+def platform_fixture_pages() -> list[CorpusPage]:
+    """The project's platform end-matter, related-list and split-body pages as a corpus: every paragraph must
+    stay (the last one is judged apart), every chrome phrase must go."""
+    pages = []
+    for name, make in sorted(PLATFORM_PAGES.items()):
+        page = make()
+        truth = {"text": page.truth, "must": page.paragraphs, "must_not": page.must_not}
+        pages.append(CorpusPage(name, b"", truth, text=page.html))
+    return pages
+
+
+def test_platform_pages_keep_whole_bodies_without_end_matter():
+    results = [evaluate_page(page, baseline=False) for page in platform_fixture_pages()]
+    _assert_floors("platform-fixtures", gate_figures(report(results, PAGES)))
 
 
 def test_threads_keep_every_post():

@@ -17,6 +17,8 @@ from crawler.extract.general import general_body
 from crawler.extract.posts import MIN_DATED, TIMESTAMP, Comment, comment_stream
 from crawler.extract.recipes import Names, names_in, recipes_for, select
 from crawler.extract.rules.challenge import block_page
+from crawler.extract.rules.end_matter import METADATA_RULES as END_METADATA
+from crawler.extract.rules.end_matter import cut_end_matter
 from crawler.extract.rules.line_rules import (
     METADATA_RULES,
     cut_edge_counters,
@@ -35,8 +37,10 @@ from crawler.extract.rules.refusals import (
     check_truncated,
     parse_checked,
 )
+from crawler.extract.rules.related_links import cut_related_shape, drop_link_lists
 from crawler.extract.rules.spam_dom import drop_spam_lines
 from crawler.extract.text import element_lines, grams, xml_safe
+from crawler.extract.whole_body import continuation
 
 MIN_RECIPE_CHARS = 20
 NEAR_TITLE_LINES = 8
@@ -159,7 +163,7 @@ def _choose_body(
             for strip in recipe.strip:
                 for junk in select(best, strip, names):
                     junk.getparent().remove(junk)
-            lines = element_lines(best)
+            lines = element_lines(best) + continuation(best)  # the article may go on past the node
             if sum(len(line) for line in lines) >= MIN_RECIPE_CHARS:
                 return lines, f"recipe:{recipe.family}:{selector}"
             check_block_notice(lines)  # the article's place holds a notice too short to be a body
@@ -330,12 +334,14 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
     article.removed_blocks = prune(doc, url)
     spam_removed, spam_lines = drop_spam_lines(doc, page_lines)
     article.removed_blocks += spam_removed
+    article.removed_blocks += drop_link_lists(doc)  # lists of other articles, by their shape
 
     chosen = None
     if next_data:
         content = lxml_html.fragment_fromstring(xml_safe(next_data.content), create_parent="div")
         etree.strip_tags(content, etree.Comment, etree.ProcessingInstruction)
         article.removed_blocks += prune(content, url)
+        article.removed_blocks += drop_link_lists(content)
         chosen = (element_lines(content), "next-data")
     chosen = chosen or _choose_body(doc, family, names) or general_body(doc)
     lines, article.method = chosen
@@ -347,14 +353,21 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
     if lines and re.match(r"^[【\[]?(?:摘要|导读)", lines[0]):
         article.summary = re.sub(r"^[【\[]?(?:摘要|导读)[】\]]?\s*[:：]\s*", "", lines[0])
     lines, edges = _strip_meta_edges(lines)
+    # platform chrome as whole blocks (WeChat's closing block with the account card), 原标题 and editor
+    # sign-offs: before the line rules, which would take the block's anchors one by one and leave the card
+    lines, end_matter = cut_end_matter(lines)
     lines, dropped = filter_lines(lines)
     lines, related = cut_related(lines)
+    lines, shaped = cut_related_shape(lines)
+    related += end_matter + shaped
     lines, page_numbers = cut_page_numbers(lines)
     lines, more_edges = _strip_meta_edges(lines)  # a byline revealed once a related list is cut
     for line in edges + more_edges:
         article.removed_blocks.append(Removed("meta-line", line))
         meta_text += " " + line
-    meta_text += "".join(f" {r.text}" for r in dropped if r.rule == "credit-line")
+    meta_text += "".join(
+        f" {r.text}" for r in dropped + end_matter if r.rule in ("credit-line", "editor-line")
+    )
     article.removed_blocks += dropped + related + page_numbers
     article.body = "\n".join(lines)
     if comments:
@@ -365,7 +378,7 @@ def extract_html(html: str, url: str, family: str | None = None, court_hint: str
 
     # metadata is never read from a line a rule removed as junk ("作者本人观点" in a disclaimer is no byline);
     # dates and summaries are the exception, those rules remove them from the body because they are metadata
-    junk = {r.text for r in dropped if r.rule not in METADATA_RULES} | spam_lines
+    junk = {r.text for r in dropped if r.rule not in METADATA_RULES | END_METADATA} | spam_lines
     around = _windows([line for line in page_lines if line not in junk], lines, article.title)
     body_set = set(lines)
     near_text = " ".join(around.before_body[::-1] + around.after_title)

@@ -14,6 +14,7 @@ from typing import TypeAlias
 from lxml import html as lxml_html
 
 from crawler.extract.rules.node_rules import link_density
+from crawler.extract.rules.related_links import has_attachments
 
 HtmlElement: TypeAlias = lxml_html.HtmlElement
 SENTENCE_PUNCT = re.compile(r"[，。！？；：、“”,.!?;]")
@@ -79,6 +80,8 @@ def strip_link_blocks(container: HtmlElement, weights: dict[HtmlElement, float])
     dropped = []
     for el in list(container.iter("div", "ul", "ol", "table", "p", "span", "td", "dl")):
         if el is container or el.getparent() is None:
+            continue
+        if has_attachments(el):  # a list of attachments is part of the article (related_links)
             continue
         if _link_dense(el) and not (keep_above and weights.get(el, 0) > keep_above):
             dropped.append(re.sub(r"\s+", " ", el.text_content() or "").strip())

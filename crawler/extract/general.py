@@ -10,6 +10,7 @@ from lxml import html as lxml_html
 from crawler.extract.density import find_container, sentence_weights, strip_link_blocks
 from crawler.extract.posts import first_post
 from crawler.extract.text import element_lines, grams
+from crawler.extract.whole_body import continuation
 
 CONTAINED = 0.8  # share of the dense container's 4-grams found in trafilatura's answer
 COVERS = 0.65  # share of trafilatura's answer the container accounts for
@@ -54,7 +55,7 @@ def general_body(doc: lxml_html.HtmlElement) -> tuple[list[str], str]:
         if post_lines:
             return post_lines, "first-post"
     strip_link_blocks(container, weights)
-    dense_lines = element_lines(container)
+    dense_lines = element_lines(container) + continuation(container, body)  # the article may go on past it
     if not tra_lines:
         return (dense_lines, "density") if dense_lines else ([], "none")
     tra_grams, dense_grams = grams("".join(tra_lines)), grams("".join(dense_lines))
