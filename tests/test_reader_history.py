@@ -1,0 +1,237 @@
+"""The reader's second round (issue 29), through Datasette's test client over the archive of
+tests/test_reader_datasette.py (real crawls: 1002 edited; 1003 removed, then restored with an edit; 1004 quoting
+markup): what a removal page lists, bad addresses as reader pages, reading an article as of a date, the
+old-version banner, the story of a removal and restoration, the citation block and the capture's header page."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.test_reader_datasette import build_reader_archive, get, version_id
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture(scope="module")
+def archive_db(tmp_path_factory) -> tuple[Path, str]:
+    return build_reader_archive(tmp_path_factory.mktemp("history"))
+
+
+def one(db: Path, sql: str, *params: object) -> tuple:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchone()
+    finally:
+        conn.close()
+
+
+def beijing(utc: str, delta: int = 0) -> str:
+    moment = datetime.fromisoformat(utc.replace("Z", "+00:00")) + timedelta(seconds=delta)
+    return moment.astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def url_of(db: Path, name: str) -> str:
+    return one(db, "SELECT url FROM pages WHERE url LIKE ?", f"%/{name}")[0]
+
+
+def created(db: Path, name: str, number: int) -> str:
+    return one(db, "SELECT created_at FROM versions WHERE id = ?", version_id(db, name, number))[0]
+
+
+# ---------------------------------------------------------------- bugs seen
+@pytest.mark.parametrize(
+    ("name", "number"), [("1003.html", 2), ("1003.html", 1), ("1003.html", 3), ("1002.html", 2)]
+)
+def test_removed_content_lists_the_blocks_of_the_text_shown(archive_db, name, number):
+    """A removal shows the text before it; its removed blocks were the JSON string iterated character by
+    character (160+ empty items). Every version page lists exactly the blocks its text has."""
+    db, _ = archive_db
+    shown = version_id(db, name, number)
+    text_id = one(
+        db,
+        "SELECT CASE WHEN kind IN ('removed', 'moved') THEN previous_id ELSE id END FROM versions WHERE id = ?",
+        shown,
+    )[0]
+    blocks = json.loads(one(db, "SELECT removed_blocks FROM versions WHERE id = ?", text_id)[0])
+    assert blocks
+    page = get(db, f"/archive/-/article/{shown}").text
+    folded = page[page.index('<details class="removed-blocks">') :]
+    folded = folded[: folded.index("</details>")]
+    assert f"提取时去除的内容 {len(blocks)} 块" in folded
+    assert folded.count("<li>") == len(blocks)
+    assert all(block["text"].replace(">", "&gt;") in folded for block in blocks)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/-/article/1", "/-/timeline/1", "/-/diff/1/5", "/-/search?q=x", "/-/capture/1", "/-/at/2024-01-01"],
+)
+def test_an_unknown_database_name_is_a_404_page_naming_the_served_one(archive_db, path):
+    response = get(archive_db[0], "/renamed" + path)
+    assert response.status_code == 404, response.text[-500:]
+    assert "no database renamed; this site serves: archive" in response.text
+    assert 'href="/archive/-/search"' in response.text  # the layout links to the archive that is served
+
+
+def test_links_by_url_and_date_survive_a_renamed_database(archive_db):
+    db, _ = archive_db
+    query = urlencode({"url": url_of(db, "1002.html")})
+    for path in (f"/-/at/2024-01-01?{query}", f"/-/timeline?{query}"):
+        response = get(db, "/old-name" + path)
+        assert response.status_code == 302 and response.headers["location"] == "/archive" + path
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "says"),
+    [
+        ("/archive/versions/abc", 400, "versions id must be a whole number"),
+        ("/archive/pages/%C2%B2", 400, "pages id must be a whole number"),
+        ("/archive/captures/1e3.json", 400, "captures id must be a whole number"),
+        ("/archive/runs/x", 400, "runs id must be a whole number"),
+        ("/archive/-/article", 404, "no such page"),
+        ("/archive/-/nothing/here", 404, "no such page"),
+    ],
+)
+def test_non_numeric_ids_and_unknown_reader_addresses_are_reader_pages(archive_db, path, status, says):
+    """They landed on Datasette's bare 'Record not found' / 'Table not found' 404."""
+    response = get(archive_db[0], path)
+    assert response.status_code == status and says in response.text
+    assert "courtnews 法院新闻存档" in response.text  # the reader's layout
+    assert get(archive_db[0], "/archive/versions/1.json").status_code == 200  # real rows stay Datasette's
+
+
+# ---------------------------------------------------------------- as of a date
+def test_at_resolves_the_version_valid_then(archive_db):
+    """1003: v1 first archived, v2 its removal, v3 its restoration. Each moment reads the version valid then."""
+    db, _ = archive_db
+    url = url_of(db, "1003.html")
+    first, removal, restored = (created(db, "1003.html", n) for n in (1, 2, 3))
+    at = lambda when: get(db, f"/archive/-/at/{when}?" + urlencode({"url": url}))  # noqa: E731
+    for when, expected in (
+        (beijing(first), 1),
+        (beijing(removal, -1) if removal > first else beijing(first), 1),
+    ):
+        page = at(when)
+        assert page.status_code == 200 and f"此网址在存档中的文本是第 {expected} 版" in page.text
+    gone = at(beijing(removal))
+    assert (
+        gone.status_code == 200
+        and "状态是：删除（第 2 版）" in gone.text
+        and 'id="removal-notice"' in gone.text
+    )
+    day = at(beijing(restored)[:10])  # a day alone: the text as the day ended
+    assert day.status_code == 200 and "此网址在存档中的文本是第 3 版" in day.text
+    minute = at(beijing(restored)[:16])
+    assert "结束时" in day.text and minute.status_code == 200
+    before = at(beijing(first, -86400)[:10])
+    assert before.status_code == 404 and "还没有这个网址的文本" in before.text
+    assert f'href="/archive/-/article/{version_id(db, "1003.html", 1)}"' in before.text
+
+
+@pytest.mark.parametrize(
+    "bad", ["2024-13-45", "2024-02-30", "２０２４-０１-０１", "2024-1-1", "2024-01-01T24:00", "yesterday"]
+)
+def test_at_refuses_an_impossible_date_with_a_400(archive_db, bad):
+    db, _ = archive_db
+    response = get(db, f"/archive/-/at/{quote(bad)}?" + urlencode({"url": url_of(db, "1003.html")}))
+    assert response.status_code == 400 and "the date must be a real date" in response.text
+
+
+def test_at_without_an_archived_url_is_a_clear_page(archive_db):
+    db, _ = archive_db
+    assert "not in the archive" in get(db, "/archive/-/at/2024-01-01?url=http%3A%2F%2Fexample.org%2Fx").text
+    assert get(db, "/archive/-/at/2024-01-01").status_code == 400
+
+
+# ---------------------------------------------------------------- banner and story
+def test_an_old_version_carries_its_validity_and_the_strip_of_versions(archive_db):
+    db, _ = archive_db
+    old = get(db, f"/archive/-/article/{version_id(db, '1003.html', 1)}").text
+    banner = old[old.index('id="version-banner"') :][:2000]
+    first, removal = created(db, "1003.html", 1), created(db, "1003.html", 2)
+    validity = f"此文本自 {beijing(first).replace('T', ' ')} 至 {beijing(removal).replace('T', ' ')} 有效，其后被第 2 版取代"
+    assert validity in banner
+    assert f'href="/archive/-/article/{version_id(db, "1003.html", 3)}">最新版本（第 3 版）' in banner
+    strip = old[old.index('id="version-strip"') :]
+    strip = strip[: strip.index("</ol>")]
+    assert strip.count("<li") == 3 and 'aria-current="page">第 1 版' in strip
+    newest = get(db, f"/archive/-/article/{version_id(db, '1003.html', 3)}").text
+    assert 'id="version-banner"' not in newest and 'id="version-strip"' in newest
+    alone = get(db, f"/archive/-/article/{version_id(db, '1001.html', 1)}").text
+    assert 'id="version-banner"' not in alone and 'id="version-strip"' not in alone
+
+
+def test_a_removal_states_both_times_and_a_restoration_how_long_and_how(archive_db):
+    db, _ = archive_db
+    last_seen = one(
+        db,
+        "SELECT MAX(fetched_at) FROM captures WHERE page_id = (SELECT page_id FROM versions WHERE id = ?) "
+        "AND outcome IN ('version', 'unchanged') AND fetched_at < ?",
+        version_id(db, "1003.html", 1),
+        created(db, "1003.html", 2),
+    )[0]
+    removal = get(db, f"/archive/-/article/{version_id(db, '1003.html', 2)}").text
+    interval = f"在 {beijing(last_seen).replace('T', ' ')} 与 {beijing(created(db, '1003.html', 2)).replace('T', ' ')} 之间被删除"
+    assert interval in removal
+    restored = get(db, f"/archive/-/article/{version_id(db, '1003.html', 3)}").text
+    notice = restored[restored.index('id="restored-notice"') :][:1500]
+    assert "消失约" in notice and "恢复的文本与删除前<strong>不同</strong>：修改了正文" in notice
+    assert f"/archive/-/diff/{version_id(db, '1003.html', 1)}/{version_id(db, '1003.html', 3)}" in notice
+
+
+# ---------------------------------------------------------------- citable
+def test_cite_block_names_permalink_time_status_and_the_raw_digest(archive_db):
+    db, _ = archive_db
+    vid = version_id(db, "1002.html", 2)
+    capture_id, status, fetched = one(
+        db,
+        "SELECT c.id, c.status, c.fetched_at FROM versions v JOIN captures c ON c.id = v.capture_id WHERE v.id = ?",
+        vid,
+    )
+    raw = get(db, f"/archive/-/raw/{capture_id}?download=1").content
+    sha = hashlib.sha256(raw).hexdigest()
+    page = get(db, f"/archive/-/article/{vid}").text
+    cite = page[page.index('id="cite"') :]
+    assert f'id="cite-permalink" href="http://localhost/archive/-/article/{vid}"' in cite
+    assert f'<span class="code" id="cite-sha256">{sha}</span>' in cite
+    assert (
+        f'id="cite-status">{status}<' in cite
+        and f"{beijing(fetched).replace('T', ' ')} 北京时间 (UTC+8)" in cite
+    )
+    line = re.search(r'<textarea id="citation" readonly rows="3">([^<]*)</textarea>', cite)[1]
+    assert "《最高人民法院召开党组会议》" in line and sha in line and url_of(db, "1002.html") in line
+    stable = re.search(r'id="cite-stable" href="http://localhost(/archive/-/at/[^"]+)"', cite)[1]
+    assert (
+        "此网址在存档中的文本是第 2 版" in get(db, stable.replace("&amp;", "&")).text
+    )  # the stable link reads it back
+
+
+def test_the_capture_page_shows_headers_and_digest_and_escapes_them(archive_db):
+    db, _ = archive_db
+    vid = version_id(db, "1004.html", 1)
+    capture_id, digest, headers = one(
+        db,
+        "SELECT c.id, c.digest, c.headers FROM versions v JOIN captures c ON c.id = v.capture_id WHERE v.id = ?",
+        vid,
+    )
+    page = get(db, f"/archive/-/capture/{capture_id}")
+    assert page.status_code == 200 and "script-src" not in page.headers["content-security-policy"]
+    assert digest.removeprefix("sha256:") in page.text
+    for key in json.loads(headers):
+        assert f"<th>{key}</th>" in page.text
+    assert (
+        f'href="/archive/-/article/{vid}"' in page.text and f'href="/archive/-/raw/{capture_id}"' in page.text
+    )
+    article = get(db, f"/archive/-/article/{vid}").text  # the citation quotes the hostile title as text
+    cite = article[article.index('id="citation"') :]
+    assert "&lt;script&gt;document.title=" in cite and "<script>" not in cite
+    assert get(db, "/archive/-/capture/99999").status_code == 404
