@@ -9,6 +9,7 @@ import hashlib
 import json
 import re
 import sqlite3
+import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -16,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from archive.evidence.service import verify_proof
+from tests.test_evidence import needs_openssl
 from tests.test_reader_datasette import build_reader_archive, get, version_id
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -235,3 +238,23 @@ def test_the_capture_page_shows_headers_and_digest_and_escapes_them(archive_db):
     cite = article[article.index('id="citation"') :]
     assert "&lt;script&gt;document.title=" in cite and "<script>" not in cite
     assert get(db, "/archive/-/capture/99999").status_code == 404
+
+
+@needs_openssl
+def test_the_proof_bundle_download_verifies(archive_db, tmp_path):
+    """/-/proof/ID sends the capture's bundle as `courtnews proof` writes it; our verifier accepts it, and the
+    bundle's payload is the capture's raw bytes. A capture not in the archive is a 404 page."""
+    db, _ = archive_db
+    vid = version_id(db, "1002.html", 2)
+    capture_id = one(db, "SELECT capture_id FROM versions WHERE id = ?", vid)[0]
+    assert f'href="/archive/-/proof/{capture_id}"' in get(db, f"/archive/-/article/{vid}").text
+    response = get(db, f"/archive/-/proof/{capture_id}")
+    assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
+    assert f'filename="capture-{capture_id}-proof.zip"' in response.headers["content-disposition"]
+    bundle = tmp_path / "proof.zip"
+    bundle.write_bytes(response.content)
+    code, report = verify_proof(bundle)
+    assert code == 0, report
+    with zipfile.ZipFile(bundle) as files:
+        assert files.read("response.bin") == get(db, f"/archive/-/raw/{capture_id}?download=1").content
+    assert get(db, "/archive/-/proof/99999").status_code == 404

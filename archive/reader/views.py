@@ -15,9 +15,11 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
+import tempfile
 import zlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode
 
@@ -27,6 +29,8 @@ from zstandard import ZstdError
 
 from archive import search as archive_search
 from archive.blobs import BlobError
+from archive.evidence.bundle import write_bundle
+from archive.evidence.log import EvidenceError
 from archive.feed import atom_feed
 from archive.reader import data, diffs, labels
 from archive.reader.chart import weekly_svg
@@ -509,6 +513,34 @@ async def _capture(request: Request, datasette: Any, name: str) -> Response:
     return await _page(request, datasette, name, "capture.html", context)
 
 
+async def _proof(request: Request, datasette: Any, name: str) -> Response:
+    """/-/proof/ID: the capture's proof bundle (archive/evidence/bundle.py, as `courtnews proof` writes it),
+    built into a temporary file on a read connection and sent as a .zip download. A capture the log cannot
+    prove yet (older than the log, newer than the last checkpoint, pruned) is a 404 page saying which and what
+    to run; nothing is signed or written to the archive here."""
+    capture_id = _int(request.url_vars["id"], "capture")
+
+    def build(db: sqlite_utils.Database) -> bytes:
+        with tempfile.TemporaryDirectory(prefix="courtnews-proof-") as folder:
+            try:
+                path = write_bundle(db, capture_id, Path(folder) / "proof.zip")
+            except EvidenceError as exc:
+                raise Missing(
+                    f"抓取 {capture_id} 暂无证明包 (no proof bundle for capture {capture_id}): {exc}"
+                ) from None
+            return path.read_bytes()
+
+    exists = await _read(datasette, name, lambda db: data.capture(db, capture_id))
+    if exists is None:
+        raise Missing(f"存档中没有抓取 {capture_id} (capture {capture_id} is not in the archive)")
+    bundle = await _read(datasette, name, build)
+    headers = {
+        "Content-Disposition": f'attachment; filename="capture-{capture_id}-proof.zip"',
+        "X-Content-Type-Options": "nosniff",
+    }
+    return Response(bundle, content_type="application/zip", headers=headers)
+
+
 async def _warc(request: Request, datasette: Any, name: str) -> Response:
     capture_id = _int(request.url_vars["id"], "capture")
     record = await _read(datasette, name, lambda db: capture_warc(db, capture_id))
@@ -583,7 +615,7 @@ async def _unknown(request: Request, datasette: Any, name: str) -> Response:
     """Any other address under the reader's /-/ path: a 404 page in the reader's layout, with the pages it has."""
     raise Missing(
         f"没有这个页面 (no such page): /-/{request.url_vars['rest']}；阅读器的页面有 article、timeline、at、diff、"
-        "search、courts、court、capture、raw、warc、feed.atom"
+        "search、courts、court、capture、raw、warc、proof、feed.atom"
     )
 
 
@@ -602,6 +634,7 @@ ROUTES: list[tuple[str, View]] = [
     (_DB + r"court$", _reader_view(_court)),
     (_DB + r"raw/(?P<id>[^/]+)$", _reader_view(_raw)),
     (_DB + r"capture/(?P<id>[^/]+)$", _reader_view(_capture)),
+    (_DB + r"proof/(?P<id>[^/]+)$", _reader_view(_proof)),
     (_DB + r"warc/(?P<id>[^/]+)$", _reader_view(_warc)),
     (_DB + r"feed\.atom$", _reader_view(_feed)),
     (_DB + r"(?P<rest>.*)$", _reader_view(_unknown)),
