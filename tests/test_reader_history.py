@@ -8,7 +8,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import sqlite3
+import time
 import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,6 +20,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from archive.evidence.service import verify_proof
+from crawler.demo.server import serve
+from tests.conftest import SITES, Site, run_crawl, write_sources
 from tests.test_evidence import needs_openssl
 from tests.test_reader_datasette import build_reader_archive, get, version_id
 
@@ -258,3 +262,55 @@ def test_the_proof_bundle_download_verifies(archive_db, tmp_path):
     with zipfile.ZipFile(bundle) as files:
         assert files.read("response.bin") == get(db, f"/archive/-/raw/{capture_id}?download=1").content
     assert get(db, "/archive/-/proof/99999").status_code == 404
+
+
+# ---------------------------------------------------------------- a move
+@pytest.fixture(scope="module")
+def moved_db(tmp_path_factory) -> Path:
+    """The fixture site crawled, then revisited after 1001 started answering 301 to 1004 (a move)."""
+    tmp = tmp_path_factory.mktemp("moved")
+    root = tmp / "site"
+    shutil.copytree(SITES / "court-gov-cn", root)
+    server = serve(root)
+    try:
+        sources = write_sources(tmp / "sources.toml", Site("court-gov-cn", root, server))
+        db = tmp / "archive.db"
+        assert run_crawl("court-gov-cn", db, sources).returncode == 0
+        time.sleep(1.1)  # captures of one URL in two crawls never share a second
+        routes = {"/zixun/xiangqing/1001.html": {"status": 301, "redirect": "/zixun/xiangqing/1004.html"}}
+        (root / "_routes.json").write_text(json.dumps(routes), "utf-8")
+        assert run_crawl("court-gov-cn", db, sources, "revisit=all").returncode == 0
+    finally:
+        server.stop()
+    return db
+
+
+def test_a_move_links_the_new_address_timeline_and_the_comparison(moved_db):
+    moved, previous = one(moved_db, "SELECT id, previous_id FROM versions WHERE kind = 'moved'")
+    target_page, target_version = one(
+        moved_db,
+        "SELECT p.id, MAX(v.id) FROM pages p JOIN versions v ON v.page_id = p.id WHERE p.url LIKE '%/1004.html'",
+    )
+    page = get(moved_db, f"/archive/-/article/{moved}")
+    assert page.status_code == 200
+    links = page.text[page.text.index('id="move-links"') :][:1500]
+    assert f'href="/archive/-/timeline/{target_page}">新网址在存档中的时间线' in links
+    assert f'href="/archive/-/diff/{previous}/{target_version}"' in links
+    assert "之间被迁移" in page.text  # the interval: last seen at the old address, first seen moved
+    comparison = get(moved_db, f"/archive/-/diff/{previous}/{target_version}")
+    assert comparison.status_code == 200 and "两个版本属于不同的网址" in comparison.text
+
+
+def test_the_removals_view_shows_what_became_of_each_removal(archive_db, moved_db):
+    """1003's removal came back (restored, when, which text); 1001's move is still a move."""
+    db, _ = archive_db
+    restored = version_id(db, "1003.html", 3)
+    row = one(
+        db, "SELECT current_state, restored_at, restored_version_id FROM removals WHERE url LIKE '%1003.html'"
+    )
+    assert row == ("restored", created(db, "1003.html", 3), restored)
+    page = get(db, "/archive/removals").text
+    cell = re.search(r'<td class="col-current_state[^"]*">(.*?)</td>', page, re.S)[1]
+    assert f"href='/archive/-/article/{restored}'" in cell and "已恢复" in cell
+    assert one(moved_db, "SELECT current_state, restored_at FROM removals") == ("moved", None)
+    assert "已迁移" in get(moved_db, "/archive/removals").text

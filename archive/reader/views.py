@@ -284,10 +284,15 @@ async def _at(request: Request, datasette: Any, name: str) -> Response:
     a 404 page when the URL is not archived or had no archived text yet; a removal valid then shows as the
     removal (with the last text before it)."""
     moment, shown = parse_when(request.url_vars["when"])
-    url = request.args.get("url", "").strip()
-    if not url:
+    url = request.args.get("url", "")
+    if not url.strip():
         raise BadRequest("请给出原网址 (give the article's original address: ?url=…)")
-    found = await _read(datasette, name, lambda db: data.version_at(db, url, moment))
+    # the address as given, else without the spaces a copy and paste adds around it
+    found = await _read(
+        datasette,
+        name,
+        lambda db: data.version_at(db, url, moment) or data.version_at(db, url.strip(), moment),
+    )
     if found is None:
         raise Missing(f"存档中没有这个网址 (this address is not in the archive): {url}")
     if found["version"] is None:
