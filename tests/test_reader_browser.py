@@ -185,7 +185,7 @@ def test_search_page_snippets_and_true_total(reader):
     total = conn.execute(
         "SELECT COUNT(*) FROM versions_fts WHERE versions_fts MATCH ?", [fts_query("法院")]
     ).fetchone()[0]
-    dom = reader.open("/-/search?q=" + quote("法院"), "search")
+    dom = reader.open("/-/search?by=version&q=" + quote("法院"), "search")
     assert text(dom.get_element_by_id("search-total")) == str(total)
     results = dom.get_element_by_id("results").findall("li")
     assert len(results) == total
@@ -193,7 +193,9 @@ def test_search_page_snippets_and_true_total(reader):
     assert all(r.find_class("snippet")[0].findall("mark") for r in results)
     facets = dom.get_element_by_id("facets")
     assert "最高人民法院" in text(facets) and "2024" in text(facets)
-    filtered = reader.open("/-/search?" + urlencode({"q": "法院", "from": "2024-01-06"}), "search-filtered")
+    filtered = reader.open(
+        "/-/search?" + urlencode({"q": "法院", "from": "2024-01-06", "by": "version"}), "search-filtered"
+    )
     assert text(filtered.get_element_by_id("search-total")) == "1"
     assert_inert(filtered)
 
@@ -316,3 +318,24 @@ def test_old_version_banner_removal_story_and_citation(reader, width):
     assert capture.get_element_by_id("capture-headers").xpath(".//th[text()='Content-Type']")
     for dom in (old, gone, back, day, capture):
         assert not dom.xpath("//script")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_search_groups_results_by_article(reader, layout, width):
+    conn = sqlite3.connect(reader.db)
+    articles = conn.execute(
+        "SELECT COUNT(DISTINCT v.page_id) FROM versions_fts f JOIN versions v ON v.id = f.rowid "
+        "WHERE versions_fts MATCH ?",
+        [fts_query("法院")],
+    ).fetchone()[0]
+    dom = reader.open("/-/search?q=" + quote("法院"), f"search-by-article-{width}", width=width)
+    assert text(dom.get_element_by_id("search-total")) == str(articles)
+    results = dom.get_element_by_id("results").findall("li")
+    assert len(results) == articles
+    grouped = [r for r in results if r.find_class("versions-match")]
+    assert grouped and all("2 个版本匹配" in text(r.find_class("versions-match")[0]) for r in grouped)
+    assert dom.get_element_by_id("search-help") is not None
+    overflow = "document.documentElement.scrollWidth - innerWidth"
+    assert (
+        layout.measure(f"{reader.base}/-/search?q=" + quote("法院"), width, overflow) <= 0
+    )  # nothing cut off

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from archive.evidence.service import verify_proof
+from archive.search import fts_query
 from crawler.demo.server import serve
 from tests.conftest import SITES, Site, run_crawl, write_sources
 from tests.test_evidence import needs_openssl
@@ -314,3 +315,57 @@ def test_the_removals_view_shows_what_became_of_each_removal(archive_db, moved_d
     assert f"href='/archive/-/article/{restored}'" in cell and "已恢复" in cell
     assert one(moved_db, "SELECT current_state, restored_at FROM removals") == ("moved", None)
     assert "已迁移" in get(moved_db, "/archive/removals").text
+
+
+# ---------------------------------------------------------------- search by article
+def matching_pages(db: Path, query: str, where: str = "") -> set[int]:
+    conn = sqlite3.connect(db)
+    try:
+        found = conn.execute(
+            "SELECT DISTINCT v.page_id FROM versions_fts f JOIN versions v ON v.id = f.rowid "
+            f"JOIN pages p ON p.id = v.page_id WHERE versions_fts MATCH ?{where}",
+            [fts_query(query)],
+        )
+        return {row[0] for row in found}
+    finally:
+        conn.close()
+
+
+def result_versions(page: str) -> list[int]:
+    return [int(part.split('"')[0]) for part in page.split('class="title" href="/archive/-/article/')[1:]]
+
+
+@pytest.mark.parametrize(
+    ("params", "where"),
+    [
+        ({}, ""),
+        ({"current": "1"}, " AND v.version = p.current_version"),
+        ({"removed": "1"}, " AND p.state IN ('removed', 'moved')"),
+        ({"sort": "published"}, ""),
+        ({"sort": "relevance"}, ""),
+    ],
+)
+def test_search_by_article_lists_each_article_once(archive_db, params, where):
+    db, _ = archive_db
+    expected = matching_pages(db, "法院", where)
+    page = get(db, "/archive/-/search?" + urlencode({"q": "法院", **params})).text
+    assert f'<strong id="search-total">{len(expected)}</strong>' in page
+    shown = result_versions(page)
+    pages = [one(db, "SELECT page_id FROM versions WHERE id = ?", v)[0] for v in shown]
+    assert sorted(pages) == sorted(expected) and len(set(pages)) == len(pages)  # once each
+    if not params:  # the edited and the restored articles: their newest match, and both versions linked
+        assert page.count("2 个版本匹配") == 2
+        assert version_id(db, "1002.html", 2) in shown and version_id(db, "1002.html", 1) not in shown
+
+
+def test_search_states_past_the_end_pages_and_empty_results_and_refuses_unknown_choices(archive_db):
+    db, _ = archive_db
+    past = get(db, "/archive/-/search?" + urlencode({"q": "法院", "page": "9"}))
+    assert past.status_code == 200 and 'id="past-the-end"' in past.text and "转到最后一页" in past.text
+    empty = get(db, "/archive/-/search?" + urlencode({"q": "法院不存在的词", "court": "某法院"})).text
+    notice = empty[empty.index('id="no-results"') :]
+    assert "试试更短的词" in notice and "去掉筛选条件再搜" in notice and "只在已删除的文章中搜" in notice
+    for bad in ({"by": "page"}, {"sort": "title"}, {"current": "yes"}, {"removed": "0"}):
+        response = get(db, "/archive/-/search?" + urlencode({"q": "法院", **bad}))
+        assert response.status_code == 400, bad
+        assert f"{next(iter(bad))} must be" in response.text

@@ -401,12 +401,42 @@ def _filters(request: Request) -> archive_search.Filters:
     return filters
 
 
+def _choice(request: Request, what: str, allowed: tuple[str, ...]) -> str:
+    """A parameter that names one of a few choices (the first is the default), else BadRequest naming them."""
+    value = request.args.get(what) or allowed[0]
+    if value not in allowed:
+        raise BadRequest(
+            f"{what} 应为 {' / '.join(allowed)} ({what} must be one of {', '.join(allowed)}), not {value!r}"
+        )
+    return value
+
+
+def _flag(request: Request, what: str) -> bool:
+    """A checkbox: absent or empty is off, 1 is on, anything else BadRequest."""
+    value = request.args.get(what) or ""
+    if value not in ("", "1"):
+        raise BadRequest(f"{what} 应为 1 或留空 ({what} must be 1 or absent), not {value!r}")
+    return value == "1"
+
+
 async def _search(request: Request, datasette: Any, name: str) -> Response:
     query = request.args.get("q", "").strip()
     filters = _filters(request)
     page = _int(request.args.get("page"), "page", default=1, maximum=MAX_PAGE)
     results: archive_search.Results | None = None
-    if query:
+    by = _choice(request, "by", ("article", "version"))
+    sort = _choice(request, "sort", archive_search.ARTICLE_SORTS)
+    current_only, removed_only = _flag(request, "current"), _flag(request, "removed")
+    if query and by == "article":  # one result per article (archive/search.py find_articles)
+        offset = (page - 1) * RESULTS_PER_PAGE
+        results = await _read(
+            datasette,
+            name,
+            lambda db: archive_search.find_articles(
+                db, query, filters, RESULTS_PER_PAGE, offset, current_only, removed_only, sort
+            ),
+        )
+    elif query:
         offset = (page - 1) * RESULTS_PER_PAGE
         if filters.active():  # one pass counts the filtered matches and reads the page and facets
             results = await _read(
@@ -431,7 +461,18 @@ async def _search(request: Request, datasette: Any, name: str) -> Response:
         merged = {**args, **{k: v for k, v in changes.items()}}
         return "?" + urlencode({k: v for k, v in merged.items() if v not in (None, "")})
 
-    context = {"q": query, "filters": filters, "results": results, "link": link, "title": query or "搜索"}
+    context = {
+        "q": query,
+        "filters": filters,
+        "results": results,
+        "link": link,
+        "title": query or "搜索",
+        "by": by,
+        "sort": sort,
+        "current_only": current_only,
+        "removed_only": removed_only,
+        "shorter": query[: max(1, len(query) // 2)] if len(query) > 2 else None,
+    }
     return await _page(request, datasette, name, "search.html", context)
 
 
@@ -590,7 +631,8 @@ def search_box_target(path: str, pairs: list[tuple[str, str]]) -> tuple[str, str
             carried[key] = value.strip()
         elif _FORM_DEFAULTS.get(key) != value and value:
             return None
-    return page["database"], urlencode({_CARRIED[k]: v for k, v in carried.items() if v})
+    # the versions table lists versions: so does its search on the reader's page (by=version)
+    return page["database"], urlencode({**{_CARRIED[k]: v for k, v in carried.items() if v}, "by": "version"})
 
 
 def search_box_location(datasette: Any, scope: dict) -> str | None:
