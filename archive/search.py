@@ -601,6 +601,7 @@ def _result_rows(db: sqlite_utils.Database, ids: list[int], pattern: re.Pattern[
 
 ARTICLE_SORTS = ("archived", "published", "relevance")
 VERSIONS_LISTED = 10  # matching versions linked under an article's result
+GROUP_SCOPE = 20_000  # matching versions grouped into articles, newest first; past it the page says so
 
 
 def find_articles(
@@ -620,7 +621,9 @@ def find_articles(
     ``current_only`` keeps a match only when it is its page's current version (the text as it stands);
     ``removed_only`` only pages now removed or moved. ``sort``: ``archived`` (newest matching version first),
     ``published`` (publication date, newest first, undated last) or ``relevance`` (FTS5's bm25 rank of the
-    article's best match). One pass over the matches joined to the timeline, as a filtered search."""
+    article's best match). One pass over the newest GROUP_SCOPE matches joined to the timeline (as a filtered
+    search reads them); when there are more, the total counts the articles among those and a note says so,
+    as the facets say when they count the newest FACET_SCOPE."""
     filters = filters or Filters()
     match = fts_query(query)
     results = Results(query, 0, [], limit, offset, query_notes(query))
@@ -635,9 +638,16 @@ def find_articles(
         "SELECT f.rowid, t.page_id, t.version, t.published, f.rank, "
         + ", ".join(_FACETS.values())
         + " FROM versions_fts f JOIN timeline t ON t.version_id = f.rowid JOIN pages p ON p.id = t.page_id "
-        f"WHERE versions_fts MATCH :match{where} ORDER BY f.rowid DESC",
-        {**params, "match": match},
-    )
+        f"WHERE versions_fts MATCH :match{where} ORDER BY f.rowid DESC LIMIT :scope",
+        {**params, "match": match, "scope": GROUP_SCOPE + 1},
+    ).fetchall()
+    if len(rows) > GROUP_SCOPE:
+        rows = rows[:GROUP_SCOPE]
+        results.notes.append(
+            f"匹配的版本超过 {GROUP_SCOPE:,} 个：按文章分组的是最新的 {GROUP_SCOPE:,} 个，更早的请加筛选条件或按版本查看 "
+            f"(more than {GROUP_SCOPE:,} versions match: the articles shown are those of the newest {GROUP_SCOPE:,}; "
+            "narrow the search or list by version)"
+        )
     groups: dict[int, dict] = {}
     for rowid, page_id, version, published, rank, court, year, kind in rows:
         group = groups.get(page_id)

@@ -369,3 +369,21 @@ def test_search_states_past_the_end_pages_and_empty_results_and_refuses_unknown_
         response = get(db, "/archive/-/search?" + urlencode({"q": "法院", **bad}))
         assert response.status_code == 400, bad
         assert f"{next(iter(bad))} must be" in response.text
+
+
+def test_grouping_past_its_scope_says_so(archive_db, monkeypatch):
+    """More matching versions than GROUP_SCOPE: the articles are those of the newest GROUP_SCOPE, and the page
+    says so rather than presenting a partial total as the whole."""
+    import sqlite_utils
+
+    from archive import search
+
+    db, _ = archive_db
+    monkeypatch.setattr(search, "GROUP_SCOPE", 3)
+    newest = [r[0] for r in sqlite3.connect(db).execute(
+        "SELECT v.page_id FROM versions_fts f JOIN versions v ON v.id = f.rowid WHERE versions_fts MATCH ? "
+        "ORDER BY f.rowid DESC LIMIT 3", [fts_query("法院")]
+    )]  # fmt: skip
+    found = search.find_articles(sqlite_utils.Database(db), "法院")
+    assert found.total == len(set(newest)) < len(matching_pages(db, "法院"))
+    assert any("more than 3 versions match" in note for note in found.notes)
