@@ -339,3 +339,15 @@ def test_search_groups_results_by_article(reader, layout, width):
     assert (
         layout.measure(f"{reader.base}/-/search?q=" + quote("法院"), width, overflow) <= 0
     )  # nothing cut off
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_home_page(reader, layout, width):
+    dom = reader.open("/-/home", f"home-{width}", width=width)
+    assert dom.get_element_by_id("home-search").xpath(".//input[@name='q']")
+    assert dom.get_element_by_id("home-url").xpath(".//input[@name='url']")
+    assert [text(b) for b in dom.get_element_by_id("home-changes").find_class("badge")] == ["恢复", "修改"]
+    assert [text(b) for b in dom.get_element_by_id("home-removals").find_class("badge")] == ["删除"]
+    assert "最高人民法院" in text(dom.get_element_by_id("home-courts"))
+    overflow = "document.documentElement.scrollWidth - innerWidth"
+    assert layout.measure(f"{reader.base}/-/home", width, overflow) <= 0

@@ -387,3 +387,23 @@ def test_grouping_past_its_scope_says_so(archive_db, monkeypatch):
     found = search.find_articles(sqlite_utils.Database(db), "法院")
     assert found.total == len(set(newest)) < len(matching_pages(db, "法院"))
     assert any("more than 3 versions match" in note for note in found.notes)
+
+
+# ---------------------------------------------------------------- home page
+def test_the_home_page_lists_the_latest_changes_removals_and_courts(archive_db):
+    db, _ = archive_db
+    page = get(db, "/archive/-/home")
+    assert page.status_code == 200 and "script-src" not in page.headers["content-security-policy"]
+    text = page.text
+    changes = text[text.index('id="home-changes"') :]
+    changes = changes[: changes.index("</ol>")]
+    for name, number in (("1002.html", 2), ("1003.html", 3)):
+        assert f'href="/archive/-/article/{version_id(db, name, number)}"' in changes
+    removals = text[text.index('id="home-removals"') :]
+    assert (
+        f'href="/archive/-/article/{version_id(db, "1003.html", 2)}"' in removals[: removals.index("</ol>")]
+    )
+    courts = text[text.index('id="home-courts"') :]
+    assert '最高人民法院</a> <span class="count">4</span>' in courts  # the kept count of its articles
+    assert 'action="/archive/-/timeline"' in text and 'action="/archive/-/search"' in text
+    assert 'class="brand" href="/archive/-/home"' in get(db, "/archive/-/search").text  # the brand leads home

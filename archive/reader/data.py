@@ -299,3 +299,37 @@ def header_pairs(value: str | None) -> list[tuple[str, str]]:
     return [
         (str(k), v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)) for k, v in loaded.items()
     ]
+
+
+HOME_EVENTS = 10  # changes and removals listed on the home page
+
+
+def home(db: sqlite_utils.Database) -> dict:
+    """What the reader's home page shows: the newest changes and removals (each read newest first through the
+    timeline's (kind, created_at) index, one query per kind, merged) and the courts with their article counts
+    (the counts the archive keeps for the latest_articles facet, not a count of the articles)."""
+
+    def newest(kinds: tuple[str, ...]) -> list[dict]:
+        rows: list[dict] = []
+        for kind in kinds:
+            rows += db.query(
+                "SELECT version_id, page_id, url, kind, created_at, title, previous_title, court, previous_id, "
+                "changed_fields, status FROM timeline WHERE kind = ? ORDER BY created_at DESC LIMIT ?",
+                [kind, HOME_EVENTS],
+            )
+        rows.sort(key=lambda r: (r["created_at"] or "", r["version_id"]), reverse=True)
+        for row in rows:
+            row["changed_fields"] = _json_list(row["changed_fields"])
+        return rows[:HOME_EVENTS]
+
+    courts = list(
+        db.query(
+            "SELECT value AS court, n AS articles FROM facet_counts WHERE facet = 'latest_articles.court' AND n > 0 "
+            "ORDER BY n DESC, value"
+        )
+    )
+    return {
+        "changes": newest(("changed", "restored")),
+        "removals": newest(("removed", "moved")),
+        "courts": courts,
+    }

@@ -476,6 +476,14 @@ async def _search(request: Request, datasette: Any, name: str) -> Response:
     return await _page(request, datasette, name, "search.html", context)
 
 
+# ---------------------------------------------------------------- home
+async def _home(request: Request, datasette: Any, name: str) -> Response:
+    """/-/home: the reader's front page (search, URL lookup, the newest changes and removals, the courts); the
+    brand link of every reader page leads here rather than to Datasette's table list."""
+    found = await _read(datasette, name, data.home)
+    return await _page(request, datasette, name, "home.html", {**found, "title": "法院新闻存档"})
+
+
 # ---------------------------------------------------------------- courts
 async def _courts(request: Request, datasette: Any, name: str) -> Response:
     rows = await _read(datasette, name, data.courts)
@@ -662,7 +670,7 @@ async def _unknown(request: Request, datasette: Any, name: str) -> Response:
     """Any other address under the reader's /-/ path: a 404 page in the reader's layout, with the pages it has."""
     raise Missing(
         f"没有这个页面 (no such page): /-/{request.url_vars['rest']}；阅读器的页面有 article、timeline、at、diff、"
-        "search、courts、court、capture、raw、warc、proof、feed.atom"
+        "search、courts、court、capture、raw、warc、proof、feed.atom、home"
     )
 
 
@@ -684,6 +692,7 @@ ROUTES: list[tuple[str, View]] = [
     (_DB + r"proof/(?P<id>[^/]+)$", _reader_view(_proof)),
     (_DB + r"warc/(?P<id>[^/]+)$", _reader_view(_warc)),
     (_DB + r"feed\.atom$", _reader_view(_feed)),
+    (_DB + r"home$", _reader_view(_home)),
     (_DB + r"(?P<rest>.*)$", _reader_view(_unknown)),
     (
         r"^/(?P<database>[^/.]+)/(?P<table>versions|pages|captures|runs)/(?!(?:[0-9]+)(?:\.\w+)?$)(?P<id>[^/]+)$",
