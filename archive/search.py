@@ -601,7 +601,7 @@ def _result_rows(db: sqlite_utils.Database, ids: list[int], pattern: re.Pattern[
 
 ARTICLE_SORTS = ("archived", "published", "relevance")
 VERSIONS_LISTED = 10  # matching versions linked under an article's result
-GROUP_SCOPE = 20_000  # matching versions grouped into articles, newest first; past it the page says so
+GROUP_SCOPE = 5_000  # matching versions grouped into articles, newest first; past it the page says so
 
 
 def find_articles(
