@@ -407,3 +407,17 @@ def test_the_home_page_lists_the_latest_changes_removals_and_courts(archive_db):
     assert '最高人民法院</a> <span class="count">4</span>' in courts  # the kept count of its articles
     assert 'action="/archive/-/timeline"' in text and 'action="/archive/-/search"' in text
     assert 'class="brand" href="/archive/-/home"' in get(db, "/archive/-/search").text  # the brand leads home
+
+
+def test_internal_tables_are_not_listed_but_still_open(archive_db):
+    """The database page lists what a reader reads (articles, versions, pages, captures, runs, the views and
+    queries); the archive's machinery (blobs, dictionaries, kept counts, the evidence log, the migrations)
+    stays open by its address for an audit."""
+    db, _ = archive_db
+    listed = set(re.findall(r'href="/archive/([a-z_]+)"', get(db, "/archive").text))
+    internal = {"blobs", "zstd_dicts", "facet_counts", "daemon_state", "evidence_leaves", "evidence_nodes",
+                "evidence_checkpoints", "evidence_backfills", "timeline", "articles", "search_chars"}  # fmt: skip
+    assert (
+        not listed & internal and {"versions", "pages", "captures", "latest_articles", "removals"} <= listed
+    )
+    assert all(get(db, f"/archive/{name}").status_code == 200 for name in ("blobs", "evidence_leaves"))
