@@ -567,25 +567,111 @@ def find(
         results.facets_scope = len(newest)
         for column, name in enumerate(_FACETS, start=1):
             results.facets[name] = _facet_counts(newest, column)
-    pattern = match_pattern(query)
-    if ids:
-        marks = ", ".join("?" for _ in ids)
-        found = {
-            row["version_id"]: row
-            for row in db.query(
-                "SELECT t.version_id, t.page_id, t.url, t.source, t.version, t.kind, t.created_at, t.title, t.court, "
-                "t.published, t.previous_id, v.published_precision, v.body, v.comments, "
-                "p.current_version = t.version AS is_current FROM timeline t JOIN versions v ON v.id = t.version_id "
-                f"JOIN pages p ON p.id = t.page_id WHERE t.version_id IN ({marks})",
-                ids,
-            )
-        }
-        for version_id in ids:
-            row = found[version_id]
-            comments = _comment_text(row.pop("comments"))
-            body = row.pop("body")
-            row["title_spans"] = highlight(row["title"] or "", pattern)
-            row["snippet_spans"] = snippet([body, comments, row["title"]], pattern)
-            row["snippet"] = marked(row["snippet_spans"])
-            results.rows.append(row)
+    results.rows = _result_rows(db, ids, match_pattern(query))
+    return results
+
+
+def _result_rows(db: sqlite_utils.Database, ids: list[int], pattern: re.Pattern[str] | None) -> list[dict]:
+    """The rows of matches ids (in that order), each with its highlighted title and snippet."""
+    if not ids:
+        return []
+    marks = ", ".join("?" for _ in ids)
+    found = {
+        row["version_id"]: row
+        for row in db.query(
+            "SELECT t.version_id, t.page_id, t.url, t.source, t.version, t.kind, t.created_at, t.title, t.court, "
+            "t.published, t.previous_id, v.published_precision, v.body, v.comments, "
+            "p.current_version = t.version AS is_current, p.state FROM timeline t "
+            "JOIN versions v ON v.id = t.version_id "
+            f"JOIN pages p ON p.id = t.page_id WHERE t.version_id IN ({marks})",
+            ids,
+        )
+    }
+    rows = []
+    for version_id in ids:
+        row = found[version_id]
+        comments = _comment_text(row.pop("comments"))
+        body = row.pop("body")
+        row["title_spans"] = highlight(row["title"] or "", pattern)
+        row["snippet_spans"] = snippet([body, comments, row["title"]], pattern)
+        row["snippet"] = marked(row["snippet_spans"])
+        rows.append(row)
+    return rows
+
+
+ARTICLE_SORTS = ("archived", "published", "relevance")
+VERSIONS_LISTED = 10  # matching versions linked under an article's result
+GROUP_SCOPE = 5_000  # matching versions grouped into articles, newest first; past it the page says so
+
+
+def find_articles(
+    db: sqlite_utils.Database,
+    query: str,
+    filters: Filters | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    current_only: bool = False,
+    removed_only: bool = False,
+    sort: str = "archived",
+) -> Results:
+    """Search grouped by article: one result per page whose versions match (its newest matching version, with
+    ``matches``: how many of its versions match, and ``versions``: the newest VERSIONS_LISTED of them), the
+    total counting articles, facets over every matching article (its newest match's court, year and kind).
+
+    ``current_only`` keeps a match only when it is its page's current version (the text as it stands);
+    ``removed_only`` only pages now removed or moved. ``sort``: ``archived`` (newest matching version first),
+    ``published`` (publication date, newest first, undated last) or ``relevance`` (FTS5's bm25 rank of the
+    article's best match). One pass over the newest GROUP_SCOPE matches joined to the timeline (as a filtered
+    search reads them); when there are more, the total counts the articles among those and a note says so,
+    as the facets say when they count the newest FACET_SCOPE."""
+    filters = filters or Filters()
+    match = fts_query(query)
+    results = Results(query, 0, [], limit, offset, query_notes(query))
+    if match is None:
+        return results
+    where, params = filters.sql()
+    if current_only:
+        where += " AND t.version = p.current_version"
+    if removed_only:
+        where += " AND p.state IN ('removed', 'moved')"
+    rows = db.execute(
+        "SELECT f.rowid, t.page_id, t.version, t.published, f.rank, "
+        + ", ".join(_FACETS.values())
+        + " FROM versions_fts f JOIN timeline t ON t.version_id = f.rowid JOIN pages p ON p.id = t.page_id "
+        f"WHERE versions_fts MATCH :match{where} ORDER BY f.rowid DESC LIMIT :scope",
+        {**params, "match": match, "scope": GROUP_SCOPE + 1},
+    ).fetchall()
+    if len(rows) > GROUP_SCOPE:
+        rows = rows[:GROUP_SCOPE]
+        results.notes.append(
+            f"匹配的版本超过 {GROUP_SCOPE:,} 个：按文章分组的是最新的 {GROUP_SCOPE:,} 个，更早的请加筛选条件或按版本查看 "
+            f"(more than {GROUP_SCOPE:,} versions match: the articles shown are those of the newest {GROUP_SCOPE:,}; "
+            "narrow the search or list by version)"
+        )
+    groups: dict[int, dict] = {}
+    for rowid, page_id, version, published, rank, court, year, kind in rows:
+        group = groups.get(page_id)
+        if group is None:  # the first row of a page is its newest match
+            group = groups[page_id] = {
+                "newest": rowid, "matches": 0, "rank": rank, "published": published or "",
+                "facets": (court, year, kind), "versions": [],
+            }  # fmt: skip
+        group["matches"] += 1
+        group["rank"] = min(group["rank"], rank)
+        if len(group["versions"]) < VERSIONS_LISTED:
+            group["versions"].append((rowid, version))
+    ordered = list(groups.values())
+    if sort == "published":
+        ordered.sort(key=lambda g: g["published"], reverse=True)
+    elif sort == "relevance":
+        ordered.sort(key=lambda g: g["rank"])
+    results.total = len(ordered)
+    facet_rows = [(g["newest"], *g["facets"]) for g in ordered]
+    results.facets_scope = len(facet_rows)
+    for column, name in enumerate(_FACETS, start=1):
+        results.facets[name] = _facet_counts(facet_rows, column)
+    shown = ordered[offset : offset + limit]
+    results.rows = _result_rows(db, [g["newest"] for g in shown], match_pattern(query))
+    for row, group in zip(results.rows, shown, strict=True):
+        row["matches"], row["versions"] = group["matches"], group["versions"]
     return results

@@ -360,11 +360,14 @@ def _record_one(
     # a failed fetch is not a check: it leaves last_checked (what the revisit schedule counts from) and
     # counts a failed check, retried soon (archive/revisits.py); any other outcome is a check. A run's
     # retried answers of one page are one failed check, not one per try.
-    again = "failures" in counters and db.execute(
-        "SELECT 1 FROM captures WHERE page_id = ? AND run_id = ? AND outcome IN ('failed', 'challenge') "
-        "AND id != ? LIMIT 1",
-        [page_id, run_id, capture_id],
-    ).fetchone()
+    again = (
+        "failures" in counters
+        and db.execute(
+            "SELECT 1 FROM captures WHERE page_id = ? AND run_id = ? AND outcome IN ('failed', 'challenge') "
+            "AND id != ? LIMIT 1",
+            [page_id, run_id, capture_id],
+        ).fetchone()
+    )
     checked = (
         ("last_failed_check = ?" if again else "last_failed_check = ?, check_failures = check_failures + 1")
         if "failures" in counters

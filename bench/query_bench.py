@@ -394,6 +394,10 @@ def datasette_pages(db_path: Path, runs: int) -> list[tuple[str, float, str]]:
         "search page 开设赌场罪, court filter": f"/{name}/-/search?"
         + urlencode({"q": "开设赌场罪", "court": court}),
         "search page 判, page 20": f"/{name}/-/search?q=判&page=20",
+        "search page 法院, by version": f"/{name}/-/search?q=法院&by=version",
+        "search page 法院, current text only": f"/{name}/-/search?q=法院&current=1",
+        "at page (URL and date)": f"/{name}/-/at/2099-01-01?" + urlencode({"url": url}),
+        "capture page (capture 1)": f"/{name}/-/capture/1",
         "court page": f"/{name}/-/court?" + urlencode({"name": court}),
         "feed.atom": f"/{name}/-/feed.atom",
     }

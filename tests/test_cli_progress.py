@@ -11,7 +11,10 @@ import sys
 
 import pytest
 
+from archive.schema import migrations
 from tests.conftest import crawl_env
+
+LAST_STEP = migrations._migrations[-1].name  # an archive one step behind: whichever step is newest
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +41,7 @@ def archive(tmp_path_factory):
         (["prune", "--older-than", "1d", "--vacuum"], ["prune: choosing the captures to keep", "prune: deleting",
                                                        "vacuum: checkpointing the WAL"]),
         (["export", "--format", "jsonl", "-o", "/dev/null"], ["export: writing jsonl"]),
-        (["migrate"], ["migrate: applying 3 schema steps (m015_daemon_state_and_check_failures, m016_version_edits, m017_copies)"]),
+        (["migrate"], [f"migrate: applying 1 schema steps ({LAST_STEP})"]),
     ],
 )  # fmt: skip
 def test_a_maintenance_command_off_a_terminal_says_what_it_is_doing(archive, tmp_path, command, steps):
@@ -46,7 +49,7 @@ def test_a_maintenance_command_off_a_terminal_says_what_it_is_doing(archive, tmp
         from tests.test_migrations import archive_before
 
         archive = tmp_path / "old.db"
-        archive_before(archive, "m015_daemon_state_and_check_failures", "finished")[0].commit()
+        archive_before(archive, LAST_STEP, "finished")[0].commit()
     result = subprocess.run(
         [sys.executable, "-m", "crawler.cli", *command, "--db", str(archive)],
         capture_output=True, text=True, timeout=120,

@@ -168,6 +168,8 @@ def test_no_stored_value_becomes_a_link_unless_http(archive_db, tmp_path, hostil
         "/archive/removals",
         f"/archive/-/article/{moved_version}",
         f"/archive/-/timeline/{moved_page}",
+        f"/archive/-/capture/{moved_capture}",
+        "/archive/-/at/2099-01-01?" + urlencode({"url": hostile}),
         "/archive/-/feed.atom",
     ]
     for path in pages:

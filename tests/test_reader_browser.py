@@ -8,6 +8,7 @@ Chromium is started so that it talks to nothing but 127.0.0.1 (no background net
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import sqlite3
@@ -26,6 +27,7 @@ import pytest
 
 from archive.search import fts_query
 from crawler.service.serve import datasette_command, write_metadata
+from tests.chromium_layout import Layout
 from tests.test_reader_datasette import build_reader_archive, version_id
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -183,7 +185,7 @@ def test_search_page_snippets_and_true_total(reader):
     total = conn.execute(
         "SELECT COUNT(*) FROM versions_fts WHERE versions_fts MATCH ?", [fts_query("法院")]
     ).fetchone()[0]
-    dom = reader.open("/-/search?q=" + quote("法院"), "search")
+    dom = reader.open("/-/search?by=version&q=" + quote("法院"), "search")
     assert text(dom.get_element_by_id("search-total")) == str(total)
     results = dom.get_element_by_id("results").findall("li")
     assert len(results) == total
@@ -191,7 +193,9 @@ def test_search_page_snippets_and_true_total(reader):
     assert all(r.find_class("snippet")[0].findall("mark") for r in results)
     facets = dom.get_element_by_id("facets")
     assert "最高人民法院" in text(facets) and "2024" in text(facets)
-    filtered = reader.open("/-/search?" + urlencode({"q": "法院", "from": "2024-01-06"}), "search-filtered")
+    filtered = reader.open(
+        "/-/search?" + urlencode({"q": "法院", "from": "2024-01-06", "by": "version"}), "search-filtered"
+    )
     assert text(filtered.get_element_by_id("search-total")) == "1"
     assert_inert(filtered)
 
@@ -230,3 +234,120 @@ def test_datasette_pages_read_well(reader):
     snippets = [text(td) for td in canned.xpath("//td[contains(@class, 'col-snippet')]")]
     assert snippets and all("【开设赌场罪】" in s for s in snippets)
     assert not canned.xpath("//textarea[@id='sql-editor']")
+
+
+# ---------------------------------------------------------------- second round (issue 29)
+@pytest.fixture(scope="module")
+def layout() -> Iterator[Layout]:
+    # the virtual-time budget ends a headless browser once its first page (about:blank) has used it
+    browser = Layout(CHROMIUM or "chromium", [f for f in FLAGS if not f.startswith("--virtual-time-budget")])
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+WHERE = (
+    "JSON.stringify({body: document.getElementById('article-body').getBoundingClientRect().top,"
+    " meta: document.querySelector('dl.meta').getBoundingClientRect().top, screen: innerHeight,"
+    " overflow: document.documentElement.scrollWidth - innerWidth})"
+)
+
+
+@pytest.mark.parametrize(("name", "number"), [("1002.html", 2), ("1003.html", 2), ("1003.html", 1)])
+def test_on_a_phone_the_article_text_comes_first(reader, layout, name, number):
+    """The metadata block pushed the body 1.5 screens down at 390 px: there it follows the body (a byline
+    stays on top), so the text starts in the first screen (in its upper half when no banner or notice comes
+    first); at 1280 px the metadata stays above the body; no page is wider than the phone."""
+    url = f"{reader.base}/-/article/{version_id(reader.db, name, number)}"
+    wide, phone = (json.loads(layout.measure(url, width, WHERE)) for width in (1280, 390))
+    assert wide["meta"] < wide["body"]
+    first_half = (name, number) == ("1002.html", 2)  # the newest text: no banner, no removal notice
+    assert phone["body"] < phone["meta"] and phone["body"] < phone["screen"] / (2 if first_half else 1), phone
+    assert phone["overflow"] <= 0 and wide["overflow"] <= 0
+
+
+def test_on_a_phone_the_side_by_side_diff_is_inline(reader, layout):
+    old, new = version_id(reader.db, "1002.html", 1), version_id(reader.db, "1002.html", 2)
+    url = f"{reader.base}/-/diff/{old}/{new}?view=side"
+    shown = (
+        "JSON.stringify([getComputedStyle(document.getElementById('diff')).display,"
+        " getComputedStyle(document.getElementById('diff-narrow')).display])"
+    )
+    assert json.loads(layout.measure(url, 1280, shown)) == ["table", "none"]
+    assert json.loads(layout.measure(url, 390, shown)) == ["none", "block"]
+    narrow = reader.open(f"/-/diff/{old}/{new}?view=side", "diff-side-390", width=390, height=900)
+    assert [text(i) for i in narrow.get_element_by_id("diff-narrow").iter("ins")] == ["安全"]
+
+
+def test_on_a_phone_the_court_table_reads_as_a_list(reader, layout):
+    url = f"{reader.base}/-/court?" + urlencode({"name": "最高人民法院"})
+    probe = (
+        "JSON.stringify([getComputedStyle(document.querySelector('#court-events td')).display,"
+        " document.documentElement.scrollWidth - innerWidth])"
+    )
+    assert json.loads(layout.measure(url, 390, probe)) == ["block", 0]
+    assert json.loads(layout.measure(url, 1280, probe))[0] == "table-cell"
+    reader.open("/-/court?" + urlencode({"name": "最高人民法院"}), "court-390", width=390, height=1400)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_old_version_banner_removal_story_and_citation(reader, width):
+    first, removal, restored = (version_id(reader.db, "1003.html", n) for n in (1, 2, 3))
+    old = reader.open(f"/-/article/{first}", f"article-old-{width}", width=width)
+    banner = text(old.get_element_by_id("version-banner"))
+    assert "这是旧版本" in banner and "有效，其后被第 2 版取代" in banner
+    assert old.get_element_by_id("newest-link").get("href").endswith(f"/-/article/{restored}")
+    strip = old.get_element_by_id("version-strip").findall("li")
+    assert [text(li.find_class("badge")[0]) for li in strip] == ["新文章", "删除", "恢复"]
+    gone = reader.open(f"/-/article/{removal}", f"article-removed-{width}", width=width)
+    assert "之间被删除" in text(gone.get_element_by_id("removal-interval"))
+    back = reader.open(f"/-/article/{restored}", f"article-restored-{width}", width=width)
+    assert "消失约" in text(back.get_element_by_id("restored-notice"))
+    cite = back.get_element_by_id("cite")
+    assert "最高人民法院" in text(back.get_element_by_id("citation"))
+    assert len(text(back.get_element_by_id("cite-sha256"))) == 64 and cite.xpath(".//a[@id='cite-stable']")
+    url = (
+        sqlite3.connect(reader.db).execute("SELECT url FROM pages WHERE url LIKE '%1003.html'").fetchone()[0]
+    )
+    day = reader.open(
+        "/-/at/2099-01-01?" + urlencode({"url": url}), f"at-{width}", width=width
+    )  # later than any capture: the newest text
+    assert "第 3 版" in text(day.get_element_by_id("as-of"))
+    capture = reader.open(f"/-/capture/{first}", f"capture-{width}", width=width)
+    assert capture.get_element_by_id("capture-headers").xpath(".//th[text()='Content-Type']")
+    for dom in (old, gone, back, day, capture):
+        assert not dom.xpath("//script")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_search_groups_results_by_article(reader, layout, width):
+    conn = sqlite3.connect(reader.db)
+    articles = conn.execute(
+        "SELECT COUNT(DISTINCT v.page_id) FROM versions_fts f JOIN versions v ON v.id = f.rowid "
+        "WHERE versions_fts MATCH ?",
+        [fts_query("法院")],
+    ).fetchone()[0]
+    dom = reader.open("/-/search?q=" + quote("法院"), f"search-by-article-{width}", width=width)
+    assert text(dom.get_element_by_id("search-total")) == str(articles)
+    results = dom.get_element_by_id("results").findall("li")
+    assert len(results) == articles
+    grouped = [r for r in results if r.find_class("versions-match")]
+    assert grouped and all("2 个版本匹配" in text(r.find_class("versions-match")[0]) for r in grouped)
+    assert dom.get_element_by_id("search-help") is not None
+    overflow = "document.documentElement.scrollWidth - innerWidth"
+    assert (
+        layout.measure(f"{reader.base}/-/search?q=" + quote("法院"), width, overflow) <= 0
+    )  # nothing cut off
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_home_page(reader, layout, width):
+    dom = reader.open("/-/home", f"home-{width}", width=width)
+    assert dom.get_element_by_id("home-search").xpath(".//input[@name='q']")
+    assert dom.get_element_by_id("home-url").xpath(".//input[@name='url']")
+    assert [text(b) for b in dom.get_element_by_id("home-changes").find_class("badge")] == ["恢复", "修改"]
+    assert [text(b) for b in dom.get_element_by_id("home-removals").find_class("badge")] == ["删除"]
+    assert "最高人民法院" in text(dom.get_element_by_id("home-courts"))
+    overflow = "document.documentElement.scrollWidth - innerWidth"
+    assert layout.measure(f"{reader.base}/-/home", width, overflow) <= 0

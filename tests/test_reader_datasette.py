@@ -185,7 +185,7 @@ def test_the_versions_search_box_sends_plain_searches_to_the_reader_search(archi
         assert response.status_code == 302, params
         target = urlsplit(response.headers["location"])
         assert target.path == "/archive/-/search"
-        expected = {"q": "法院", **({"kind": "changed"} if "kind" in params else {})}
+        expected = {"q": "法院", **({"kind": "changed"} if "kind" in params else {}), "by": "version"}
         assert dict(parse_qsl(target.query)) == expected
         page = get(db, response.headers["location"]).text
         kind = params.get("kind")
@@ -355,7 +355,7 @@ def test_diff_page_marks_characters(archive_db):
 
 def test_search_page_total_snippets_facets_filters_and_pages(archive_db):
     db, _ = archive_db
-    page = get(db, "/archive/-/search?q=法院").text
+    page = get(db, "/archive/-/search?q=法院&by=version").text
     conn = sqlite3.connect(db)
     total = conn.execute(
         "SELECT COUNT(*) FROM versions_fts WHERE versions_fts MATCH ?", [fts_query("法院")]
@@ -363,7 +363,9 @@ def test_search_page_total_snippets_facets_filters_and_pages(archive_db):
     assert f'<strong id="search-total">{total}</strong>' in page
     assert "<mark>法院</mark>" in page
     assert "最高人民法院" in page and "2024" in page and "新文章" in page  # facets: court, year, kind
-    narrow = get(db, "/archive/-/search?" + urlencode({"q": "法院", "kind": "restored"})).text
+    narrow = get(
+        db, "/archive/-/search?" + urlencode({"q": "法院", "kind": "restored", "by": "version"})
+    ).text
     assert '<strong id="search-total">1</strong>' in narrow and "在线服务平台升级" in narrow
     none = get(db, "/archive/-/search?" + urlencode({"q": "法院", "from": "2030-01-01"})).text
     assert '<strong id="search-total">0</strong>' in none
@@ -371,7 +373,7 @@ def test_search_page_total_snippets_facets_filters_and_pages(archive_db):
     # paging walks through every match, none twice
     seen = []
     for number in (1, 2, 3, 4):
-        found = get(db, f"/archive/-/search?q=法院&page={number}").text
+        found = get(db, f"/archive/-/search?q=法院&by=version&page={number}").text
         seen += [
             int(part.split('"')[0]) for part in found.split('class="title" href="/archive/-/article/')[1:]
         ]

@@ -33,9 +33,12 @@ TIME_COLUMNS = {
     "started_at",
     "finished_at",
     "at",
+    "restored_at",
 }
 KIND_COLUMNS = {"kind", "outcome"}
-VERSION_LINKS = {"version_id", "previous_version_id", "last_version_id", "previous_id"}
+VERSION_LINKS = {"version_id", "previous_version_id", "last_version_id", "previous_id", "restored_version_id"}
+# what became of a removal (the removals view's current_state)
+CURRENT_STATES = {"gone": "仍被删除", "restored": "已恢复", "moved": "已迁移"}
 TITLE_COLUMNS = {"title", "last_title", "previous_title"}
 FOLDED_JSON = {"removed_blocks", "comments", "headers"}
 BODY_CHARS = 60
@@ -56,7 +59,7 @@ HANDLED = (
     | TITLE_COLUMNS
     | FOLDED_JSON
     | URL_COLUMNS
-    | {"state", "changed_fields", "published", "body", "page_id"}
+    | {"state", "changed_fields", "published", "body", "page_id", "current_state"}
 )
 # Markup.format costs about 100 µs a call and a page of 100 rows has a thousand cells: plain f-strings over
 # escape() (markupsafe's C function) build the same escaped HTML
@@ -106,6 +109,14 @@ def render(
         return Markup(f"{labels.kind_label(value)} <span class='code'>{escape(value)}</span>")
     if column == "state" and isinstance(value, str) and value in labels.STATES:
         return Markup(f"{labels.STATES[value]} <span class='code'>{escape(value)}</span>")
+    if column == "current_state" and isinstance(value, str) and value in CURRENT_STATES:
+        shown = f"{CURRENT_STATES[value]} <span class='code'>{escape(value)}</span>"
+        restored, at = _get(row, "restored_version_id"), _get(row, "restored_at")
+        if value == "restored" and isinstance(restored, int):  # when, and the text that came back
+            shown = _link(f"{base}/-/article/{restored}", f"{CURRENT_STATES[value]} {labels.beijing(at)}") + (
+                f" <span class='code'>{escape(value)}</span>"
+            )
+        return Markup(shown)
     if column == "changed_fields" and isinstance(value, str):
         names = labels.field_labels(value)
         if not names:

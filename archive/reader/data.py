@@ -42,9 +42,7 @@ def version(db: sqlite_utils.Database, version_id: int) -> dict | None:
     )
     if row is None:
         return None
-    row["removed_blocks"] = [b for b in _json_list(row["removed_blocks"]) if isinstance(b, dict)]
-    row["comments"] = [c for c in _json_list(row["comments"]) if isinstance(c, dict)]
-    row["changed_fields"] = _json_list(row["changed_fields"])
+    _decode_lists(row)
     neighbours = {
         r["version"]: r["id"]
         for r in db.query(
@@ -56,11 +54,22 @@ def version(db: sqlite_utils.Database, version_id: int) -> dict | None:
     row["newer_id"] = neighbours.get(row["version"] + 1)
     row["text"] = row
     if row["kind"] not in TEXT_KINDS:
-        row["text"] = (
+        last = (
             _one(db, "SELECT * FROM versions WHERE id = ?", [row["previous_id"]])
             if row["previous_id"]
             else None
         )
+        row["text"] = _decode_lists(last) if last else None
+    return row
+
+
+def _decode_lists(row: dict) -> dict:
+    """Every versions row a page shows has its JSON columns read as lists, whichever query read it: the text a
+    removal shows (the version before it) once reached the template as the raw JSON string, and the page listed
+    each of its characters as a "removed content" item (160+ for 3 blocks). Items of the wrong shape are dropped."""
+    row["removed_blocks"] = [b for b in _json_list(row.get("removed_blocks")) if isinstance(b, dict)]
+    row["comments"] = [c for c in _json_list(row.get("comments")) if isinstance(c, dict)]
+    row["changed_fields"] = [f for f in _json_list(row.get("changed_fields")) if isinstance(f, str)]
     return row
 
 
@@ -170,3 +179,157 @@ def courts(db: sqlite_utils.Database) -> list[dict]:
 
 def capture(db: sqlite_utils.Database, capture_id: int) -> dict | None:
     return _one(db, "SELECT * FROM captures WHERE id = ?", [capture_id])
+
+
+# ---------------------------------------------------------------- a page's history: what was valid when
+CONFIRMING = ("version", "unchanged")  # capture outcomes that found the page's text as it was
+
+
+def history(db: sqlite_utils.Database, page_id: int) -> list[dict]:
+    """Every version of a page, oldest first, each with the times the archive can vouch for:
+
+    - ``created_at``: the capture that first archived it (its validity starts there);
+    - ``until`` and ``replaced_by``: the next version's first capture and number (None for the newest): the
+      archive saw this text until that capture at the latest;
+    - ``last_confirmed``: the last capture before ``until`` that found this text (a text version only), so a
+      removal happened between its predecessor's ``last_confirmed`` and its own ``created_at``.
+    A page has tens of versions, not thousands: one indexed query per version (captures by page and time)."""
+    versions = list(
+        db.query(
+            "SELECT v.id, v.version, v.kind, v.created_at, v.title, v.changed_fields, v.previous_id, "
+            "c.fetched_at, c.status, c.location FROM versions v LEFT JOIN captures c ON c.id = v.capture_id "
+            "WHERE v.page_id = ? ORDER BY v.version",
+            [page_id],
+        )
+    )
+    for row, following in zip(versions, [*versions[1:], None], strict=True):
+        row["changed_fields"] = [f for f in _json_list(row["changed_fields"]) if isinstance(f, str)]
+        row["until"] = following["created_at"] if following else None
+        row["replaced_by"] = following["version"] if following else None
+        row["last_confirmed"] = None
+        if row["kind"] in TEXT_KINDS:
+            sql = (
+                "SELECT MAX(fetched_at) AS at FROM captures WHERE page_id = ? AND outcome IN (?, ?) "
+                "AND fetched_at >= ?" + (" AND fetched_at < ?" if following else "")
+            )
+            params: list[object] = [page_id, *CONFIRMING, row["created_at"]]
+            found = _one(db, sql, params + ([following["created_at"]] if following else []))
+            row["last_confirmed"] = (found or {}).get("at") or row["created_at"]
+    return versions
+
+
+def story(versions: list[dict], number: int) -> dict:
+    """What the history says about version ``number``: its neighbours and, for a removal or move, the
+    interval it happened in (``alive``: last capture that found the text, ``gone``: first that did not); for a
+    restoration, the removal before it and how long the article was gone."""
+    by_number = {v["version"]: v for v in versions}
+    this = by_number[number]
+    before = by_number.get(number - 1)
+    told: dict = {"this": this, "newest": versions[-1], "before": before}
+    if this["kind"] in ("removed", "moved") and before is not None:
+        told["alive"] = before.get("last_confirmed") or before["created_at"]
+        told["gone"] = this["created_at"]
+    if this["kind"] == "restored" and before is not None and before["kind"] in ("removed", "moved"):
+        told["removal"] = before
+        told["gone_for"] = _between(before["created_at"], this["created_at"])
+        told["identical"] = not this["changed_fields"]
+    return told
+
+
+def _between(start: str, end: str) -> str:
+    """The time from start to end (archive times), in words: 3 天 4 小时, 2 小时 5 分钟, 40 秒."""
+    try:
+        seconds = int(
+            (
+                datetime.fromisoformat(end.replace("Z", "+00:00"))
+                - datetime.fromisoformat(start.replace("Z", "+00:00"))
+            ).total_seconds()
+        )
+    except ValueError:
+        return ""
+    days, rest = divmod(max(seconds, 0), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{n} {unit}" for n, unit in ((days, "天"), (hours, "小时"), (minutes, "分钟")) if n]
+    return " ".join(parts[:2]) if parts else f"{secs} 秒"
+
+
+def version_at(db: sqlite_utils.Database, url: str, moment: str) -> dict | None:
+    """The page of url and its version valid at ``moment`` (an archive time, UTC 'YYYY-MM-DDTHH:MM:SSZ'):
+    the newest version first archived at or before it. ``version`` is None when the archive had not yet
+    archived any text of the page then (``first`` is its first version); None when url is not in the archive.
+    Found by address, not id, so it answers the same in a copy rebuilt from a backup."""
+    page_id = page_id_for(db, url)
+    if page_id is None:
+        return None
+    found = _one(
+        db,
+        "SELECT id, version, kind, created_at FROM versions WHERE page_id = ? AND created_at <= ? "
+        "ORDER BY created_at DESC, version DESC LIMIT 1",
+        [page_id, moment],
+    )
+    first = _one(
+        db,
+        "SELECT id, version, kind, created_at FROM versions WHERE page_id = ? ORDER BY version LIMIT 1",
+        [page_id],
+    )
+    return {"page_id": page_id, "version": found, "first": first}
+
+
+def moved_target(db: sqlite_utils.Database, location: str) -> dict | None:
+    """The archive's page at a move's new address and its newest version, when the archive has it."""
+    page_id = page_id_for(db, location)
+    if page_id is None:
+        return None
+    newest = _one(
+        db, "SELECT id, version FROM versions WHERE page_id = ? ORDER BY version DESC LIMIT 1", [page_id]
+    )
+    return {"page_id": page_id, "version_id": newest["id"] if newest else None}
+
+
+def header_pairs(value: str | None) -> list[tuple[str, str]]:
+    """A capture's stored response headers (a JSON object) as (name, value) pairs in the server's order;
+    a value that is not text is shown as its JSON; stored text that is not an object gives no pairs."""
+    try:
+        loaded = json.loads(value or "{}")
+    except ValueError:
+        return []
+    if not isinstance(loaded, dict):
+        return []
+    return [
+        (str(k), v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)) for k, v in loaded.items()
+    ]
+
+
+HOME_EVENTS = 10  # changes and removals listed on the home page
+
+
+def home(db: sqlite_utils.Database) -> dict:
+    """What the reader's home page shows: the newest changes and removals (each read newest first through the
+    timeline's (kind, created_at) index, one query per kind, merged) and the courts with their article counts
+    (the counts the archive keeps for the latest_articles facet, not a count of the articles)."""
+
+    def newest(kinds: tuple[str, ...]) -> list[dict]:
+        rows: list[dict] = []
+        for kind in kinds:
+            rows += db.query(
+                "SELECT version_id, page_id, url, kind, created_at, title, previous_title, court, previous_id, "
+                "changed_fields, status FROM timeline WHERE kind = ? ORDER BY created_at DESC LIMIT ?",
+                [kind, HOME_EVENTS],
+            )
+        rows.sort(key=lambda r: (r["created_at"] or "", r["version_id"]), reverse=True)
+        for row in rows:
+            row["changed_fields"] = _json_list(row["changed_fields"])
+        return rows[:HOME_EVENTS]
+
+    courts = list(
+        db.query(
+            "SELECT value AS court, n AS articles FROM facet_counts WHERE facet = 'latest_articles.court' AND n > 0 "
+            "ORDER BY n DESC, value"
+        )
+    )
+    return {
+        "changes": newest(("changed", "restored")),
+        "removals": newest(("removed", "moved")),
+        "courts": courts,
+    }

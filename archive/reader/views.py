@@ -15,10 +15,13 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
+import tempfile
 import zlib
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, unquote, urlencode
 
 import sqlite_utils
 from datasette.utils.asgi import Request, Response
@@ -26,6 +29,8 @@ from zstandard import ZstdError
 
 from archive import search as archive_search
 from archive.blobs import BlobError
+from archive.evidence.bundle import write_bundle
+from archive.evidence.log import EvidenceError
 from archive.export.feed import atom_feed
 from archive.export.warc import capture_warc
 from archive.reader import data, diffs, labels
@@ -62,16 +67,38 @@ class Damaged(RuntimeError):
 View = Callable[[Request, Any], Awaitable[Response]]
 
 
-def _reader_view(handler: Callable[[Request, Any, str], Awaitable[Response]]) -> View:
-    """Resolve the database, check the actor may see it, and turn Missing/BadRequest into pages."""
+def _archives(datasette: Any) -> list[str]:
+    """The archive databases this Datasette serves (not its internal or in-memory ones), in its order."""
+    return [
+        n for n, db in datasette.databases.items() if n != "_internal" and not getattr(db, "is_memory", False)
+    ]
+
+
+def _reader_view(handler: Callable[[Request, Any, str], Awaitable[Response]], by_url: bool = False) -> View:
+    """Resolve the database, check the actor may see it, and turn Missing/BadRequest into pages.
+
+    A database name this Datasette does not serve is the reader's 404 page naming the ones it does (it was a
+    500: the error page itself looked the name up). Exception: a page that names its article by original URL
+    and date (``by_url``: /-/at, /-/timeline?url=) does not depend on the file's name, so when exactly one
+    archive is served it is answered there (a redirect): a shared link survives a renamed or re-created file."""
 
     async def view(request: Request, datasette: Any) -> Response:
         name = request.url_vars["database"]
-        try:
-            datasette.get_database(name)
-        except KeyError:
+        if name not in datasette.databases:
+            served = _archives(datasette)
+            if by_url and len(served) == 1 and request.args.get("url"):
+                prefix = f"/{name}/-/"
+                path = request.path[request.path.index(prefix) + len(prefix) :]
+                query = f"?{request.query_string}" if request.query_string else ""
+                return Response.redirect(f"{datasette.urls.database(served[0])}/-/{path}{query}")
+            listed = "、".join(served) or "（无 none）"
             return await _error(
-                request, datasette, name, 404, f"没有名为 {name} 的数据库 (no database {name})"
+                request,
+                datasette,
+                name,
+                404,
+                f"没有名为 {name} 的数据库，本站的存档为：{listed} "
+                f"(no database {name}; this site serves: {', '.join(served) or 'none'})",
             )
         await datasette.ensure_permissions(request.actor, [("view-database", name), "view-instance"])
         try:
@@ -95,7 +122,14 @@ async def _error(request: Request, datasette: Any, name: str, status: int, messa
 async def _page(
     request: Request, datasette: Any, name: str, template: str, context: dict, status: int = 200
 ) -> Response:
-    base = datasette.urls.database(name)
+    if name not in datasette.databases:  # the error page of an unknown name links to the archive served
+        served = _archives(datasette)
+        name = served[0] if served else name
+    base = (
+        datasette.urls.database(name)
+        if name in datasette.databases
+        else datasette.urls.instance().rstrip("/")
+    )
     html = await datasette.render_template(
         f"courtnews/{template}",
         {
@@ -140,20 +174,143 @@ def _paragraphs(text: str | None) -> list[str]:
 
 
 # ---------------------------------------------------------------- article
-async def _article(request: Request, datasette: Any, name: str) -> Response:
-    version_id = _int(request.url_vars["id"], "version")
-    row = await _read(datasette, name, lambda db: data.version(db, version_id))
+def _article_data(db: sqlite_utils.Database, version_id: int) -> dict | None:
+    """A version, its page's history and what the history tells about it (see data.story)."""
+    row = data.version(db, version_id)
     if row is None:
-        raise Missing(f"存档中没有版本 {version_id} (version {version_id} is not in the archive)")
+        return None
+    versions = data.history(db, row["page_id"])
+    told = data.story(versions, row["version"])
+    target = None
+    if row["kind"] == "moved" and web_href(row["location"]):
+        target = data.moved_target(db, row["location"])
+    return {"v": row, "versions": versions, "story": told, "target": target}
+
+
+async def _article_page(
+    request: Request, datasette: Any, name: str, found: dict, extra: dict | None = None
+) -> Response:
+    row = found["v"]
     text = row["text"] or {}
+    base = datasette.urls.database(name)
     context = {
-        "v": row,
+        **found,
         "text": text,
         "paragraphs": _paragraphs(text.get("body")),
         "title": text.get("title") or row["url"],
         "has_text": row["kind"] in data.TEXT_KINDS,
+        "cite": _citation(request, datasette, base, row, text),
+        **(extra or {}),
     }
     return await _page(request, datasette, name, "article.html", context)
+
+
+def at_path(url: str, created_at: str | None) -> str:
+    """The date-based address of the text a URL had at an archive time: /-/at/<Beijing time>?url=<url>.
+    It names no id, so it keeps working in a renamed or rebuilt archive (see _at)."""
+    moment = labels.parse_time(created_at)
+    when = moment.astimezone(labels.BEIJING).strftime("%Y-%m-%dT%H:%M:%S") if moment else ""
+    return f"/-/at/{when}?" + urlencode({"url": url})
+
+
+def _citation(request: Request, datasette: Any, base: str, row: dict, text: dict) -> dict:
+    """What a citation of this version needs, every address absolute: the permalink (this archive's id), the
+    date-based link that survives a rebuilt archive, the original URL, the archive time in Beijing time and
+    UTC, the HTTP status and the SHA-256 of the raw capture, and one line that says it all."""
+    permalink = datasette.absolute_url(request, f"{base}/-/article/{row['id']}")
+    stable = datasette.absolute_url(request, base + at_path(row["url"], row["created_at"]))
+    fetched = row["fetched_at"] or row["created_at"]
+    sha256 = (row["digest"] or "").removeprefix("sha256:") or None
+    when = f"{labels.beijing(fetched, seconds=True)} 北京时间 (UTC+8)"
+    parts = [
+        f"《{text.get('title') or row['url']}》",
+        text.get("court") or "",
+        row["url"],
+        f"courtnews 存档第 {row['version']} 版（{labels.kind_label(row['kind'])}）",
+        f"存档于 {when}",
+        f"HTTP {row['status']}" if row["status"] else "",
+        f"SHA-256 {sha256}" if sha256 else "",
+        stable,
+    ]
+    return {
+        "permalink": permalink,
+        "stable": stable,
+        "when": when,
+        "utc": fetched,
+        "sha256": sha256,
+        "line": "，".join(part for part in parts if part),
+    }
+
+
+async def _article(request: Request, datasette: Any, name: str) -> Response:
+    version_id = _int(request.url_vars["id"], "version")
+    found = await _read(datasette, name, lambda db: _article_data(db, version_id))
+    if found is None:
+        raise Missing(f"存档中没有版本 {version_id} (version {version_id} is not in the archive)")
+    return await _article_page(request, datasette, name, found)
+
+
+# ---------------------------------------------------------------- as of a date
+_WHEN = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:T([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?)?", re.ASCII)
+
+
+def parse_when(value: str) -> tuple[str, str]:
+    """A date or time in Beijing time (YYYY-MM-DD, YYYY-MM-DDTHH:MM or …:SS) as the archive time at its END
+    (UTC, the archive's spelling) and its reading: a day means the text as it stood when that day ended, a
+    minute when that minute ended. Anything else (2024-13-45, full-width digits, 24:00) is BadRequest."""
+    match = _WHEN.fullmatch(value)
+    try:
+        if match is None:
+            raise ValueError(value)
+        year, month, day, hour, minute, second = match.groups()
+        start = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
+    except ValueError:
+        raise BadRequest(
+            f"日期应为 YYYY-MM-DD 或 YYYY-MM-DDTHH:MM（北京时间） (the date must be a real date such as 2024-01-31 "
+            f"or 2024-01-31T09:30, Beijing time), not {value!r}"
+        ) from None
+    if hour is None:  # the day as it ended
+        end, shown = start + timedelta(days=1, seconds=-1), start.strftime("%Y-%m-%d 结束时")
+    elif second is None:
+        end, shown = start + timedelta(seconds=59), start.strftime("%Y-%m-%d %H:%M")
+    else:
+        end, shown = start, start.strftime("%Y-%m-%d %H:%M:%S")
+    utc = end.replace(tzinfo=labels.BEIJING).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc, shown
+
+
+async def _at(request: Request, datasette: Any, name: str) -> Response:
+    """/-/at/<when>?url=<original URL>: the version of that URL valid then, as its article page with a note;
+    a 404 page when the URL is not archived or had no archived text yet; a removal valid then shows as the
+    removal (with the last text before it)."""
+    moment, shown = parse_when(request.url_vars["when"])
+    url = request.args.get("url", "")
+    if not url.strip():
+        raise BadRequest("请给出原网址 (give the article's original address: ?url=…)")
+    # the address as given, else without the spaces a copy and paste adds around it
+    found = await _read(
+        datasette,
+        name,
+        lambda db: data.version_at(db, url, moment) or data.version_at(db, url.strip(), moment),
+    )
+    if found is None:
+        raise Missing(f"存档中没有这个网址 (this address is not in the archive): {url}")
+    if found["version"] is None:
+        first, base = found["first"], datasette.urls.database(name)
+        message = (
+            f"{shown}（北京时间）时存档中还没有这个网址的文本；最早的存档是第 {first['version']} 版，"
+            f"存档于 {labels.beijing(first['created_at'], seconds=True)} (not archived yet at {moment} UTC; "
+            f"first archived {first['created_at']})"
+        )
+        links = [
+            (f"{base}/-/article/{first['id']}", f"最早的存档（第 {first['version']} 版）"),
+            (f"{base}/-/timeline/{found['page_id']}", "历史时间线 timeline"),
+        ]
+        context = {"message": message, "title": "尚未存档 not archived yet", "links": links}
+        return await _page(request, datasette, name, "error.html", context, 404)
+    version_id = found["version"]["id"]
+    article = await _read(datasette, name, lambda db: _article_data(db, version_id))
+    return await _article_page(request, datasette, name, article, {"as_of": shown, "as_of_utc": moment})
 
 
 # ---------------------------------------------------------------- timeline
@@ -244,12 +401,42 @@ def _filters(request: Request) -> archive_search.Filters:
     return filters
 
 
+def _choice(request: Request, what: str, allowed: tuple[str, ...]) -> str:
+    """A parameter that names one of a few choices (the first is the default), else BadRequest naming them."""
+    value = request.args.get(what) or allowed[0]
+    if value not in allowed:
+        raise BadRequest(
+            f"{what} 应为 {' / '.join(allowed)} ({what} must be one of {', '.join(allowed)}), not {value!r}"
+        )
+    return value
+
+
+def _flag(request: Request, what: str) -> bool:
+    """A checkbox: absent or empty is off, 1 is on, anything else BadRequest."""
+    value = request.args.get(what) or ""
+    if value not in ("", "1"):
+        raise BadRequest(f"{what} 应为 1 或留空 ({what} must be 1 or absent), not {value!r}")
+    return value == "1"
+
+
 async def _search(request: Request, datasette: Any, name: str) -> Response:
     query = request.args.get("q", "").strip()
     filters = _filters(request)
     page = _int(request.args.get("page"), "page", default=1, maximum=MAX_PAGE)
     results: archive_search.Results | None = None
-    if query:
+    by = _choice(request, "by", ("article", "version"))
+    sort = _choice(request, "sort", archive_search.ARTICLE_SORTS)
+    current_only, removed_only = _flag(request, "current"), _flag(request, "removed")
+    if query and by == "article":  # one result per article (archive/search.py find_articles)
+        offset = (page - 1) * RESULTS_PER_PAGE
+        results = await _read(
+            datasette,
+            name,
+            lambda db: archive_search.find_articles(
+                db, query, filters, RESULTS_PER_PAGE, offset, current_only, removed_only, sort
+            ),
+        )
+    elif query:
         offset = (page - 1) * RESULTS_PER_PAGE
         if filters.active():  # one pass counts the filtered matches and reads the page and facets
             results = await _read(
@@ -274,8 +461,27 @@ async def _search(request: Request, datasette: Any, name: str) -> Response:
         merged = {**args, **{k: v for k, v in changes.items()}}
         return "?" + urlencode({k: v for k, v in merged.items() if v not in (None, "")})
 
-    context = {"q": query, "filters": filters, "results": results, "link": link, "title": query or "搜索"}
+    context = {
+        "q": query,
+        "filters": filters,
+        "results": results,
+        "link": link,
+        "title": query or "搜索",
+        "by": by,
+        "sort": sort,
+        "current_only": current_only,
+        "removed_only": removed_only,
+        "shorter": query[: max(1, len(query) // 2)] if len(query) > 2 else None,
+    }
     return await _page(request, datasette, name, "search.html", context)
+
+
+# ---------------------------------------------------------------- home
+async def _home(request: Request, datasette: Any, name: str) -> Response:
+    """/-/home: the reader's front page (search, URL lookup, the newest changes and removals, the courts); the
+    brand link of every reader page leads here rather than to Datasette's table list."""
+    found = await _read(datasette, name, data.home)
+    return await _page(request, datasette, name, "home.html", {**found, "title": "法院新闻存档"})
 
 
 # ---------------------------------------------------------------- courts
@@ -338,6 +544,57 @@ def _codec(encoding: str | None) -> str:
         return "utf-8"
 
 
+async def _capture(request: Request, datasette: Any, name: str) -> Response:
+    """/-/capture/ID: the header page of a raw capture (URL, time, status, outcome, the response headers as
+    the server sent them, the SHA-256 of the bytes, links to the bytes, the WARC record and the version)."""
+    capture_id = _int(request.url_vars["id"], "capture")
+
+    def read(db: sqlite_utils.Database) -> dict | None:
+        row = data.capture(db, capture_id)
+        if row is None:
+            return None
+        made = list(db.query("SELECT id, version, kind FROM versions WHERE capture_id = ?", [capture_id]))
+        return {**row, "made": made[0] if made else None, "headers": data.header_pairs(row["headers"])}
+
+    row = await _read(datasette, name, read)
+    if row is None:
+        raise Missing(f"存档中没有抓取 {capture_id} (capture {capture_id} is not in the archive)")
+    context = {
+        "c": row,
+        "title": f"抓取 {capture_id}",
+        "sha256": (row["digest"] or "").removeprefix("sha256:"),
+    }
+    return await _page(request, datasette, name, "capture.html", context)
+
+
+async def _proof(request: Request, datasette: Any, name: str) -> Response:
+    """/-/proof/ID: the capture's proof bundle (archive/evidence/bundle.py, as `courtnews proof` writes it),
+    built into a temporary file on a read connection and sent as a .zip download. A capture the log cannot
+    prove yet (older than the log, newer than the last checkpoint, pruned) is a 404 page saying which and what
+    to run; nothing is signed or written to the archive here."""
+    capture_id = _int(request.url_vars["id"], "capture")
+
+    def build(db: sqlite_utils.Database) -> bytes:
+        with tempfile.TemporaryDirectory(prefix="courtnews-proof-") as folder:
+            try:
+                path = write_bundle(db, capture_id, Path(folder) / "proof.zip")
+            except EvidenceError as exc:
+                raise Missing(
+                    f"抓取 {capture_id} 暂无证明包 (no proof bundle for capture {capture_id}): {exc}"
+                ) from None
+            return path.read_bytes()
+
+    exists = await _read(datasette, name, lambda db: data.capture(db, capture_id))
+    if exists is None:
+        raise Missing(f"存档中没有抓取 {capture_id} (capture {capture_id} is not in the archive)")
+    bundle = await _read(datasette, name, build)
+    headers = {
+        "Content-Disposition": f'attachment; filename="capture-{capture_id}-proof.zip"',
+        "X-Content-Type-Options": "nosniff",
+    }
+    return Response(bundle, content_type="application/zip", headers=headers)
+
+
 async def _warc(request: Request, datasette: Any, name: str) -> Response:
     capture_id = _int(request.url_vars["id"], "capture")
     record = await _read(datasette, name, lambda db: capture_warc(db, capture_id))
@@ -382,7 +639,8 @@ def search_box_target(path: str, pairs: list[tuple[str, str]]) -> tuple[str, str
             carried[key] = value.strip()
         elif _FORM_DEFAULTS.get(key) != value and value:
             return None
-    return page["database"], urlencode({_CARRIED[k]: v for k, v in carried.items() if v})
+    # the versions table lists versions: so does its search on the reader's page (by=version)
+    return page["database"], urlencode({**{_CARRIED[k]: v for k, v in carried.items() if v}, "by": "version"})
 
 
 def search_box_location(datasette: Any, scope: dict) -> str | None:
@@ -399,12 +657,30 @@ def search_box_location(datasette: Any, scope: dict) -> str | None:
     return datasette.urls.database(target[0]) + "/-/search?" + target[1]
 
 
+async def _bad_row_id(request: Request, datasette: Any, name: str) -> Response:
+    """A row of versions, pages, captures or runs named by anything but its integer id (Datasette answered a
+    bare 'Record not found' 404 in its own layout): the reader's 400 page naming the parameter."""
+    _int(unquote(request.url_vars["id"]), f"{request.url_vars['table']} id")
+    raise Missing(
+        f"没有这一行 (no such row): {request.url_vars['id']}"
+    )  # not reached: the route is non-numeric
+
+
+async def _unknown(request: Request, datasette: Any, name: str) -> Response:
+    """Any other address under the reader's /-/ path: a 404 page in the reader's layout, with the pages it has."""
+    raise Missing(
+        f"没有这个页面 (no such page): /-/{request.url_vars['rest']}；阅读器的页面有 article、timeline、at、diff、"
+        "search、courts、court、capture、raw、warc、proof、feed.atom、home"
+    )
+
+
 # an id segment is any text up to the next slash: _int decides, so /-/article/² is a 400 page, not a 404 or a 500
 _DB = r"^/(?P<database>[^/]+)/-/"
 ROUTES: list[tuple[str, View]] = [
     (_DB + r"article/(?P<id>[^/]+)$", _reader_view(_article)),
     (_DB + r"timeline/(?P<id>[^/]+)$", _reader_view(_timeline)),
-    (_DB + r"timeline$", _reader_view(_timeline)),
+    (_DB + r"timeline$", _reader_view(_timeline, by_url=True)),
+    (_DB + r"at/(?P<when>[^/]+)$", _reader_view(_at, by_url=True)),
     (_DB + r"diff/(?P<a>[^/]+)/(?P<b>[^/]+)$", _reader_view(_diff)),
     (_DB + r"diff/(?P<b>[^/]+)$", _reader_view(_diff)),
     (_DB + r"diff$", _reader_view(_diff)),
@@ -412,6 +688,14 @@ ROUTES: list[tuple[str, View]] = [
     (_DB + r"courts$", _reader_view(_courts)),
     (_DB + r"court$", _reader_view(_court)),
     (_DB + r"raw/(?P<id>[^/]+)$", _reader_view(_raw)),
+    (_DB + r"capture/(?P<id>[^/]+)$", _reader_view(_capture)),
+    (_DB + r"proof/(?P<id>[^/]+)$", _reader_view(_proof)),
     (_DB + r"warc/(?P<id>[^/]+)$", _reader_view(_warc)),
     (_DB + r"feed\.atom$", _reader_view(_feed)),
+    (_DB + r"home$", _reader_view(_home)),
+    (_DB + r"(?P<rest>.*)$", _reader_view(_unknown)),
+    (
+        r"^/(?P<database>[^/.]+)/(?P<table>versions|pages|captures|runs)/(?!(?:[0-9]+)(?:\.\w+)?$)(?P<id>[^/]+)$",
+        _reader_view(_bad_row_id),
+    ),
 ]

@@ -332,3 +332,26 @@ def m017_copies(db: sqlite_utils.Database) -> None:
     from archive.copies.tables import create_copy_tables
 
     create_copy_tables(db)
+
+
+@migrations()
+def m018_reader(db: sqlite_utils.Database) -> None:
+    """The removals view tells what became of each removal (issue 29): ``current_state`` is ``restored`` when a
+    text of the page was archived after it (``restored_at``, ``restored_version_id``: the first such), else
+    ``moved`` for a move and ``gone`` for a removal. Scalar subqueries through the timeline's (page_id, version)
+    index, evaluated only for the rows a page shows: a count of the view does not run them."""
+    back = (
+        "SELECT t.{} FROM timeline t WHERE t.page_id = r.page_id AND t.version > r.version "
+        "AND t.kind IN ('first', 'changed', 'restored') ORDER BY t.version LIMIT 1"
+    )
+    db.execute("DROP VIEW IF EXISTS removals")
+    db.execute(
+        f"""CREATE VIEW removals AS
+        SELECT r.previous_title AS last_title, r.court, r.kind, r.created_at AS removed_at,
+               CASE WHEN ({back.format("version_id")}) IS NOT NULL THEN 'restored'
+                    WHEN r.kind = 'moved' THEN 'moved' ELSE 'gone' END AS current_state,
+               ({back.format("created_at")}) AS restored_at, ({back.format("version_id")}) AS restored_version_id,
+               r.status, r.reason, r.moved_to, r.final_url, r.url, r.source, r.version, r.version_id,
+               r.previous_id AS last_version_id
+        FROM timeline r WHERE r.kind IN ('removed', 'moved')"""
+    )
