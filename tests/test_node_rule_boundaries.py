@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 from lxml import html as lxml_html
 
-from crawler.extract import node_rules
+from crawler.extract.rules import node_rules
 from crawler.extract.rules.node_rules import (
     AUDIT_EXCERPT,
     CSS_REMEMBERED,
