@@ -73,7 +73,7 @@ if [ ! -e "$ETC/courtnews.env" ]; then
     owned root:courtnews 0640 "$ETC/courtnews.env"
 fi
 if [ ! -e "$ETC/sources.toml" ]; then
-    run cp "$HERE/crawler/sources.toml" "$ETC/sources.toml"
+    run cp "$HERE/crawler/config/sources.toml" "$ETC/sources.toml"
     owned root:courtnews 0640 "$ETC/sources.toml"
 fi
 

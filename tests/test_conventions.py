@@ -48,6 +48,7 @@ LONG_FOR_NOW = {
     "crawler/service/daemon.py": "grew with the claim tokens, kept fire times and the backup job; split next",
     "crawler/crawling/spiders/base.py": "grew with the site-state control and polite retries; split next",
     "crawler/edits/classify.py": "new this round, 4 lines over; split with the reader's change pages",
+    "archive/reader/views.py": "grew with the as-of-a-date, capture, proof and home pages; split next",
 }
 
 

@@ -547,7 +547,7 @@ class Unkillable(ChildProcess):
 
 
 def test_shutdown_waits_a_bounded_time_for_a_crawl_sigkill_cannot_end(setup, caplog):
-    from crawler import daemon as service
+    from crawler.service import daemon as service
 
     daemon, tmp = setup
     caplog.set_level(logging.INFO, "courtnews.daemon")

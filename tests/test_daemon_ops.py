@@ -409,7 +409,7 @@ def test_a_run_no_crawl_claimed_stays_its_daemons_until_the_next_daemon_marks_it
 def test_only_a_fetch_that_got_an_answer_counts_as_a_check(tmp_path, outcomes, failures):
     """The store's rule, recorded fetch by fetch: a failed or challenged fetch leaves last_checked and
     counts a failed check; any other outcome is a check and resets the count."""
-    from archive import ArticleFields, Capture, open_archive, record, start_run
+    from archive import ArticleFields, Capture, finish_run, open_archive, record, start_run
 
     db = open_archive(tmp_path / "archive.db")
     run = start_run(db, "a-court")
@@ -423,6 +423,8 @@ def test_only_a_fetch_that_got_an_answer_counts_as_a_check(tmp_path, outcomes, f
             url=url, source="a-court", status=status, raw=b"<p>x</p>", fetched_at=when, reason="r"
         )
         fields = ArticleFields(title="标题", body="正文" * 20) if outcome == "article" else None
+        finish_run(db, run, "finished", None)  # a check a day: each its own revisit run
+        run = start_run(db, "a-court")
         record(db, run, capture, outcome, fields)  # type: ignore[arg-type]
     (page,) = db.query("SELECT last_seen, last_checked, check_failures, last_failed_check FROM pages")
     assert page["last_seen"] == when  # every fetch is a sighting
