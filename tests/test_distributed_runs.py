@@ -161,4 +161,6 @@ def test_the_concurrency_limit_of_a_site_holds_across_workers(cluster, tmp_path)
     intervals = sorted(servers[0].intervals)
     overlaps = [(a, b) for a, b in zip(intervals, intervals[1:], strict=False) if b[0] < a[1] - 0.1]
     assert not overlaps, overlaps
-    assert len(cluster.redis.client().hgetall("courtnews:workers:pushed")) == 2  # both workers fetched
+    # both workers were up for the whole run (distributed_run waited for their heartbeats); which of them
+    # leases the requests is Redis's affair: with one request at a time a single worker may take them all
+    assert len(cluster.redis.client().hgetall("courtnews:workers:pushed")) >= 1
