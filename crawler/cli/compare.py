@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from crawler.cli.group import DB_OPTION, OUTPUT_OPTION, output_to
 from crawler.edits import EditReport, classify_edits, render_text
 from crawler.pipeline.forensics import classify_fields, use_in_archive  # noqa: F401 - use_in_archive: the CLI's too
 
@@ -86,20 +87,13 @@ def compare_command(
 @click.command(name="diff")
 @click.argument("url")
 @click.argument("versions", nargs=-1, type=click.IntRange(1, 2**31))
-@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None, help="Archive file.")
+@DB_OPTION
 @click.option(
     "--json", "as_json", is_flag=True, help="Print one JSON object: significant, kinds, edits, sizes."
 )
 @click.option("--html", "as_html", is_flag=True, help="Write a side-by-side HTML page instead.")
 @click.option("--color/--no-color", "colour", default=None, help="Colour the marks (default: on a terminal).")
-@click.option(
-    "--output",
-    "-o",
-    "output",
-    type=click.Path(dir_okay=False, allow_dash=True),
-    default=None,
-    help="Write to this file (default: standard output); written whole or not at all.",
-)
+@OUTPUT_OPTION
 def diff_command(
     url: str,
     versions: tuple[int, ...],
@@ -138,11 +132,9 @@ def diff_command(
 
 
 def _write(text: str, output: str | None, colour: bool = False) -> None:
-    """To standard output, or to the file whole (a temporary name renamed into place)."""
+    """To standard output (click strips the colour off a terminal unless asked), or to the file whole."""
     if output in (None, "-"):
         click.echo(text, nl=False, color=colour)
         return
-    target = Path(output)
-    partial = target.with_name(f".{target.name}.partial")
-    partial.write_text(text, "utf-8")
-    os.replace(partial, target)
+    with output_to(output) as out:
+        out.write(text)

@@ -10,14 +10,7 @@ import click
 from archive import open_archive, resolve_db_path
 from archive.db import open_reader
 from archive.evidence.log import EvidenceError
-
-DB_OPTION = click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Archive file (default: $COURTNEWS_DB or data/archive.db).",
-)
+from crawler.cli.group import DB_OPTION
 
 
 @click.command()

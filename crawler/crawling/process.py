@@ -12,10 +12,12 @@ Rules:
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -168,3 +170,20 @@ def process_is_crawl(pid: int | None, db: Path | None = None) -> bool:
     if b"scrapy" not in b" ".join(cmdline) or b"crawl" not in cmdline:
         return False
     return db is None or f"ARCHIVE_DB={Path(db).resolve()}".encode() in cmdline
+
+
+@contextlib.contextmanager
+def pid_lock(path: Path, refused: Callable[[str], Exception]) -> Iterator[None]:
+    """Hold an exclusive lock on path (the kernel releases it when this process ends) with our pid written
+    in it; raise refused(holder's pid) at once when another process holds it."""
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            raise refused(handle.read().strip() or "unknown") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield

@@ -24,7 +24,6 @@ Rules:
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
 import os
@@ -44,6 +43,7 @@ from archive.db import ArchiveError, ArchiveFull
 from archive.runs import _pid_alive, finish_run, first_failure
 from archive.store import Recorded, RecordResult
 from archive.writer import ArchiveWriter
+from crawler.crawling.process import pid_lock
 from crawler.distributed import records as entries
 from crawler.distributed import redis_link
 from crawler.distributed.frontier import requeue_dead
@@ -117,20 +117,13 @@ class _Seen:
 def archive_lock(db_path: Path) -> Iterator[None]:
     """The archive's writer lock, a file beside it released by the kernel when the holder dies."""
     path = Path(f"{db_path}.writer.lock")
-    with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            raise WriterRefused(
-                f"another courtnews writer (pid {holder}) already records into {db_path}; stop it first "
-                f"(the lock {path} is released when that process ends)"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
+    with pid_lock(
+        path,
+        lambda holder: WriterRefused(
+            f"another courtnews writer (pid {holder}) already records into {db_path}; stop it first "
+            f"(the lock {path} is released when that process ends)"
+        ),
+    ):
         yield
 
 

@@ -60,7 +60,7 @@ from archive.runs import (
     start_run,
 )
 from crawler.config.sources import DaemonConfig, Source, SourcesError, load_daemon_config, load_sources
-from crawler.crawling.process import ChildProcess, crawl_process, process_is_crawl
+from crawler.crawling.process import ChildProcess, crawl_process, pid_lock, process_is_crawl
 from crawler.service.backups import backup_job
 from crawler.service.running import Running
 from crawler.service.scheduling import (
@@ -92,20 +92,13 @@ def daemon_lock(db_path: Path) -> Iterator[None]:
     """Hold the archive's daemon lock for the duration; DaemonLocked when another process holds it."""
     path = lock_path(db_path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            raise DaemonLocked(
-                f"another courtnews daemon (pid {holder}) is already running on {db_path}; stop it first "
-                f"(the lock is {path}, released automatically when that process ends)"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
+    with pid_lock(
+        path,
+        lambda holder: DaemonLocked(
+            f"another courtnews daemon (pid {holder}) is already running on {db_path}; stop it first "
+            f"(the lock is {path}, released automatically when that process ends)"
+        ),
+    ):
         yield
 
 
